@@ -1,0 +1,56 @@
+"""Stable error codes shared by the services and the gateway.
+
+A service raises ``ServiceError``; nameko carries it over RPC as this class
+(registered with ``deserialize_to_instance``), so the gateway gets the same code,
+message and per-field details back, never the producer's module path.
+"""
+from nameko.exceptions import deserialize_to_instance
+
+
+class ErrorCode:
+    VALIDATION_FAILED = "validation_failed"
+    MALFORMED_JSON = "malformed_json"
+    NOT_FOUND = "not_found"
+    ORGANISATION_NOT_FOUND = "organisation_not_found"
+    MEMBER_NOT_FOUND = "member_not_found"
+    MEMBER_ALREADY_AWAY = "member_already_away"
+    INVALID_PARENT = "invalid_parent"
+    NOT_A_BRANCH = "not_a_branch"
+    DUPLICATE_ID_NUMBER = "duplicate_id_number"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    INTERNAL_ERROR = "internal_error"
+
+
+# The HTTP status the gateway answers for each code; anything unknown is a 500.
+HTTP_STATUS = {
+    ErrorCode.VALIDATION_FAILED: 422,
+    ErrorCode.MALFORMED_JSON: 400,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.ORGANISATION_NOT_FOUND: 404,
+    ErrorCode.MEMBER_NOT_FOUND: 404,
+    ErrorCode.MEMBER_ALREADY_AWAY: 409,
+    ErrorCode.INVALID_PARENT: 422,
+    ErrorCode.NOT_A_BRANCH: 422,
+    ErrorCode.DUPLICATE_ID_NUMBER: 409,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.SERVICE_UNAVAILABLE: 503,
+    ErrorCode.INTERNAL_ERROR: 500,
+}
+
+
+@deserialize_to_instance
+class ServiceError(Exception):
+    """An expected failure with a stable code; args stay JSON-serialisable."""
+
+    def __init__(self, code, message, details=None):
+        super().__init__(code, message, details or {})
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+    def __str__(self):
+        return f"{self.code}: {self.message}"
+
+    def to_dict(self):
+        return {"code": self.code, "message": self.message, "details": self.details}

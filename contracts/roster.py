@@ -1,0 +1,166 @@
+"""The roster service's RPC interface: payload and result schemas.
+
+The gateway validates HTTP bodies with these same schemas, and roster validates
+again on arrival, because county systems may call it over RPC directly.
+"""
+from marshmallow import Schema, fields, validate, validates_schema, ValidationError, RAISE
+
+SERVICE_NAME = "roster"
+
+# 组织类型: the node types of the organisation tree, with the county's own words.
+ORGANISATION_KINDS = {
+    "party_committee": "党委",
+    "general_branch": "党总支",
+    "branch": "党支部",
+    "destination_mobile_branch": "异地流动党员党支部",
+    "urban_mobile_branch": "城区流动党员党支部",
+    "village_online_branch": "网络党支部",
+    "service_station": "流动党员管理服务站",
+    "service_point": "流动党员服务点",
+    "red_station": "红色驿站",
+}
+GENDERS = {"male": "男", "female": "女"}
+MEMBERSHIPS = {"full": "正式党员", "probationary": "预备党员"}
+MEMBER_STATUSES = {"at_home": "在家", "away": "外出"}
+
+MAX_PER_PAGE = 100
+
+
+def _trimmed(max_length):
+    return validate.Length(min=1, max=max_length)
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+# ---- organisations -------------------------------------------------------
+
+class OrganisationCreateSchema(StrictSchema):
+    name = fields.Str(required=True, validate=_trimmed(200))
+    kind = fields.Str(required=True, validate=validate.OneOf(list(ORGANISATION_KINDS)))
+    parent_id = fields.UUID(allow_none=True, load_default=None)
+    # Where the node is, for destination branches and stations (e.g. 瓜州县).
+    location = fields.Str(allow_none=True, load_default=None, validate=validate.Length(max=200))
+
+
+class OrganisationSchema(Schema):
+    id = fields.UUID(required=True)
+    name = fields.Str(required=True)
+    kind = fields.Str(required=True)
+    kind_label = fields.Str(required=True, metadata={"description": "组织类型 as the county writes it"})
+    parent_id = fields.UUID(allow_none=True)
+    location = fields.Str(allow_none=True)
+    depth = fields.Int(required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class OrganisationTreeSchema(OrganisationSchema):
+    children = fields.List(fields.Nested(lambda: OrganisationTreeSchema()), required=True)
+
+
+class PageQuerySchema(StrictSchema):
+    page = fields.Int(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Int(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+class OrganisationQuerySchema(PageQuerySchema):
+    kind = fields.Str(validate=validate.OneOf(list(ORGANISATION_KINDS)))
+    parent_id = fields.UUID()
+
+
+class OrganisationPageSchema(Schema):
+    items = fields.List(fields.Nested(OrganisationSchema), required=True)
+    page = fields.Int(required=True)
+    per_page = fields.Int(required=True)
+    total = fields.Int(required=True)
+
+
+# ---- members -------------------------------------------------------------
+
+ID_NUMBER_PATTERN = r"^\d{17}[\dX]$"   # 18-digit resident identity number
+PHONE_PATTERN = r"^1\d{10}$"           # mainland mobile number
+
+
+class MemberCreateSchema(StrictSchema):
+    name = fields.Str(required=True, validate=_trimmed(100))
+    gender = fields.Str(required=True, validate=validate.OneOf(list(GENDERS)))
+    birth_date = fields.Date(required=True)
+    id_number = fields.Str(required=True, validate=validate.Regexp(ID_NUMBER_PATTERN, error="must be an 18-character resident identity number"))
+    phone = fields.Str(required=True, validate=validate.Regexp(PHONE_PATTERN, error="must be an 11-digit mobile number"))
+    joined_on = fields.Date(required=True, metadata={"description": "入党时间"})
+    membership = fields.Str(load_default="full", validate=validate.OneOf(list(MEMBERSHIPS)))
+    organisation_id = fields.UUID(required=True, metadata={"description": "the home branch (所在党支部)"})
+
+    @validates_schema
+    def _dates_in_order(self, data, **kwargs):
+        if data.get("birth_date") and data.get("joined_on") and data["joined_on"] <= data["birth_date"]:
+            raise ValidationError("must be after birth_date", "joined_on")
+
+
+class DepartureSchema(Schema):
+    id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    reported = fields.Bool(required=True, metadata={"description": "False for a return never reported as a departure (外出未报备)"})
+    departed_on = fields.Date(allow_none=True)
+    destination_province = fields.Str(allow_none=True)
+    destination_city = fields.Str(allow_none=True)
+    destination_address = fields.Str(allow_none=True)
+    work = fields.Str(allow_none=True)
+    expected_return_on = fields.Date(allow_none=True)
+    contact = fields.Str(allow_none=True)
+    returned_on = fields.Date(allow_none=True)
+    reported_at = fields.AwareDateTime(required=True)
+    returned_reported_at = fields.AwareDateTime(allow_none=True)
+
+
+class MemberSchema(Schema):
+    id = fields.UUID(required=True)
+    name = fields.Str(required=True)
+    gender = fields.Str(required=True)
+    birth_date = fields.Date(required=True)
+    id_number = fields.Str(required=True)
+    phone = fields.Str(required=True)
+    joined_on = fields.Date(required=True)
+    membership = fields.Str(required=True)
+    organisation_id = fields.UUID(required=True)
+    status = fields.Str(required=True, metadata={"description": "at_home (在家) or away (外出)"})
+    current_departure = fields.Nested(DepartureSchema, allow_none=True)
+    registered_at = fields.AwareDateTime(required=True)
+
+
+class MemberQuerySchema(PageQuerySchema):
+    organisation_id = fields.UUID(metadata={"description": "members of this organisation and every organisation under it"})
+    status = fields.Str(validate=validate.OneOf(list(MEMBER_STATUSES)))
+    membership = fields.Str(validate=validate.OneOf(list(MEMBERSHIPS)))
+    gender = fields.Str(validate=validate.OneOf(list(GENDERS)))
+    name = fields.Str(validate=validate.Length(min=1, max=100), metadata={"description": "part of the name"})
+
+
+class MemberPageSchema(Schema):
+    items = fields.List(fields.Nested(MemberSchema), required=True)
+    page = fields.Int(required=True)
+    per_page = fields.Int(required=True)
+    total = fields.Int(required=True)
+
+
+class DepartureReportSchema(StrictSchema):
+    """外出报备: where to, what work, how long, how to reach the member."""
+
+    departed_on = fields.Date(load_default=None, metadata={"description": "defaults to today"})
+    destination_province = fields.Str(required=True, validate=_trimmed(50))
+    destination_city = fields.Str(required=True, validate=_trimmed(50))
+    destination_address = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    work = fields.Str(required=True, validate=_trimmed(200))
+    expected_return_on = fields.Date(load_default=None, allow_none=True)
+    contact = fields.Str(required=True, validate=_trimmed(100), metadata={"description": "phone or WeChat while away"})
+
+    @validates_schema
+    def _return_after_departure(self, data, **kwargs):
+        if data.get("departed_on") and data.get("expected_return_on") and data["expected_return_on"] < data["departed_on"]:
+            raise ValidationError("must not be before departed_on", "expected_return_on")
+
+
+class ReturnReportSchema(StrictSchema):
+    returned_on = fields.Date(load_default=None, metadata={"description": "defaults to today"})

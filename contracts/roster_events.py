@@ -1,0 +1,44 @@
+"""Events published by roster on the ``roster.events`` exchange.
+
+Payloads carry ids, never ID numbers, phone numbers, addresses or contacts:
+subscribers that need personal data ask for it through the gateway, where it is
+authorised and audited.
+"""
+from marshmallow import Schema, fields
+
+MEMBER_REGISTERED = "member_registered"
+MEMBER_DEPARTED = "member_departed"
+MEMBER_RETURNED = "member_returned"
+
+
+class MemberRegisteredV1(Schema):
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    membership = fields.Str(required=True)  # full | probationary
+
+
+class MemberDepartedV1(Schema):
+    member_id = fields.UUID(required=True)
+    departure_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    departed_on = fields.Date(required=True)
+    destination_province = fields.Str(required=True)
+    destination_city = fields.Str(required=True)
+    expected_return_on = fields.Date(allow_none=True, load_default=None)
+
+
+class MemberReturnedV1(Schema):
+    member_id = fields.UUID(required=True)
+    departure_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    returned_on = fields.Date(required=True)
+    departed_on = fields.Date(allow_none=True, load_default=None)
+    # False when the member came back without having reported leaving (外出未报备)
+    departure_reported = fields.Bool(required=True)
+
+
+SCHEMAS = {
+    (MEMBER_REGISTERED, 1): MemberRegisteredV1,
+    (MEMBER_DEPARTED, 1): MemberDepartedV1,
+    (MEMBER_RETURNED, 1): MemberReturnedV1,
+}

@@ -1,0 +1,60 @@
+"""The outbox and inbox tables every service carries in its own database."""
+from datetime import timezone
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text, text
+from sqlalchemy.types import TypeDecorator
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    table = Table(
+        "outbox",
+        metadata,
+        # Integer on SQLite so that it is the rowid alias and autoincrements.
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("source", String(50), nullable=False),
+        Column("event_type", String(100), nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("envelope", JSON, nullable=False),
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("published_at", UTCDateTime(), nullable=True),
+        Column("attempts", Integer, nullable=False, server_default="0"),
+        Column("last_error", Text, nullable=True),
+    )
+    # The relay only ever looks for what is still unpublished.
+    Index(
+        "ix_outbox_unpublished",
+        table.c.id,
+        postgresql_where=text("published_at IS NULL"),
+        sqlite_where=text("published_at IS NULL"),
+    )
+    return table
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "inbox",
+        metadata,
+        Column("event_id", String(36), primary_key=True),
+        Column("handler", String(200), primary_key=True),
+        Column("event_type", String(100), nullable=False),
+        Column("received_at", UTCDateTime(), nullable=False),
+    )
+
+
+class UTCDateTime(TypeDecorator):
+    """Timestamps are stored and returned as aware UTC datetimes, on SQLite too
+    (which keeps no zone and would hand back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value

@@ -1,0 +1,1 @@
+"""The roster's rules, free of nameko and SQLAlchemy."""

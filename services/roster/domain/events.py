@@ -1,0 +1,32 @@
+"""What happened, as the roster's rules see it; usecases turn these into
+contracts events for the outbox."""
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class MemberRegistered:
+    member_id: str
+    organisation_id: str
+    membership: str
+
+
+@dataclass(frozen=True)
+class MemberDeparted:
+    member_id: str
+    departure_id: str
+    organisation_id: str
+    departed_on: date
+    destination_province: str
+    destination_city: str
+    expected_return_on: date | None
+
+
+@dataclass(frozen=True)
+class MemberReturned:
+    member_id: str
+    departure_id: str
+    organisation_id: str
+    returned_on: date
+    departed_on: date | None
+    departure_reported: bool

@@ -1,0 +1,114 @@
+"""A Party member and their movements: departure report (外出报备) and return."""
+from dataclasses import dataclass
+from datetime import date
+
+from services.roster.domain.errors import RosterRuleViolation
+from services.roster.domain.events import MemberDeparted, MemberRegistered, MemberReturned
+
+AT_HOME = "at_home"
+AWAY = "away"
+
+
+@dataclass(frozen=True)
+class DepartureReport:
+    departed_on: date
+    destination_province: str
+    destination_city: str
+    work: str
+    contact: str
+    destination_address: str | None = None
+    expected_return_on: date | None = None
+
+
+class Departure:
+    """One spell away from home. ``reported`` is False when the member came
+    back without having reported leaving: the return is still recorded."""
+
+    def __init__(self, *, id, member_id, reported, reported_at, report=None):
+        self.id = id
+        self.member_id = member_id
+        self.reported = reported
+        self.reported_at = reported_at
+        self.departed_on = report.departed_on if report else None
+        self.destination_province = report.destination_province if report else None
+        self.destination_city = report.destination_city if report else None
+        self.destination_address = report.destination_address if report else None
+        self.work = report.work if report else None
+        self.contact = report.contact if report else None
+        self.expected_return_on = report.expected_return_on if report else None
+        self.returned_on = None
+        self.returned_reported_at = None
+
+
+class Member:
+    def __init__(self, *, id, name, gender, birth_date, id_number, phone, joined_on, membership, organisation, registered_at):
+        if not organisation.holds_members:
+            raise RosterRuleViolation(
+                "not_a_branch",
+                f"members belong to a branch, and a {organisation.kind} is not one",
+                {"organisation_id": ["must be a branch (党支部) of some kind"]},
+            )
+        self.id = id
+        self.name = name
+        self.gender = gender
+        self.birth_date = birth_date
+        self.id_number = id_number
+        self.phone = phone
+        self.joined_on = joined_on
+        self.membership = membership
+        self.organisation_id = organisation.id
+        self.status = AT_HOME
+        self.registered_at = registered_at
+        self.current_departure = None
+
+    def registered(self):
+        return MemberRegistered(member_id=self.id, organisation_id=self.organisation_id, membership=self.membership)
+
+    def report_departure(self, *, departure_id, report, reported_at):
+        if self.current_departure is not None:
+            raise RosterRuleViolation(
+                "member_already_away",
+                "the member is already away; report the return before a new departure",
+                {"current_departure_id": self.current_departure.id},
+            )
+        if report.expected_return_on is not None and report.expected_return_on < report.departed_on:
+            raise RosterRuleViolation(
+                "validation_failed", "expected return is before the departure",
+                {"expected_return_on": ["must not be before departed_on"]},
+            )
+        departure = Departure(id=departure_id, member_id=self.id, reported=True, reported_at=reported_at, report=report)
+        self.current_departure = departure
+        self.status = AWAY
+        return departure, MemberDeparted(
+            member_id=self.id,
+            departure_id=departure.id,
+            organisation_id=self.organisation_id,
+            departed_on=report.departed_on,
+            destination_province=report.destination_province,
+            destination_city=report.destination_city,
+            expected_return_on=report.expected_return_on,
+        )
+
+    def report_return(self, *, departure_id, returned_on, reported_at):
+        """Close the open departure; with none open, record an unreported one
+        (外出未报备) so that the return is never lost."""
+        departure = self.current_departure
+        if departure is None:
+            departure = Departure(id=departure_id, member_id=self.id, reported=False, reported_at=reported_at)
+        elif departure.departed_on is not None and returned_on < departure.departed_on:
+            raise RosterRuleViolation(
+                "validation_failed", "the return is before the departure",
+                {"returned_on": [f"must not be before the departure on {departure.departed_on.isoformat()}"]},
+            )
+        departure.returned_on = returned_on
+        departure.returned_reported_at = reported_at
+        self.current_departure = None
+        self.status = AT_HOME
+        return departure, MemberReturned(
+            member_id=self.id,
+            departure_id=departure.id,
+            organisation_id=self.organisation_id,
+            returned_on=returned_on,
+            departed_on=departure.departed_on,
+            departure_reported=departure.reported,
+        )

@@ -1,0 +1,85 @@
+"""The roster's tables, mapped imperatively onto the pure domain classes so
+that ``domain/`` never imports SQLAlchemy."""
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table
+from sqlalchemy.orm import registry, relationship
+
+from services.common.tables import UTCDateTime, inbox_table, outbox_table
+from services.roster.domain.member import Departure, Member
+from services.roster.domain.organisation import Organisation
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("parent_id", String(36), ForeignKey("organisations.id"), nullable=True, index=True),
+    # '/root-id/.../own-id/': a subtree is one indexed prefix match.
+    Column("path", String(1000), nullable=False, index=True),
+    Column("depth", Integer, nullable=False),
+    Column("location", String(200), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("gender", String(10), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("id_number", String(18), nullable=False, unique=True),
+    Column("phone", String(20), nullable=False),
+    Column("joined_on", Date, nullable=False),
+    Column("membership", String(20), nullable=False),
+    Column("organisation_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("status", String(20), nullable=False, index=True),
+    Column("registered_at", UTCDateTime(), nullable=False),
+)
+
+departures = Table(
+    "departures",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("member_id", String(36), ForeignKey("members.id"), nullable=False, index=True),
+    # Set while the departure is open, cleared on return; unique, so the
+    # database itself refuses a second open departure for one member.
+    Column("open_for_member_id", String(36), ForeignKey("members.id"), nullable=True, unique=True),
+    Column("reported", Boolean, nullable=False),
+    Column("reported_at", UTCDateTime(), nullable=False),
+    Column("departed_on", Date, nullable=True),
+    Column("destination_province", String(50), nullable=True),
+    Column("destination_city", String(50), nullable=True),
+    Column("destination_address", String(200), nullable=True),
+    Column("work", String(200), nullable=True),
+    Column("contact", String(100), nullable=True),
+    Column("expected_return_on", Date, nullable=True),
+    Column("returned_on", Date, nullable=True),
+    Column("returned_reported_at", UTCDateTime(), nullable=True),
+)
+Index("ix_members_name", members.c.name)
+
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)
+
+mapper_registry = registry(metadata=metadata)
+mapper_registry.map_imperatively(Organisation, organisations)
+mapper_registry.map_imperatively(Departure, departures)
+mapper_registry.map_imperatively(
+    Member,
+    members,
+    properties={
+        "current_departure": relationship(
+            Departure, foreign_keys=[departures.c.open_for_member_id], uselist=False, lazy="joined"
+        ),
+    },
+)

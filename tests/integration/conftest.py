@@ -1,0 +1,30 @@
+"""Service and integration tests: real PostgreSQL, real RabbitMQ (a throwaway
+vhost per test from nameko's ``rabbit_config``). Run under ``nameko test`` so
+eventlet is patched before anything is imported."""
+import pytest
+
+from tests.support import EventTap, create_database, drop_database
+
+
+@pytest.fixture
+def database_url():
+    url = create_database()
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def service_config(rabbit_config, database_url):
+    return {
+        **rabbit_config,
+        "DATABASE_URL": database_url,
+        "OUTBOX_RELAY": {"enabled": True, "poll_interval": 0.2, "batch_size": 50},
+        "EVENT_RETRY": {"max_attempts": 3, "initial_delay": 0.05, "multiplier": 2, "max_delay": 1},
+    }
+
+
+@pytest.fixture
+def event_tap(rabbit_config):
+    tap = EventTap(rabbit_config["AMQP_URI"])
+    yield tap
+    tap.close()

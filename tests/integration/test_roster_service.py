@@ -1,0 +1,94 @@
+"""The roster service in a real nameko container on PostgreSQL: RPC in,
+committed state and outbox events out."""
+import pytest
+from nameko.testing.services import entrypoint_hook
+from sqlalchemy import create_engine, func, select
+
+from contracts.errors import ServiceError
+from services.roster.models import members, outbox
+from services.roster.service import RosterService
+
+MEMBER = {
+    "name": "李四", "gender": "female", "birth_date": "1990-05-01", "id_number": "620724199005011234",
+    "phone": "13800000002", "joined_on": "2015-07-01", "organisation_id": None,
+}
+DEPARTURE = {"destination_province": "甘肃省", "destination_city": "嘉峪关市", "work": "钢铁厂", "contact": "13800000002"}
+
+
+@pytest.fixture
+def roster(container_factory, service_config):
+    container = container_factory(RosterService, service_config)
+    container.start()
+    return container
+
+
+def call(container, method, *args):
+    with entrypoint_hook(container, method) as entrypoint:
+        return entrypoint(*args)
+
+
+@pytest.fixture
+def branch(roster):
+    county = call(roster, "create_organisation", {"name": "高台县委", "kind": "party_committee"})
+    town = call(roster, "create_organisation", {"name": "巷道镇党委", "kind": "party_committee", "parent_id": county["id"]})
+    return call(roster, "create_organisation", {"name": "东联村党支部", "kind": "branch", "parent_id": town["id"]})
+
+
+def count(database_url, table):
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(select(func.count()).select_from(table))
+    finally:
+        engine.dispose()
+
+
+def test_a_members_journey_is_stored_and_published_in_order(roster, branch, event_tap, database_url):
+    member = call(roster, "register_member", {**MEMBER, "organisation_id": branch["id"]})
+    departure = call(roster, "report_departure", member["id"], DEPARTURE)
+    assert call(roster, "get_member", member["id"])["status"] == "away"
+    returned = call(roster, "report_return", member["id"], {"returned_on": "2099-01-01"})
+    assert returned["id"] == departure["id"] and returned["returned_on"] == "2099-01-01"
+
+    event_tap.wait_for("member_returned")
+    assert [e["event_type"] for e in event_tap.envelopes()] == ["member_registered", "member_departed", "member_returned"]
+    assert all(e["data"]["member_id"] == member["id"] for e in event_tap.envelopes())
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))) == 0
+    engine.dispose()
+
+
+def test_subtree_and_filtered_lists(roster, branch):
+    county_id = call(roster, "list_organisations", {"kind": "party_committee", "per_page": 1})["items"][0]["id"]
+    tree = call(roster, "get_organisation_subtree", county_id)
+    assert tree["children"][0]["children"][0]["id"] == branch["id"]
+    call(roster, "register_member", {**MEMBER, "organisation_id": branch["id"]})
+    page = call(roster, "list_members", {"organisation_id": county_id, "status": "at_home"})
+    assert page["total"] == 1 and page["items"][0]["name"] == "李四"
+    assert call(roster, "list_members", {"organisation_id": county_id, "status": "away"})["total"] == 0
+
+
+def test_a_refused_request_writes_nothing(roster, branch, database_url):
+    member = call(roster, "register_member", {**MEMBER, "organisation_id": branch["id"]})
+    call(roster, "report_departure", member["id"], DEPARTURE)
+    before = count(database_url, outbox)
+    with pytest.raises(ServiceError) as refused:
+        call(roster, "report_departure", member["id"], DEPARTURE)
+    assert refused.value.code == "member_already_away"
+    with pytest.raises(ServiceError) as refused:
+        call(roster, "register_member", {**MEMBER, "organisation_id": branch["id"], "phone": "12"})
+    assert refused.value.code == "validation_failed" and "phone" in refused.value.details
+    with pytest.raises(ServiceError) as refused:
+        call(roster, "register_member", {**MEMBER, "organisation_id": branch["id"]})
+    assert refused.value.code == "duplicate_id_number"
+    assert count(database_url, outbox) == before
+    assert count(database_url, members) == 1
+
+
+def test_a_return_without_a_reported_departure_is_kept_as_unreported(roster, branch, event_tap):
+    member = call(roster, "register_member", {**MEMBER, "organisation_id": branch["id"]})
+    departure = call(roster, "report_return", member["id"], {})
+    assert departure["reported"] is False and departure["departed_on"] is None
+    [event] = event_tap.wait_for("member_returned")
+    assert event["data"]["departure_reported"] is False

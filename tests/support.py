@@ -1,0 +1,102 @@
+"""Helpers shared by the integration and end-to-end tests: throwaway PostgreSQL
+databases and RabbitMQ vhosts, and waiting with a deadline instead of sleeping."""
+import os
+import time
+import uuid
+from urllib.parse import quote
+
+import psycopg2
+import requests
+
+POSTGRES_URL = os.environ.get("LIUDONG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+AMQP_BASE = os.environ.get("LIUDONG_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672")
+RABBIT_API = os.environ.get("LIUDONG_TEST_RABBIT_API", "http://guest:guest@127.0.0.1:15672")
+
+
+def create_database(prefix="liudong_test"):
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    connection = psycopg2.connect(f"{POSTGRES_URL}/postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+    return f"{POSTGRES_URL}/{name}"
+
+
+def drop_database(url):
+    name = url.rsplit("/", 1)[1]
+    connection = psycopg2.connect(f"{POSTGRES_URL}/postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    connection.close()
+
+
+def create_vhost(prefix="liudong-test"):
+    name = f"{prefix}-{uuid.uuid4().hex[:12]}"
+    api = requests.Session()
+    api.put(f"{RABBIT_API}/api/vhosts/{quote(name, safe='')}", timeout=10).raise_for_status()
+    api.put(
+        f"{RABBIT_API}/api/permissions/{quote(name, safe='')}/guest",
+        json={"configure": ".*", "write": ".*", "read": ".*"}, timeout=10,
+    ).raise_for_status()
+    return name, f"{AMQP_BASE}/{quote(name, safe='')}"
+
+
+def delete_vhost(name):
+    requests.delete(f"{RABBIT_API}/api/vhosts/{quote(name, safe='')}", timeout=10)
+
+
+def wait_for(condition, timeout=20.0, interval=0.05, message="condition"):
+    """Poll ``condition`` until it returns something truthy or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+def scalar(database_url, sql, *params):
+    connection = psycopg2.connect(database_url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+            return row[0] if row else None
+    finally:
+        connection.close()
+
+
+class EventTap:
+    """A private queue bound to a service's events exchange, read by polling."""
+
+    def __init__(self, amqp_uri, exchange="roster.events", routing_key="#"):
+        from kombu import Connection, Exchange, Queue
+
+        self.connection = Connection(amqp_uri, connect_timeout=5)
+        channel = self.connection.channel()
+        # Declared exactly as nameko declares event exchanges, so either may come first.
+        exchange = Exchange(exchange, type="topic", durable=True)
+        self.queue = Queue(f"tap-{uuid.uuid4().hex}", exchange, routing_key, exclusive=True, auto_delete=True)(channel)
+        self.queue.declare()
+        self.messages = []
+
+    def drain(self):
+        while True:
+            message = self.queue.get(no_ack=True, accept=["json"])
+            if message is None:
+                return self.messages
+            self.messages.append(message)
+
+    def envelopes(self, event_type=None):
+        return [m.payload for m in self.drain() if event_type is None or m.payload["event_type"] == event_type]
+
+    def wait_for(self, event_type, count=1, timeout=20.0):
+        return wait_for(lambda: len(self.envelopes(event_type)) >= count and self.envelopes(event_type),
+                        timeout=timeout, message=f"{count} {event_type} event(s)")
+
+    def close(self):
+        self.connection.release()
