@@ -9,6 +9,7 @@ with the error and its origin in its headers, where an operator can inspect it
 and replay it (``python -m services.common.deadletter``). The original is acked
 only after the broker has confirmed the retry or dead-letter copy.
 """
+import functools
 import logging
 import traceback
 from dataclasses import dataclass
@@ -35,6 +36,9 @@ def dead_letter_queue(service_name):
         exchange=DEAD_LETTER_EXCHANGE,
         routing_key=service_name,
         durable=True,
+        # Replicated on a cluster: a dead letter is the last copy of an event.
+        # deploy/rabbitmq declares it the same way; arguments must match.
+        queue_arguments={"x-queue-type": "quorum"},
     )
 
 
@@ -150,3 +154,33 @@ class ReliableEventHandler(EventHandler):
 
 
 reliable_event_handler = ReliableEventHandler.decorator
+
+
+def idempotent(handler_name=None, dependency="db"):
+    """Make an event handler take effect once per event, whatever the redeliveries.
+
+    The inbox claim (event_id, handler) and the handler's own writes go through
+    the same unit of work (``self.<dependency>``) and commit together; a
+    duplicate rolls back and returns None. Place it under the entrypoint::
+
+        @reliable_event_handler("roster", "member_returned")
+        @idempotent()
+        def enrol_in_homecoming_training(self, envelope): ...
+    """
+
+    def decorate(method):
+        @functools.wraps(method)
+        def handler(self, envelope):
+            unit_of_work = getattr(self, dependency)
+            name = handler_name or f"{self.name}.{method.__name__}"
+            if not unit_of_work.first_delivery(envelope["event_id"], name, envelope["event_type"]):
+                log.info("%s already handled event %s; skipping the duplicate", name, envelope["event_id"])
+                unit_of_work.rollback()
+                return None
+            result = method(self, envelope)
+            unit_of_work.commit()
+            return result
+
+        return handler
+
+    return decorate
