@@ -12,12 +12,14 @@ class ErrorCode:
     MALFORMED_JSON = "malformed_json"
     NOT_FOUND = "not_found"
     ORGANISATION_NOT_FOUND = "organisation_not_found"
+    UNKNOWN_REFERENCE = "unknown_reference"
     MEMBER_NOT_FOUND = "member_not_found"
     MEMBER_ALREADY_AWAY = "member_already_away"
     INVALID_PARENT = "invalid_parent"
     NOT_A_BRANCH = "not_a_branch"
     DUPLICATE_ID_NUMBER = "duplicate_id_number"
     METHOD_NOT_ALLOWED = "method_not_allowed"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
     SERVICE_UNAVAILABLE = "service_unavailable"
     INTERNAL_ERROR = "internal_error"
 
@@ -28,12 +30,15 @@ HTTP_STATUS = {
     ErrorCode.MALFORMED_JSON: 400,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.ORGANISATION_NOT_FOUND: 404,
+    # A body or filter naming something that does not exist: the request is at fault, not the URL.
+    ErrorCode.UNKNOWN_REFERENCE: 422,
     ErrorCode.MEMBER_NOT_FOUND: 404,
     ErrorCode.MEMBER_ALREADY_AWAY: 409,
     ErrorCode.INVALID_PARENT: 422,
     ErrorCode.NOT_A_BRANCH: 422,
     ErrorCode.DUPLICATE_ID_NUMBER: 409,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
     ErrorCode.INTERNAL_ERROR: 500,
 }

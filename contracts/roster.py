@@ -3,7 +3,7 @@
 The gateway validates HTTP bodies with these same schemas, and roster validates
 again on arrival, because county systems may call it over RPC directly.
 """
-from marshmallow import Schema, fields, validate, validates_schema, ValidationError, RAISE
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 SERVICE_NAME = "roster"
 
@@ -31,8 +31,17 @@ def _trimmed(max_length):
 
 
 class StrictSchema(Schema):
+    """Input: an unknown field is an error, not silently dropped."""
+
     class Meta:
         unknown = RAISE
+
+
+class ResultSchema(Schema):
+    """Output: a client built against an older contract ignores fields added since."""
+
+    class Meta:
+        unknown = EXCLUDE
 
 
 # ---- organisations -------------------------------------------------------
@@ -45,7 +54,7 @@ class OrganisationCreateSchema(StrictSchema):
     location = fields.Str(allow_none=True, load_default=None, validate=validate.Length(max=200))
 
 
-class OrganisationSchema(Schema):
+class OrganisationSchema(ResultSchema):
     id = fields.UUID(required=True)
     name = fields.Str(required=True)
     kind = fields.Str(required=True)
@@ -70,11 +79,16 @@ class OrganisationQuerySchema(PageQuerySchema):
     parent_id = fields.UUID()
 
 
-class OrganisationPageSchema(Schema):
-    items = fields.List(fields.Nested(OrganisationSchema), required=True)
+class PageSchema(ResultSchema):
+    """One page of a list: subclasses say what the items are."""
+
     page = fields.Int(required=True)
     per_page = fields.Int(required=True)
-    total = fields.Int(required=True)
+    total = fields.Int(required=True, metadata={"description": "items on all pages"})
+
+
+class OrganisationPageSchema(PageSchema):
+    items = fields.List(fields.Nested(OrganisationSchema), required=True)
 
 
 # ---- members -------------------------------------------------------------
@@ -99,7 +113,7 @@ class MemberCreateSchema(StrictSchema):
             raise ValidationError("must be after birth_date", "joined_on")
 
 
-class DepartureSchema(Schema):
+class DepartureSchema(ResultSchema):
     id = fields.UUID(required=True)
     member_id = fields.UUID(required=True)
     reported = fields.Bool(required=True, metadata={"description": "False for a return never reported as a departure (外出未报备)"})
@@ -115,7 +129,7 @@ class DepartureSchema(Schema):
     returned_reported_at = fields.AwareDateTime(allow_none=True)
 
 
-class MemberSchema(Schema):
+class MemberSchema(ResultSchema):
     id = fields.UUID(required=True)
     name = fields.Str(required=True)
     gender = fields.Str(required=True)
@@ -138,11 +152,8 @@ class MemberQuerySchema(PageQuerySchema):
     name = fields.Str(validate=validate.Length(min=1, max=100), metadata={"description": "part of the name"})
 
 
-class MemberPageSchema(Schema):
+class MemberPageSchema(PageSchema):
     items = fields.List(fields.Nested(MemberSchema), required=True)
-    page = fields.Int(required=True)
-    per_page = fields.Int(required=True)
-    total = fields.Int(required=True)
 
 
 class DepartureReportSchema(StrictSchema):

@@ -47,7 +47,7 @@ def delete_vhost(name):
     requests.delete(f"{RABBIT_API}/api/vhosts/{quote(name, safe='')}", timeout=10)
 
 
-def wait_for(condition, timeout=20.0, interval=0.05, message="condition"):
+def wait_for(condition, timeout=20.0, message="condition", interval=0.05):
     """Poll ``condition`` until it returns something truthy or the deadline passes."""
     deadline = time.monotonic() + timeout
     while True:

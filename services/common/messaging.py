@@ -75,8 +75,9 @@ class ReliableEventHandler(EventHandler):
         try:
             body = load_envelope(body)
         except (ValidationError, LookupError, KeyError, TypeError) as exc:
-            log.error("dead-lettering an invalid event on %s: %s", self.queue.name, exc)
-            self._settle(message, lambda: self._dead_letter(message, 1, f"PoisonMessage: {exc}"))
+            reason = f"PoisonMessage: {exc}"
+            log.error("dead-lettering an invalid event on %s: %s", self.queue.name, reason)
+            self._settle(message, lambda: self._dead_letter(message, 1, reason))
             return
         super().handle_message(body, message)
 

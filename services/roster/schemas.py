@@ -41,10 +41,13 @@ def dump_organisation(organisation):
     return OrganisationSchema().dump(_organisation_view(organisation))
 
 
+def _page(schema, view, items, total, query):
+    return schema.dump({"items": [view(item) for item in items], "total": total,
+                        "page": query["page"], "per_page": query["per_page"]})
+
+
 def dump_organisation_page(items, total, query):
-    return OrganisationPageSchema().dump(
-        {"items": [_organisation_view(o) for o in items], "total": total, "page": query["page"], "per_page": query["per_page"]}
-    )
+    return _page(OrganisationPageSchema(), _organisation_view, items, total, query)
 
 
 def dump_subtree(nodes):
@@ -62,9 +65,7 @@ def dump_member(member):
 
 
 def dump_member_page(items, total, query):
-    return MemberPageSchema().dump(
-        {"items": [_member_view(m) for m in items], "total": total, "page": query["page"], "per_page": query["per_page"]}
-    )
+    return _page(MemberPageSchema(), _member_view, items, total, query)
 
 
 def dump_departure(departure):

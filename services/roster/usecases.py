@@ -43,9 +43,10 @@ def rules_as_service_errors(use_case):
 
 def _organisation(uow, organisation_id, field=None):
     organisation = uow.organisations.get(organisation_id)
+    if organisation is None and field:
+        raise ServiceError(ErrorCode.UNKNOWN_REFERENCE, f"{field} names no organisation", {field: ["no such organisation"]})
     if organisation is None:
-        details = {field: ["no such organisation"]} if field else {}
-        raise ServiceError(ErrorCode.ORGANISATION_NOT_FOUND, f"organisation {organisation_id} not found", details)
+        raise ServiceError(ErrorCode.ORGANISATION_NOT_FOUND, f"organisation {organisation_id} not found")
     return organisation
 
 

@@ -36,6 +36,11 @@ def registered(member_id="0c1b1f8e-7a59-4a4e-9c52-0d8a3b1b6e01"):
         "member_id": member_id, "organisation_id": "7d9e3a1c-5b2f-4c6d-8e0f-1a2b3c4d5e6f", "membership": "full"})
 
 
+def add_county(uow):
+    uow.session.execute(organisations.insert().values(
+        id="o1", name="高台县委", kind="party_committee", path="/o1/", depth=0, created_at=NOW))
+
+
 def count(engine, table, *where):
     with engine.connect() as connection:
         return connection.scalar(select(func.count()).select_from(table).where(*where))
@@ -50,8 +55,7 @@ def test_a_failed_commit_leaves_neither_state_nor_event(engine):
     # The state change succeeds on its own, but writing the outbox row fails
     # at commit (the event id is taken): the state change must go with it.
     uow = unit_of_work(engine)
-    uow.session.execute(organisations.insert().values(
-        id="o1", name="高台县委", kind="party_committee", path="/o1/", depth=0, created_at=NOW))
+    add_county(uow)
     uow.add_event(event)
     with pytest.raises(IntegrityError):
         uow.commit()
@@ -61,8 +65,7 @@ def test_a_failed_commit_leaves_neither_state_nor_event(engine):
 
 def test_an_uncommitted_unit_of_work_writes_nothing(engine):
     uow = unit_of_work(engine)
-    uow.session.execute(organisations.insert().values(
-        id="o1", name="高台县委", kind="party_committee", path="/o1/", depth=0, created_at=NOW))
+    add_county(uow)
     uow.add_event(registered())
     uow.close()  # the worker ended without committing
     assert count(engine, organisations) == 0 and count(engine, outbox) == 0
@@ -70,8 +73,7 @@ def test_an_uncommitted_unit_of_work_writes_nothing(engine):
 
 def test_state_and_event_commit_together(engine):
     uow = unit_of_work(engine)
-    uow.session.execute(organisations.insert().values(
-        id="o1", name="高台县委", kind="party_committee", path="/o1/", depth=0, created_at=NOW))
+    add_county(uow)
     uow.add_event(registered())
     uow.commit()
     assert count(engine, organisations) == 1

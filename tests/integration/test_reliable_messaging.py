@@ -8,7 +8,14 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, 
 from contracts.events import Event
 from services.common.db import Database
 from services.common.deadletter import replay_dead_letters
-from services.common.messaging import ATTEMPTS_HEADER, ERROR_HEADER, ORIGINAL_QUEUE_HEADER, dead_letter_queue, idempotent, reliable_event_handler
+from services.common.messaging import (
+    ATTEMPTS_HEADER,
+    ERROR_HEADER,
+    ORIGINAL_QUEUE_HEADER,
+    dead_letter_queue,
+    idempotent,
+    reliable_event_handler,
+)
 from services.common.tables import inbox_table, outbox_table
 from tests.support import wait_for
 

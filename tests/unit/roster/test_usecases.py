@@ -88,7 +88,7 @@ def test_a_duplicate_id_number_is_a_conflict_and_commits_nothing(uow, branch):
 def test_unknown_parent_names_the_field(uow):
     with pytest.raises(ServiceError) as refused:
         usecases.create_organisation(uow, {"name": "x", "kind": "branch", "parent_id": "nope"}, FixedClock())
-    assert refused.value.code == "organisation_not_found"
+    assert refused.value.code == "unknown_reference"
     assert "parent_id" in refused.value.details
 
 

@@ -1,0 +1,62 @@
+"""组织: the organisation tree (party committees down to branches and service points)."""
+from flask.views import MethodView
+
+from contracts import roster
+from gateway.api import API_PREFIX, UNAVAILABLE, Blueprint, call
+from gateway.errors import ErrorSchema
+
+blp = Blueprint(
+    "organisations", __name__, url_prefix=f"{API_PREFIX}/organisations",
+    description="组织: the organisation tree, from party committees down to branches and service points",
+)
+
+
+@blp.route("")
+class Organisations(MethodView):
+    @blp.arguments(roster.OrganisationQuerySchema, location="query")
+    @blp.response(200, roster.OrganisationPageSchema)
+    @blp.alt_response(503, **UNAVAILABLE)
+    def get(self, query):
+        """List organisations, a page at a time, optionally by kind or parent"""
+        return call(
+            roster.SERVICE_NAME, "list_organisations", roster.OrganisationQuerySchema().dump(query),
+            reply_schema=roster.OrganisationPageSchema,
+        )
+
+    @blp.arguments(roster.OrganisationCreateSchema)
+    @blp.response(201, roster.OrganisationSchema)
+    @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
+    @blp.alt_response(503, **UNAVAILABLE)
+    def post(self, payload):
+        """Create an organisation under a parent (no parent: a root of the tree)
+
+        422 ``unknown_reference`` when ``parent_id`` names no organisation, ``invalid_parent``
+        when the parent cannot hold this kind of organisation.
+        """
+        return call(
+            roster.SERVICE_NAME, "create_organisation", roster.OrganisationCreateSchema().dump(payload),
+            reply_schema=roster.OrganisationSchema,
+        )
+
+
+@blp.route("/<uuid:organisation_id>")
+class Organisation(MethodView):
+    @blp.response(200, roster.OrganisationSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="organisation_not_found")
+    @blp.alt_response(503, **UNAVAILABLE)
+    def get(self, organisation_id):
+        """Get one organisation"""
+        return call(roster.SERVICE_NAME, "get_organisation", str(organisation_id), reply_schema=roster.OrganisationSchema)
+
+
+@blp.route("/<uuid:organisation_id>/subtree")
+class OrganisationSubtree(MethodView):
+    @blp.response(200, roster.OrganisationTreeSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="organisation_not_found")
+    @blp.alt_response(503, **UNAVAILABLE)
+    def get(self, organisation_id):
+        """Get an organisation with everything under it, as a tree"""
+        return call(
+            roster.SERVICE_NAME, "get_organisation_subtree", str(organisation_id),
+            reply_schema=roster.OrganisationTreeSchema,
+        )

@@ -1,0 +1,38 @@
+"""Print every event published on a service's events exchange, as it happens.
+
+    .venv/bin/python scripts/watch_events.py [roster] [routing-key-pattern]
+
+Uses a private auto-deleting queue, so watching never takes events from the
+services' own queues.
+"""
+import json
+import os
+import sys
+import uuid
+
+from kombu import Connection, Exchange, Queue
+
+
+def main():
+    service = sys.argv[1] if len(sys.argv) > 1 else "roster"
+    pattern = sys.argv[2] if len(sys.argv) > 2 else "#"
+    amqp_uri = os.environ.get("LIUDONG_AMQP_URI", "amqp://guest:guest@localhost:5672/")
+    exchange = Exchange(f"{service}.events", type="topic", durable=True)
+    with Connection(amqp_uri) as connection:
+        queue = Queue(f"watch-{uuid.uuid4().hex}", exchange, pattern, exclusive=True, auto_delete=True)
+
+        def show(body, message):
+            print(json.dumps(body, ensure_ascii=False, indent=2), flush=True)
+            message.ack()
+
+        with connection.Consumer(queue, callbacks=[show], accept=["json"]):
+            print(f"watching {service}.events ({pattern}); Ctrl-C stops", file=sys.stderr)
+            while True:
+                connection.drain_events()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        pass
