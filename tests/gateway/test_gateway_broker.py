@@ -3,7 +3,6 @@
 The 5 s bounds are behaviour the requirements ask for (a client gets a 503
 within 5 s), not performance measurements.
 """
-import os
 import selectors
 import socket
 import socketserver
@@ -21,13 +20,11 @@ import requests
 from nameko.rpc import RPC_QUEUE_TEMPLATE, get_rpc_exchange
 
 from gateway.app import create_app
+from tests.support import AMQP_BASE, create_vhost, delete_vhost
 
 HERE = Path(__file__).parent
 ANSWER_WITHIN = 5.0
 
-# Located like the other suites locate it.
-AMQP_BASE = os.environ.get("LIUDONG_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672")
-RABBIT_API = os.environ.get("LIUDONG_TEST_RABBIT_API", "http://guest:guest@127.0.0.1:15672")
 
 
 def timed(request):
@@ -121,22 +118,13 @@ def pump(a, b, flowing):
 @pytest.fixture
 def broker_vhost():
     """A throwaway vhost on the local RabbitMQ: (name, AMQP URI)."""
-    name = f"liudong-gateway-test-{uuid.uuid4().hex[:12]}"
-    url = f"{RABBIT_API}/api/vhosts/{quote(name, safe='')}"
-    api = requests.Session()
     try:
-        api.put(url, timeout=10).raise_for_status()
+        name, uri = create_vhost("liudong-gateway-test")
     except requests.RequestException as exc:
-        pytest.fail(
-            f"these tests need RabbitMQ with its management plugin at {RABBIT_API} "
-            f"(rabbitmq-plugins enable rabbitmq_management): {exc}"
-        )
-    api.put(
-        f"{RABBIT_API}/api/permissions/{quote(name, safe='')}/guest",
-        json={"configure": ".*", "write": ".*", "read": ".*"}, timeout=10,
-    ).raise_for_status()
-    yield name, f"{AMQP_BASE}/{quote(name, safe='')}"
-    api.delete(url, timeout=10)
+        pytest.fail(f"these tests need RabbitMQ with its management plugin "
+                    f"(rabbitmq-plugins enable rabbitmq_management): {exc}")
+    yield name, uri
+    delete_vhost(name)
 
 
 @pytest.fixture
