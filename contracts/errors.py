@@ -18,6 +18,11 @@ class ErrorCode:
     INVALID_PARENT = "invalid_parent"
     NOT_A_BRANCH = "not_a_branch"
     DUPLICATE_ID_NUMBER = "duplicate_id_number"
+    EXPORT_TOO_LARGE = "export_too_large"
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+    SEPARATION_OF_DUTIES = "separation_of_duties"
+    RATE_LIMITED = "rate_limited"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     SERVICE_UNAVAILABLE = "service_unavailable"
@@ -37,6 +42,11 @@ HTTP_STATUS = {
     ErrorCode.INVALID_PARENT: 422,
     ErrorCode.NOT_A_BRANCH: 422,
     ErrorCode.DUPLICATE_ID_NUMBER: 409,
+    ErrorCode.EXPORT_TOO_LARGE: 422,
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.SEPARATION_OF_DUTIES: 409,
+    ErrorCode.RATE_LIMITED: 429,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.SERVICE_UNAVAILABLE: 503,

@@ -175,3 +175,28 @@ class DepartureReportSchema(StrictSchema):
 
 class ReturnReportSchema(StrictSchema):
     returned_on = fields.Date(load_default=None, metadata={"description": "defaults to today"})
+
+
+# ---- looking up and exporting members -----------------------------------
+
+MAX_EXPORT_ROWS = 10_000
+
+
+class MemberLookupSchema(StrictSchema):
+    """Find a member by ID number (sent in a body, so it never lands in a URL or an access log)."""
+
+    id_number = fields.Str(required=True, validate=validate.Regexp(ID_NUMBER_PATTERN, error="must be an 18-character resident identity number"))
+
+
+class MemberExportQuerySchema(StrictSchema):
+    organisation_id = fields.UUID(metadata={"description": "members of this organisation and every organisation under it"})
+    status = fields.Str(validate=validate.OneOf(list(MEMBER_STATUSES)))
+    membership = fields.Str(validate=validate.OneOf(list(MEMBERSHIPS)))
+    gender = fields.Str(validate=validate.OneOf(list(GENDERS)))
+
+
+class MemberExportSchema(ResultSchema):
+    """Every matching member, at most MAX_EXPORT_ROWS (more is ``export_too_large``)."""
+
+    items = fields.List(fields.Nested(MemberSchema), required=True)
+    total = fields.Int(required=True)
