@@ -24,6 +24,7 @@ MEMBERSHIPS = {"full": "正式党员", "probationary": "预备党员"}
 MEMBER_STATUSES = {"at_home": "在家", "away": "外出"}
 
 MAX_PER_PAGE = 100
+MAX_PAGE = 100_000
 
 
 def _trimmed(max_length):
@@ -70,7 +71,8 @@ class OrganisationTreeSchema(OrganisationSchema):
 
 
 class PageQuerySchema(StrictSchema):
-    page = fields.Int(load_default=1, validate=validate.Range(min=1))
+    # Bounded so that the offset always fits the database's integers.
+    page = fields.Int(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Int(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
