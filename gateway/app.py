@@ -8,22 +8,73 @@ Configuration comes from environment variables (defaults in brackets), and the
   answers 503; requests also expire in the broker after this long.
 - ``LIUDONG_READY_TIMEOUT`` [1]: seconds ``/readyz`` waits for ``roster.ping``
   (Kubernetes' default probe timeout is 1 s).
+- ``LIUDONG_GATEWAY_DATABASE_URL`` [sqlite:///var/gateway.db]: the gateway's own
+  database of users, API keys, grants and the audit record
+  (``gateway.access.models``), e.g. ``postgresql://user@host/gateway``. Its
+  migrations run here at start, serialised between processes (PostgreSQL: an
+  advisory lock; SQLite: a file lock), so several workers may start at once.
+- ``LIUDONG_TOKEN_SECRET`` (required, at least 32 characters): the HS256 key
+  that signs people's bearer tokens; the app refuses to start without it. Every
+  gateway instance needs the same one; changing it logs everybody out.
+  Make one with ``python -c 'import secrets; print(secrets.token_urlsafe(48))'``.
+- ``LIUDONG_TOKEN_TTL`` [3600]: seconds a bearer token stays valid.
+- ``LIUDONG_RATE_LIMIT`` [300/minute]: requests per caller (``key:<id>`` or
+  ``user:<id>``; the remote address when unauthenticated) over the whole API;
+  flask-limiter's notation, several separated by ``;`` (``20/second;300/minute``).
+- ``LIUDONG_TOKEN_RATE_LIMIT`` [10/minute]: ``POST /api/v1/tokens`` per remote
+  address, on top of the above: it is where passwords are guessed.
+- ``LIUDONG_RATE_LIMIT_STORAGE`` [memory://]: where the counts live. ``memory://``
+  counts in each worker process on its own, so N workers let through up to N
+  times the limit; production uses a shared store, e.g. ``redis://host:6379/0``
+  (needs the ``redis`` package). When the store is unreachable the gateway
+  falls back to counting in memory rather than refusing every request.
+- ``LIUDONG_TRUSTED_PROXY_HOPS`` [0]: how many reverse proxies in front of the
+  gateway set ``X-Forwarded-For``; with 0 the remote address is the socket's
+  peer. It decides the address that unauthenticated limits and audit records
+  use, so set it only to the number of proxies you run.
+
+Request bodies are limited to 1 MiB (413); lists to 100 items a page.
 """
 import os
 
-from flask import Flask
+from flask import Flask, request
+from flask_limiter import Limiter
 from flask_smorest import Api
+from limits import parse_many
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gateway import errors
-from gateway.api import API_PREFIX, RPC_EXTENSION, health, members, movements, organisations
+from gateway import auth, errors
+from gateway.access import credentials
+from gateway.access.store import DEFAULT_URL, AccessStore
+from gateway.api import (
+    API_KEY_SCHEME,
+    API_PREFIX,
+    BEARER_SCHEME,
+    RPC_EXTENSION,
+    access,
+    audit_records,
+    health,
+    members,
+    movements,
+    organisations,
+    tokens,
+)
 from gateway.rpc import RpcClient
 
 DEFAULTS = {
     "LIUDONG_AMQP_URI": "amqp://guest:guest@localhost:5672/",
     "LIUDONG_RPC_TIMEOUT": "4",
     "LIUDONG_READY_TIMEOUT": "1",
+    "LIUDONG_GATEWAY_DATABASE_URL": DEFAULT_URL,
+    "LIUDONG_TOKEN_SECRET": None,
+    "LIUDONG_TOKEN_TTL": "3600",
+    "LIUDONG_RATE_LIMIT": "300/minute",
+    "LIUDONG_TOKEN_RATE_LIMIT": "10/minute",
+    "LIUDONG_RATE_LIMIT_STORAGE": "memory://",
+    "LIUDONG_TRUSTED_PROXY_HOPS": "0",
 }
 SECONDS = ("LIUDONG_RPC_TIMEOUT", "LIUDONG_READY_TIMEOUT")
+RATE_LIMITS = ("LIUDONG_RATE_LIMIT", "LIUDONG_TOKEN_RATE_LIMIT")
 
 OPENAPI = {
     "API_TITLE": "liudong gateway",
@@ -34,6 +85,21 @@ OPENAPI = {
     "OPENAPI_SWAGGER_UI_PATH": "docs",
     "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
 }
+
+SECURITY_SCHEMES = {
+    API_KEY_SCHEME: {
+        "type": "apiKey", "in": "header", "name": auth.API_KEY_HEADER,
+        "description": "a county system's API key, ld_<key id>_<secret>, limited to the key's scopes",
+    },
+    BEARER_SCHEME: {
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+        "description": "a person's token from POST /api/v1/tokens",
+    },
+}
+
+
+class ConfigurationError(ValueError):
+    """The gateway cannot start with this configuration; the message says what to set."""
 
 
 class GatewayApi(Api):
@@ -53,22 +119,88 @@ def create_app(config: dict | None = None, rpc=None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.config.update({key: os.environ.get(key, default) for key, default in DEFAULTS.items()})
     app.config.update(config or {})
-    for key in SECONDS:
-        try:
-            app.config[key] = float(app.config[key])
-        except (TypeError, ValueError):
-            raise ValueError(f"{key} must be a number of seconds, not {app.config[key]!r}") from None
+    _check_config(app.config)
 
     # Chinese labels read better unescaped; keys keep the schemas' order.
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
+    hops = app.config["LIUDONG_TRUSTED_PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    access_store = AccessStore(app.config["LIUDONG_GATEWAY_DATABASE_URL"])
+    access_store.migrate()
+    app.extensions[auth.ACCESS_EXTENSION] = auth.AccessSettings(
+        store=access_store, token_secret=app.config["LIUDONG_TOKEN_SECRET"],
+        token_ttl=app.config["LIUDONG_TOKEN_TTL"],
+    )
     app.extensions[RPC_EXTENSION] = rpc if rpc is not None else RpcClient(
         app.config["LIUDONG_AMQP_URI"], app.config["LIUDONG_RPC_TIMEOUT"],
     )
 
     api = GatewayApi(app)
-    for module in (organisations, members, movements, health):
+    for name, scheme in SECURITY_SCHEMES.items():
+        api.spec.components.security_scheme(name, scheme)
+    for module in (organisations, members, movements, tokens, access, audit_records, health):
         api.register_blueprint(module.blp)
     errors.register(app)
+
+    # Order matters: the caller is identified before the limiter counts the
+    # request against them, and refused (401/403) after, so that failed
+    # credentials are counted too. After-request hooks run in reverse order:
+    # finish_response sees the limiter's headers.
+    app.before_request(auth.start_request)
+    app.before_request(auth.identify)
+    app.after_request(auth.finish_response)
+    limiter = Limiter(
+        key_func=auth.rate_limit_key,
+        application_limits=[app.config["LIUDONG_RATE_LIMIT"]],
+        storage_uri=app.config["LIUDONG_RATE_LIMIT_STORAGE"],
+        headers_enabled=True,
+        in_memory_fallback_enabled=True,
+        key_prefix="liudong-gateway",
+    )
+    limiter.init_app(app)
+    limiter.exempt(health.blp)
+    limiter.limit(app.config["LIUDONG_TOKEN_RATE_LIMIT"], key_func=_remote_address)(tokens.blp)
+    app.before_request(auth.enforce)
     return app
+
+
+def _remote_address():
+    return f"address:{request.remote_addr}"
+
+
+def _check_config(config):
+    secret = config.get("LIUDONG_TOKEN_SECRET")
+    if not secret:
+        raise ConfigurationError(
+            "LIUDONG_TOKEN_SECRET is not set: the gateway signs people's tokens with it and will not start "
+            "without one. Set it to at least 32 random characters, the same for every gateway instance, e.g. "
+            "the output of: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    if len(secret) < credentials.MIN_TOKEN_SECRET_LENGTH:
+        raise ConfigurationError(
+            f"LIUDONG_TOKEN_SECRET is {len(secret)} characters long; it must be at least "
+            f"{credentials.MIN_TOKEN_SECRET_LENGTH} (HS256 needs a 256-bit key)"
+        )
+    for key in SECONDS:
+        try:
+            config[key] = float(config[key])
+        except (TypeError, ValueError):
+            raise ConfigurationError(f"{key} must be a number of seconds, not {config[key]!r}") from None
+    for key in ("LIUDONG_TOKEN_TTL", "LIUDONG_TRUSTED_PROXY_HOPS"):
+        try:
+            config[key] = int(config[key])
+            if config[key] < (1 if key == "LIUDONG_TOKEN_TTL" else 0):
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ConfigurationError(f"{key} must be a whole number, not {config[key]!r}") from None
+    for key in RATE_LIMITS:
+        try:
+            parse_many(config[key])
+        except ValueError:
+            raise ConfigurationError(
+                f"{key} must be a rate limit such as '300/minute' or '20/second;300/minute', not {config[key]!r}"
+            ) from None

@@ -14,28 +14,34 @@ Every error body is::
   body as a whole sit under ``"_schema"``.
 - A body that is not valid JSON, or is sent with a non-JSON content type, is
   400 ``malformed_json``.
+- 401 ``unauthenticated`` carries a ``WWW-Authenticate`` header naming the
+  schemes; 403 is ``forbidden``; 429 ``rate_limited`` carries ``Retry-After``
+  (seconds).
 - A status the gateway has no code for gets a code made from its HTTP reason
-  phrase, e.g. ``too_many_requests``.
+  phrase, e.g. ``im_a_teapot``.
 - Unexpected failures are 500 ``internal_error``: logged with their traceback,
   never shown.
 """
 import http
 import json
-import logging
 
 from flask import current_app, request
 from marshmallow import Schema, fields
 
 from contracts.errors import HTTP_STATUS, ErrorCode, ServiceError
+from gateway.logs import get_logger
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _CODE_BY_STATUS = {
     400: ErrorCode.MALFORMED_JSON,
+    401: ErrorCode.UNAUTHENTICATED,
+    403: ErrorCode.FORBIDDEN,
     404: ErrorCode.NOT_FOUND,
     405: ErrorCode.METHOD_NOT_ALLOWED,
     413: ErrorCode.PAYLOAD_TOO_LARGE,
     422: ErrorCode.VALIDATION_FAILED,
+    429: ErrorCode.RATE_LIMITED,
     500: ErrorCode.INTERNAL_ERROR,
     503: ErrorCode.SERVICE_UNAVAILABLE,
 }
@@ -57,6 +63,14 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorDetailSchema, required=True)
 
 
+class HttpError(ServiceError):
+    """A gateway-made error that also sets response headers (``WWW-Authenticate``)."""
+
+    def __init__(self, code, message, details=None, headers=None):
+        super().__init__(code, message, details)
+        self.headers = dict(headers or {})
+
+
 def error_response(status, code, message, details=None, headers=None):
     return {"error": {"code": code, "message": message, "details": details or {}}}, status, headers or {}
 
@@ -69,7 +83,7 @@ def handle_service_error(exc):
         status = 500
     elif status >= 500:
         log.warning("%s %s answered %s: %s", request.method, request.path, status, exc)
-    return error_response(status, exc.code, exc.message, exc.details)
+    return error_response(status, exc.code, exc.message, exc.details, getattr(exc, "headers", None))
 
 
 def handle_http_exception(exc):
@@ -94,6 +108,8 @@ def handle_http_exception(exc):
         headers["Allow"] = ", ".join(allowed)
     elif status == 413:
         message = f"the request body is larger than the limit of {_max_length()} bytes"
+    elif status == 429:
+        message = f"too many requests (the limit is {exc.description}); retry after Retry-After seconds"
     elif status >= 500:
         log.error("%s %s failed with HTTP %s: %s", request.method, request.path, status, exc)
         message = "an unexpected error happened; it has been logged"

@@ -4,10 +4,16 @@
 
 Environment: ``LIUDONG_GATEWAY_BIND`` [127.0.0.1:8000], ``LIUDONG_GATEWAY_WORKERS``
 [2], ``LIUDONG_GATEWAY_THREADS`` [4], ``LIUDONG_GATEWAY_LOG_LEVEL`` [info], plus
-the application's own (see ``gateway.app``).
+the application's own (see ``gateway.app``; ``LIUDONG_TOKEN_SECRET`` is required).
+
+Each worker builds the app and runs the access database's migrations under a
+lock (``gateway.access.store``), so workers starting together do not race.
+With the default ``memory://`` rate-limit storage each worker counts on its own.
 """
 import logging
 import os
+
+from gateway.logs import redact_handlers
 
 bind = os.environ.get("LIUDONG_GATEWAY_BIND", "127.0.0.1:8000")
 wsgi_app = "gateway.app:create_app()"
@@ -33,6 +39,11 @@ control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LIUDONG_GATEWAY_LOG_LEVEL", "info")
+# The path without its query string (%(U)s, never %(r)s or %(q)s), no referer,
+# and the request id that audit records carry. Personal data is never sent in
+# a URL (lookups by ID number are POST bodies), and this keeps it that way
+# even when a client puts it there.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s" %({x-request-id}o)s'
 
 
 def post_worker_init(worker):
@@ -42,12 +53,19 @@ def post_worker_init(worker):
     gateway_log.handlers = gunicorn_log.handlers
     gateway_log.setLevel(gunicorn_log.level)
     gateway_log.propagate = False
+    # Whatever reaches gunicorn's handlers (its errors, the access log, the
+    # gateway's own) has ID numbers and phone numbers redacted (gateway.logs).
+    redact_handlers(gunicorn_log, logging.getLogger("gunicorn.access"))
 
 
 def worker_exit(server, worker):
     # Close each thread's broker connection properly, rather than leaving the
     # broker to find dropped sockets (and log each one as an unexpected close).
     app = getattr(worker, "wsgi", None)
-    rpc = getattr(app, "extensions", {}).get("liudong.rpc")
+    extensions = getattr(app, "extensions", {})
+    rpc = extensions.get("liudong.rpc")
     if rpc is not None and hasattr(rpc, "close"):
         rpc.close()
+    access = extensions.get("liudong.access")
+    if access is not None:
+        access.store.dispose()

@@ -43,8 +43,9 @@ from nameko.standalone.rpc import (
 )
 
 from contracts.errors import ErrorCode, ServiceError
+from gateway.logs import get_logger
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # A healthy local or in-cluster broker connects and confirms a publish in
 # milliseconds; these only bound a broker that hangs or a network that drops

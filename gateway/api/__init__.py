@@ -1,5 +1,5 @@
 """The HTTP resources, one flask-smorest Blueprint per module, and what they share."""
-import logging
+from functools import wraps
 
 import flask_smorest
 from flask import current_app, request
@@ -8,15 +8,24 @@ from webargs.core import is_json
 from webargs.flaskparser import FlaskParser
 
 from contracts.errors import ErrorCode, ServiceError
+from gateway import audit, auth
+from gateway.access import policy
 from gateway.errors import ErrorSchema
+from gateway.logs import get_logger
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 API_PREFIX = "/api/v1"
 RPC_EXTENSION = "liudong.rpc"
 
 # For @blp.alt_response(503, **UNAVAILABLE) on every route that calls a service.
 UNAVAILABLE = {"schema": ErrorSchema, "description": "service_unavailable: the broker or the service cannot answer now"}
+
+# The OpenAPI security schemes (declared in gateway.app).
+API_KEY_SCHEME = "ApiKeyAuth"
+BEARER_SCHEME = "BearerAuth"
+SELF = None  # Blueprint.requires(SELF): a person acting on their own account
+RATE_LIMITED = {"schema": ErrorSchema, "description": "rate_limited: too many requests; Retry-After says when to try again"}
 
 
 class Parser(FlaskParser):
@@ -40,18 +49,63 @@ class Parser(FlaskParser):
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = Parser()
 
+    def requires(self, permission, *, audit_action=None, resource_type=None):
+        """The operation needs ``permission`` (``gateway.access.policy``); put it
+        innermost, right above the ``def``. ``permission=SELF`` (None): any
+        authenticated person, acting on their own account (no API key).
+
+        It documents the security schemes that can carry the permission (API
+        keys only for what ``system_integration`` may hold) and the 401, 403
+        and 429 answers; ``gateway.auth`` enforces it before the arguments are
+        parsed. With ``audit_action`` the operation is a write, audited before
+        and after the call (``gateway.audit.audited_write``).
+        """
+        needed = auth.Requirement(permission, audit_action, resource_type)
+        security = [{BEARER_SCHEME: []}]
+        if permission in policy.ROLE_PERMISSIONS[policy.SYSTEM_INTEGRATION]:
+            security.append({API_KEY_SCHEME: []})
+
+        def decorator(function):
+            if audit_action is not None:
+                function = audit.audited_write(function, needed, _success_status)
+            else:
+                function = _plain(function)
+            setattr(function, auth.REQUIREMENT_ATTRIBUTE, needed)
+            function = self.alt_response(401, schema=ErrorSchema, description="unauthenticated: no credential, or one that was refused")(function)
+            refusal = f"no role of the caller allows {permission}" if permission else "API keys have no account of their own"
+            function = self.alt_response(403, schema=ErrorSchema, description=f"forbidden: {refusal}")(function)
+            function = self.alt_response(429, **RATE_LIMITED)(function)
+            return self.doc(security=security)(function)
+
+        return decorator
+
+
+def _plain(function):
+    @wraps(function)
+    def wrapper(*args, **kwargs):
+        return function(*args, **kwargs)
+
+    return wrapper
+
+
+def _success_status():
+    documented = getattr(auth.current_operation(), "_apidoc", {}).get("success_status_codes") or [200]
+    return int(documented[0])
+
 
 def rpc():
     return current_app.extensions[RPC_EXTENSION]
 
 
 def call(service, method, *args, reply_schema):
-    """Call ``service.method(*args)`` and load its JSON reply with ``reply_schema``.
+    """Call ``service.method(*args, scope)`` and load its JSON reply with ``reply_schema``.
 
-    Loading turns the reply back into the Python values the ``@blp.response``
-    schema dumps (dates, UUIDs), and checks the service kept its contract.
+    ``scope`` is the caller's (``gateway.auth.scope``), appended to every call:
+    the service checks the object itself against it. Loading turns the reply
+    back into the Python values the ``@blp.response`` schema dumps (dates,
+    UUIDs), and checks the service kept its contract.
     """
-    reply = rpc().call(service, method, *args)
+    reply = rpc().call(service, method, *args, auth.scope())
     try:
         return reply_schema().load(reply, unknown=EXCLUDE)
     except ValidationError as exc:

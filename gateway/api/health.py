@@ -1,6 +1,4 @@
 """Liveness and readiness probes, outside the versioned API and outside auth."""
-import logging
-
 from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields
@@ -9,9 +7,10 @@ from contracts import roster
 from contracts.errors import ErrorCode, ServiceError
 from gateway.api import Blueprint, rpc
 from gateway.errors import ErrorSchema
+from gateway.logs import get_logger
 from gateway.rpc import ServiceUnavailable
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 blp = Blueprint("health", __name__, description="Probes for the process supervisor and the load balancer")
 

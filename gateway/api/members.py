@@ -1,13 +1,30 @@
-"""党员: the members, where they belong and whether they are at home or away."""
+"""党员: the members, where they belong and whether they are at home or away.
+
+Personal fields (ID number, phone, departure contact) come back masked unless
+the caller's roles reveal them; every answer that shows them in full is audited
+(``gateway.audit``), and so is every lookup by ID number and every export.
+"""
+from datetime import datetime, timezone
+
+from flask import Response
 from flask.views import MethodView
 
 from contracts import roster
+from contracts.errors import HTTP_STATUS, ServiceError
+from gateway import audit
+from gateway.access import policy
 from gateway.api import API_PREFIX, UNAVAILABLE, Blueprint, call
 from gateway.errors import ErrorSchema
+from gateway.xlsx import XLSX_MIMETYPE, members_workbook
 
 blp = Blueprint(
     "members", __name__, url_prefix=f"{API_PREFIX}/members",
     description="党员: members, their home branch and their status (在家 / 外出)",
+)
+
+MASKING = (
+    "ID number, phone and departure contact are masked (e.g. ``620***********123X``) unless the "
+    "caller's roles reveal them; answers that show them in full are audited."
 )
 
 
@@ -16,23 +33,30 @@ class Members(MethodView):
     @blp.arguments(roster.MemberQuerySchema, location="query")
     @blp.response(200, roster.MemberPageSchema)
     @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.MEMBERS_READ)
     def get(self, query):
-        """List members, a page at a time, filtered by organisation subtree, status, membership, gender or name"""
-        return call(
+        """List members, a page at a time, filtered by organisation subtree, status, membership, gender or name
+
+        Only members of the caller's organisations are listed.
+        """
+        page = call(
             roster.SERVICE_NAME, "list_members", roster.MemberQuerySchema().dump(query),
             reply_schema=roster.MemberPageSchema,
         )
+        audit.personal_data_read("members.list", [member["id"] for member in page["items"]])
+        return page
 
     @blp.arguments(roster.MemberCreateSchema)
     @blp.response(201, roster.MemberSchema)
     @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
     @blp.alt_response(409, schema=ErrorSchema, description="duplicate_id_number: a member with this ID number exists")
     @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.MEMBERS_WRITE, audit_action="members.register", resource_type="member")
     def post(self, payload):
         """Register a member in a home branch
 
-        422 ``unknown_reference`` when ``organisation_id`` names no organisation, ``not_a_branch``
-        when it names an organisation that holds no members.
+        422 ``unknown_reference`` when ``organisation_id`` names no organisation the caller sees,
+        ``not_a_branch`` when it names an organisation that holds no members.
         """
         return call(
             roster.SERVICE_NAME, "register_member", roster.MemberCreateSchema().dump(payload),
@@ -43,8 +67,80 @@ class Members(MethodView):
 @blp.route("/<uuid:member_id>")
 class Member(MethodView):
     @blp.response(200, roster.MemberSchema)
-    @blp.alt_response(404, schema=ErrorSchema, description="member_not_found")
+    @blp.alt_response(404, schema=ErrorSchema, description="member_not_found (also for a member outside the caller's organisations)")
     @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.MEMBERS_READ)
     def get(self, member_id):
         """Get one member, with the current departure when away"""
-        return call(roster.SERVICE_NAME, "get_member", str(member_id), reply_schema=roster.MemberSchema)
+        member = call(roster.SERVICE_NAME, "get_member", str(member_id), reply_schema=roster.MemberSchema)
+        audit.personal_data_read("members.read", [member["id"]])
+        return member
+
+
+@blp.route("/lookup")
+class MemberLookup(MethodView):
+    @blp.arguments(roster.MemberLookupSchema)
+    @blp.response(200, roster.MemberSchema)
+    @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
+    @blp.alt_response(404, schema=ErrorSchema, description="member_not_found: no member with this ID number among the caller's organisations")
+    @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.MEMBERS_READ)
+    def post(self, lookup):
+        """Find a member by ID number (exact match)
+
+        The ID number travels in the body so that it never lands in a URL, a proxy's log or the
+        access log. Every lookup is audited, found or not, without the ID number.
+        """
+        try:
+            member = call(
+                roster.SERVICE_NAME, "find_member_by_id_number", lookup["id_number"],
+                reply_schema=roster.MemberSchema,
+            )
+        except ServiceError as exc:
+            audit.record(
+                "members.lookup", outcome="failed", status=HTTP_STATUS.get(exc.code, 500), resource_type="member",
+                details={"error": exc.code},
+            )
+            raise
+        audit.record(
+            "members.lookup", outcome="succeeded", status=200, resource_type="member", resource_ids=[member["id"]],
+            details={"fields": audit.revealed()},
+        )
+        return member
+
+
+@blp.route("/export")
+class MemberExport(MethodView):
+    @blp.arguments(roster.MemberExportQuerySchema, location="query")
+    @blp.response(
+        200, {"type": "string", "format": "binary"}, content_type=XLSX_MIMETYPE,
+        description=f"an Excel workbook, one row per member (at most {roster.MAX_EXPORT_ROWS})",
+    )
+    @blp.alt_response(422, schema=ErrorSchema, description=f"export_too_large: more than {roster.MAX_EXPORT_ROWS} members match; narrow the filters")
+    @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.MEMBERS_EXPORT)
+    def get(self, query):
+        """Export every matching member of the caller's organisations as an .xlsx workbook
+
+        Every export is audited with its filters and the number of rows.
+        """
+        filters = roster.MemberExportQuerySchema().dump(query)
+        try:
+            export = call(roster.SERVICE_NAME, "export_members", filters, reply_schema=roster.MemberExportSchema)
+        except ServiceError as exc:
+            audit.record(
+                "members.export", outcome="failed", status=HTTP_STATUS.get(exc.code, 500), resource_type="member",
+                details={"filters": filters, "error": exc.code},
+            )
+            raise
+        members = export["items"]
+        audit.record(
+            "members.export", outcome="succeeded", status=200, resource_type="member",
+            resource_ids=[member["id"] for member in members],
+            details={"filters": filters, "rows": len(members), "fields": audit.revealed()},
+        )
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        return Response(
+            members_workbook(members), mimetype=XLSX_MIMETYPE,
+            headers={"Content-Disposition": f'attachment; filename="members-{stamp}.xlsx"'},
+        )

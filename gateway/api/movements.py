@@ -2,6 +2,7 @@
 from flask.views import MethodView
 
 from contracts import roster
+from gateway.access import policy
 from gateway.api import API_PREFIX, UNAVAILABLE, Blueprint, call
 from gateway.errors import ErrorSchema
 
@@ -16,9 +17,10 @@ class Departures(MethodView):
     @blp.arguments(roster.DepartureReportSchema)
     @blp.response(201, roster.DepartureSchema)
     @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
-    @blp.alt_response(404, schema=ErrorSchema, description="member_not_found")
+    @blp.alt_response(404, schema=ErrorSchema, description="member_not_found (also for a member outside the caller's organisations)")
     @blp.alt_response(409, schema=ErrorSchema, description="member_already_away: the member has a departure without a return")
     @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.MOVEMENTS_WRITE, audit_action="members.report_departure", resource_type="member")
     def post(self, report, member_id):
         """Report a departure (外出报备): where to, what work, how long, how to reach the member"""
         return call(
@@ -32,8 +34,9 @@ class Returns(MethodView):
     @blp.arguments(roster.ReturnReportSchema)
     @blp.response(201, roster.DepartureSchema)
     @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
-    @blp.alt_response(404, schema=ErrorSchema, description="member_not_found")
+    @blp.alt_response(404, schema=ErrorSchema, description="member_not_found (also for a member outside the caller's organisations)")
     @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.MOVEMENTS_WRITE, audit_action="members.report_return", resource_type="member")
     def post(self, report, member_id):
         """Report a return (返乡报到); answers the departure it closes
 

@@ -2,6 +2,7 @@
 from flask.views import MethodView
 
 from contracts import roster
+from gateway.access import policy
 from gateway.api import API_PREFIX, UNAVAILABLE, Blueprint, call
 from gateway.errors import ErrorSchema
 
@@ -16,6 +17,7 @@ class Organisations(MethodView):
     @blp.arguments(roster.OrganisationQuerySchema, location="query")
     @blp.response(200, roster.OrganisationPageSchema)
     @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.ORGANISATIONS_READ)
     def get(self, query):
         """List organisations, a page at a time, optionally by kind or parent"""
         return call(
@@ -27,11 +29,12 @@ class Organisations(MethodView):
     @blp.response(201, roster.OrganisationSchema)
     @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
     @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.ORGANISATIONS_WRITE, audit_action="organisations.create", resource_type="organisation")
     def post(self, payload):
         """Create an organisation under a parent (no parent: a root of the tree)
 
-        422 ``unknown_reference`` when ``parent_id`` names no organisation, ``invalid_parent``
-        when the parent cannot hold this kind of organisation.
+        422 ``unknown_reference`` when ``parent_id`` names no organisation the caller sees,
+        ``invalid_parent`` when the parent cannot hold this kind of organisation.
         """
         return call(
             roster.SERVICE_NAME, "create_organisation", roster.OrganisationCreateSchema().dump(payload),
@@ -44,6 +47,7 @@ class Organisation(MethodView):
     @blp.response(200, roster.OrganisationSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="organisation_not_found")
     @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.ORGANISATIONS_READ)
     def get(self, organisation_id):
         """Get one organisation"""
         return call(roster.SERVICE_NAME, "get_organisation", str(organisation_id), reply_schema=roster.OrganisationSchema)
@@ -54,6 +58,7 @@ class OrganisationSubtree(MethodView):
     @blp.response(200, roster.OrganisationTreeSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="organisation_not_found")
     @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.ORGANISATIONS_READ)
     def get(self, organisation_id):
         """Get an organisation with everything under it, as a tree"""
         return call(

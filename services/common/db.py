@@ -8,13 +8,17 @@ from sqlalchemy import create_engine, event, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
-from services.common.migrations import upgrade_to_head
+from services.common.crypto import PersonalDataCipher
+from services.common.migrations import PERSONAL_DATA_CIPHER, upgrade_to_head
 from services.common.outbox import OutboxRelay
+from services.common.tables import bind_cipher
 
 log = logging.getLogger(__name__)
 
 
 def make_engine(url, **kwargs):
+    # Statement parameters stay out of error messages and logs: they may be personal.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         # Greenthreads share one OS thread but differ in ident; SQLite's own
         # thread check would refuse a pooled connection reused by another one.
@@ -141,20 +145,34 @@ class Database(DependencyProvider):
     Config keys: ``DATABASE_URL``, ``AMQP_URI``; ``OUTBOX_RELAY`` (``enabled``, ``poll_interval``
     seconds, ``batch_size``). The unit of work is rolled back and closed when the
     worker ends, so a worker that forgot to commit or failed halfway leaves nothing.
+
+    With ``personal_data=True`` the service stores personal data: its cipher is
+    built from ``PERSONAL_DATA_KEYS`` and ``PERSONAL_DATA_INDEX_KEY`` before
+    anything else (a service without keys fails at start, saying what to set),
+    bound to the engine for the ``EncryptedText`` columns, and handed to the
+    migrations for those that encrypt existing rows.
     """
 
-    def __init__(self, metadata, migrations=None):
+    def __init__(self, metadata, migrations=None, personal_data=False):
         self.metadata = metadata
         self.migrations = migrations
+        self.personal_data = personal_data
+        self.cipher = None
         self.engine = None
         self.relay = None
         self._units = {}
 
     def setup(self):
         config = self.container.config
+        if self.personal_data:
+            self.cipher = PersonalDataCipher.from_config(config)
         self.engine = make_engine(config["DATABASE_URL"])
+        migration_attributes = {}
+        if self.cipher is not None:
+            bind_cipher(self.engine, self.cipher)
+            migration_attributes[PERSONAL_DATA_CIPHER] = self.cipher
         if self.migrations:
-            upgrade_to_head(self.engine, self.migrations)
+            upgrade_to_head(self.engine, self.migrations, **migration_attributes)
         else:  # services under test and throwaway tools without a migration history
             self.metadata.create_all(self.engine)
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)

@@ -5,22 +5,43 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
+PERSONAL_DATA_CIPHER = "personal_data_cipher"
 
-def upgrade_to_head(engine, script_location):
-    """Bring the service's database to the newest revision.
+
+def upgrade_to_head(engine, script_location, revision="head", **attributes):
+    """Bring the service's database to the newest revision (or to ``revision``).
 
     On PostgreSQL an advisory lock keyed by the script location serialises
     instances that start together, so scaling a service out never races its
-    own migrations.
+    own migrations. ``attributes`` reach the migrations as
+    ``context.config.attributes``: a service that stores personal data hands its
+    cipher as ``personal_data_cipher``, for data migrations that encrypt.
     """
     config = Config()
     config.set_main_option("script_location", script_location)
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            lock_key = zlib.crc32(script_location.encode())
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key})
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild a SQLite table by copy, drop and rename;
+            # with foreign keys enforced, dropping a referenced table fails. The
+            # pragma only takes effect outside a transaction; the references are
+            # checked before the migration commits.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    lock_key = zlib.crc32(script_location.encode())
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key})
+                config.attributes.update(attributes)
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise RuntimeError(f"migrating {script_location} broke a foreign key reference")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def run_migrations(context, target_metadata):

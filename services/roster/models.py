@@ -1,9 +1,19 @@
 """The roster's tables, mapped imperatively onto the pure domain classes so
-that ``domain/`` never imports SQLAlchemy."""
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table
+that ``domain/`` never imports SQLAlchemy.
+
+Personal data (``members.id_number``, ``members.phone``, ``departures.contact``)
+is stored only as ciphertext: the columns are ``EncryptedText``, which encrypts
+on write and decrypts on read with the cipher the ``Database`` dependency binds
+to the engine, so the domain objects hold plain values and never see a key.
+Beside them, ``id_number_index`` (unique) and ``phone_index`` hold the keyed
+hash of the value, filled in at flush by the listeners below; they are how a
+member is found by ID number or phone, and how a duplicate ID number is refused
+by the database itself. Ciphertext is never compared in SQL.
+"""
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table, event
 from sqlalchemy.orm import registry, relationship
 
-from services.common.tables import UTCDateTime, inbox_table, outbox_table
+from services.common.tables import EncryptedText, UTCDateTime, cipher_for, inbox_table, outbox_table
 from services.roster.domain.member import Departure, Member
 from services.roster.domain.organisation import Organisation
 
@@ -28,6 +38,7 @@ organisations = Table(
     Column("depth", Integer, nullable=False),
     Column("location", String(200), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(100), nullable=True),  # the caller's principal; None for rows from before 0002
 )
 
 members = Table(
@@ -37,13 +48,16 @@ members = Table(
     Column("name", String(100), nullable=False),
     Column("gender", String(10), nullable=False),
     Column("birth_date", Date, nullable=False),
-    Column("id_number", String(18), nullable=False, unique=True),
-    Column("phone", String(20), nullable=False),
+    Column("id_number", EncryptedText(), nullable=False),
+    Column("id_number_index", String(64), nullable=False, unique=True, index=True),
+    Column("phone", EncryptedText(), nullable=False),
+    Column("phone_index", String(64), nullable=False, index=True),
     Column("joined_on", Date, nullable=False),
     Column("membership", String(20), nullable=False),
     Column("organisation_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
     Column("status", String(20), nullable=False, index=True),
     Column("registered_at", UTCDateTime(), nullable=False),
+    Column("registered_by", String(100), nullable=True),
 )
 
 departures = Table(
@@ -61,10 +75,12 @@ departures = Table(
     Column("destination_city", String(50), nullable=True),
     Column("destination_address", String(200), nullable=True),
     Column("work", String(200), nullable=True),
-    Column("contact", String(100), nullable=True),
+    Column("contact", EncryptedText(), nullable=True),
     Column("expected_return_on", Date, nullable=True),
     Column("returned_on", Date, nullable=True),
     Column("returned_reported_at", UTCDateTime(), nullable=True),
+    Column("reported_by", String(100), nullable=True),
+    Column("return_reported_by", String(100), nullable=True),
 )
 Index("ix_members_name", members.c.name)
 
@@ -81,5 +97,18 @@ mapper_registry.map_imperatively(
         "current_departure": relationship(
             Departure, foreign_keys=[departures.c.open_for_member_id], uselist=False, lazy="joined"
         ),
+        # Persistence only: the domain never reads or sets the indexes.
+        "_id_number_index": members.c.id_number_index,
+        "_phone_index": members.c.phone_index,
     },
 )
+
+
+@event.listens_for(Member, "before_insert")
+@event.listens_for(Member, "before_update")
+def _index_personal_data(_mapper, connection, member):
+    cipher = cipher_for(connection)
+    for attribute, purpose in (("_id_number_index", "id_number"), ("_phone_index", "phone")):
+        value = cipher.index(getattr(member, purpose), purpose)
+        if getattr(member, attribute, None) != value:
+            setattr(member, attribute, value)

@@ -1,7 +1,14 @@
-"""Turning roster objects into the JSON results of the RPC contract."""
+"""Turning roster objects into the JSON results of the RPC contract.
+
+Personal fields the caller's scope does not reveal are masked here, inside the
+service, so that their full values never cross the broker to a caller who may
+not see them.
+"""
+from contracts.access import mask_contact, mask_id_number, mask_phone
 from contracts.roster import (
     ORGANISATION_KINDS,
     DepartureSchema,
+    MemberExportSchema,
     MemberPageSchema,
     MemberSchema,
     OrganisationPageSchema,
@@ -21,19 +28,30 @@ _MEMBER_FIELDS = (
 _ORGANISATION_FIELDS = ("id", "name", "kind", "parent_id", "location", "depth", "created_at")
 
 
+_MASKS = {"id_number": mask_id_number, "phone": mask_phone, "contact": mask_contact}
+
+
+def _mask(view, visibility):
+    for field, mask in _MASKS.items():
+        if field in view and view[field] is not None and not visibility.reveals(field):
+            view[field] = mask(view[field])
+    return view
+
+
 def _organisation_view(organisation):
     view = {name: getattr(organisation, name) for name in _ORGANISATION_FIELDS}
     view["kind_label"] = ORGANISATION_KINDS[organisation.kind]
     return view
 
 
-def _departure_view(departure):
-    return {name: getattr(departure, name) for name in _DEPARTURE_FIELDS}
+def _departure_view(departure, visibility):
+    return _mask({name: getattr(departure, name) for name in _DEPARTURE_FIELDS}, visibility)
 
 
-def _member_view(member):
-    view = {name: getattr(member, name) for name in _MEMBER_FIELDS}
-    view["current_departure"] = _departure_view(member.current_departure) if member.current_departure else None
+def _member_view(member, visibility):
+    view = _mask({name: getattr(member, name) for name in _MEMBER_FIELDS}, visibility)
+    departure = member.current_departure
+    view["current_departure"] = _departure_view(departure, visibility) if departure else None
     return view
 
 
@@ -60,13 +78,17 @@ def dump_subtree(nodes):
     return OrganisationTreeSchema().dump(views[nodes[0].id])
 
 
-def dump_member(member):
-    return MemberSchema().dump(_member_view(member))
+def dump_member(member, visibility):
+    return MemberSchema().dump(_member_view(member, visibility))
 
 
-def dump_member_page(items, total, query):
-    return _page(MemberPageSchema(), _member_view, items, total, query)
+def dump_member_page(items, total, query, visibility):
+    return _page(MemberPageSchema(), lambda member: _member_view(member, visibility), items, total, query)
 
 
-def dump_departure(departure):
-    return DepartureSchema().dump(_departure_view(departure))
+def dump_member_export(items, total, visibility):
+    return MemberExportSchema().dump({"items": [_member_view(member, visibility) for member in items], "total": total})
+
+
+def dump_departure(departure, visibility):
+    return DepartureSchema().dump(_departure_view(departure, visibility))

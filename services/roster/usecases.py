@@ -1,6 +1,7 @@
-"""The roster's use cases. Each takes its unit of work and clock as arguments,
-so unit tests run them on fakes; each commits the state change together with
-its events."""
+"""The roster's use cases. Each takes its unit of work, clock and the caller's
+``Visibility`` as arguments, so unit tests run them on fakes; each commits the
+state change together with its events. Whatever the caller may not see is
+answered exactly as if it did not exist."""
 import dataclasses
 import functools
 import uuid
@@ -9,6 +10,8 @@ from datetime import date, datetime, timezone
 from contracts import roster_events
 from contracts.errors import ErrorCode, ServiceError
 from contracts.events import Event
+from contracts.roster import MAX_EXPORT_ROWS
+from services.common.crypto import normalise_id_number
 from services.roster.domain.errors import RosterRuleViolation
 from services.roster.domain.events import MemberDeparted, MemberRegistered, MemberReturned
 from services.roster.domain.member import DepartureReport, Member
@@ -41,60 +44,84 @@ def rules_as_service_errors(use_case):
     return wrapper
 
 
-def _organisation(uow, organisation_id, field=None):
+def _visible_organisation(uow, visibility, organisation_id, field=None):
+    """The organisation, if it exists and the caller may see it; otherwise the
+    same error as for one that does not exist (``field`` names the body or
+    filter field that referred to it)."""
     organisation = uow.organisations.get(organisation_id)
-    if organisation is None and field:
+    if organisation is not None and visibility.sees_organisation(organisation):
+        return organisation
+    if field:
         raise ServiceError(ErrorCode.UNKNOWN_REFERENCE, f"{field} names no organisation", {field: ["no such organisation"]})
-    if organisation is None:
-        raise ServiceError(ErrorCode.ORGANISATION_NOT_FOUND, f"organisation {organisation_id} not found")
-    return organisation
+    raise ServiceError(ErrorCode.ORGANISATION_NOT_FOUND, f"organisation {organisation_id} not found")
 
 
-def _member(uow, member_id, for_update=False):
+def _sees(uow, visibility, member):
+    return member is not None and visibility.sees_member(member, uow.organisations.get(member.organisation_id))
+
+
+def _member(uow, visibility, member_id, for_update=False):
     member = uow.members.get(member_id, for_update=for_update)
-    if member is None:
+    if not _sees(uow, visibility, member):
         raise ServiceError(ErrorCode.MEMBER_NOT_FOUND, f"member {member_id} not found")
     return member
 
 
+# ---- organisations -------------------------------------------------------
+
 @rules_as_service_errors
-def create_organisation(uow, command, clock):
-    parent = _organisation(uow, command["parent_id"], "parent_id") if command.get("parent_id") else None
+def create_organisation(uow, command, clock, visibility):
+    if command.get("parent_id"):
+        parent = _visible_organisation(uow, visibility, command["parent_id"], "parent_id")
+    elif not visibility.may_create_root:
+        raise ServiceError(ErrorCode.FORBIDDEN, "only a platform-wide grant may create a root organisation",
+                           {"parent_id": ["required: name an organisation in your scope"]})
+    else:
+        parent = None
     organisation = Organisation(
         id=new_id(), name=command["name"], kind=command["kind"], parent=parent,
-        location=command.get("location"), created_at=clock.now(),
+        location=command.get("location"), created_at=clock.now(), created_by=visibility.principal,
     )
     uow.organisations.add(organisation)
     uow.commit()
     return organisation
 
 
-def get_organisation(uow, organisation_id):
-    return _organisation(uow, organisation_id)
+def get_organisation(uow, organisation_id, visibility):
+    return _visible_organisation(uow, visibility, organisation_id)
 
 
-def organisation_subtree(uow, organisation_id):
-    return uow.organisations.subtree(_organisation(uow, organisation_id))
+def organisation_subtree(uow, organisation_id, visibility):
+    # Everything under a visible organisation is visible too.
+    return uow.organisations.subtree(_visible_organisation(uow, visibility, organisation_id))
 
 
-def list_organisations(uow, query):
+def list_organisations(uow, query, visibility):
+    if query.get("parent_id"):
+        _visible_organisation(uow, visibility, query["parent_id"], "parent_id")
     page, per_page = query["page"], query["per_page"]
-    items, total = uow.organisations.list(
-        kind=query.get("kind"), parent_id=query.get("parent_id"), offset=(page - 1) * per_page, limit=per_page
+    return uow.organisations.list(
+        visibility=visibility, kind=query.get("kind"), parent_id=query.get("parent_id"),
+        offset=(page - 1) * per_page, limit=per_page,
     )
-    return items, total
 
+
+# ---- members -------------------------------------------------------------
 
 @rules_as_service_errors
-def register_member(uow, command, clock):
-    organisation = _organisation(uow, command["organisation_id"], "organisation_id")
-    if uow.members.id_number_taken(command["id_number"]):
+def register_member(uow, command, clock, visibility):
+    organisation = _visible_organisation(uow, visibility, command["organisation_id"], "organisation_id")
+    id_number = normalise_id_number(command["id_number"])
+    # ID numbers are unique platform-wide, so a duplicate is refused even when
+    # the member holding it is outside the caller's scope.
+    if uow.members.find_by_id_number(id_number) is not None:
         raise ServiceError(ErrorCode.DUPLICATE_ID_NUMBER, "a member with this ID number is already registered",
                            {"id_number": ["already registered"]})
     member = Member(
         id=new_id(), name=command["name"], gender=command["gender"], birth_date=command["birth_date"],
-        id_number=command["id_number"], phone=command["phone"], joined_on=command["joined_on"],
+        id_number=id_number, phone=command["phone"].strip(), joined_on=command["joined_on"],
         membership=command["membership"], organisation=organisation, registered_at=clock.now(),
+        registered_by=visibility.principal,
     )
     uow.members.add(member)
     uow.add_event(_as_event(member.registered()))
@@ -102,22 +129,54 @@ def register_member(uow, command, clock):
     return member
 
 
-def get_member(uow, member_id):
-    return _member(uow, member_id)
+def get_member(uow, member_id, visibility):
+    return _member(uow, visibility, member_id)
 
 
-def list_members(uow, query):
-    organisation = _organisation(uow, query["organisation_id"], "organisation_id") if query.get("organisation_id") else None
+def find_member_by_id_number(uow, id_number, visibility):
+    member = uow.members.find_by_id_number(normalise_id_number(id_number))
+    if _sees(uow, visibility, member):
+        return member
+    # Never the number itself: error messages end up in logs.
+    raise ServiceError(ErrorCode.MEMBER_NOT_FOUND, "no member with this ID number")
+
+
+def _member_filters(uow, query, visibility):
+    organisation = (
+        _visible_organisation(uow, visibility, query["organisation_id"], "organisation_id")
+        if query.get("organisation_id") else None
+    )
+    return dict(organisation=organisation, status=query.get("status"), membership=query.get("membership"),
+                gender=query.get("gender"))
+
+
+def list_members(uow, query, visibility):
     page, per_page = query["page"], query["per_page"]
     return uow.members.list(
-        organisation=organisation, status=query.get("status"), membership=query.get("membership"),
-        gender=query.get("gender"), name=query.get("name"), offset=(page - 1) * per_page, limit=per_page,
+        visibility=visibility, name=query.get("name"), offset=(page - 1) * per_page, limit=per_page,
+        **_member_filters(uow, query, visibility),
     )
 
 
+def export_members(uow, query, visibility):
+    """Every member matching ``query`` that the caller may see, all at once, up
+    to ``MAX_EXPORT_ROWS``; more is refused rather than cut short."""
+    items, total = uow.members.export(visibility=visibility, max_rows=MAX_EXPORT_ROWS,
+                                      **_member_filters(uow, query, visibility))
+    if items is None:
+        raise ServiceError(
+            ErrorCode.EXPORT_TOO_LARGE,
+            f"{total} members match; an export holds at most {MAX_EXPORT_ROWS}: narrow the filters",
+            {"total": total, "max_rows": MAX_EXPORT_ROWS},
+        )
+    return items, total
+
+
+# ---- movements -----------------------------------------------------------
+
 @rules_as_service_errors
-def report_departure(uow, member_id, command, clock):
-    member = _member(uow, member_id, for_update=True)
+def report_departure(uow, member_id, command, clock, visibility):
+    member = _member(uow, visibility, member_id, for_update=True)
     report = DepartureReport(
         departed_on=command.get("departed_on") or clock.today(),
         destination_province=command["destination_province"],
@@ -127,17 +186,20 @@ def report_departure(uow, member_id, command, clock):
         contact=command["contact"],
         expected_return_on=command.get("expected_return_on"),
     )
-    departure, departed = member.report_departure(departure_id=new_id(), report=report, reported_at=clock.now())
+    departure, departed = member.report_departure(
+        departure_id=new_id(), report=report, reported_at=clock.now(), reported_by=visibility.principal
+    )
     uow.add_event(_as_event(departed))
     uow.commit()
     return departure
 
 
 @rules_as_service_errors
-def report_return(uow, member_id, command, clock):
-    member = _member(uow, member_id, for_update=True)
+def report_return(uow, member_id, command, clock, visibility):
+    member = _member(uow, visibility, member_id, for_update=True)
     departure, returned = member.report_return(
-        departure_id=new_id(), returned_on=command.get("returned_on") or clock.today(), reported_at=clock.now()
+        departure_id=new_id(), returned_on=command.get("returned_on") or clock.today(), reported_at=clock.now(),
+        reported_by=visibility.principal,
     )
     uow.add_event(_as_event(returned))
     uow.commit()

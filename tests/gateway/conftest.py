@@ -3,6 +3,12 @@
 Most tests inject :class:`FakeRpc` into ``create_app``; test_gateway_broker uses
 the local RabbitMQ. Helpers are fixtures, because test modules importing
 ``conftest`` could get another suite's conftest when the whole tree runs.
+
+Every test gets its own access database (SQLite under ``tmp_path``) and a token
+secret through the environment, as a deployment would. ``client`` is
+authenticated with a platform-wide system_integration key holding every scope
+a key may hold; ``anonymous`` sends no credential; ``access`` makes users, keys
+and grants directly in the app's access database.
 """
 import socket
 import uuid
@@ -10,10 +16,17 @@ from datetime import date, datetime, timezone
 from types import SimpleNamespace
 
 import pytest
+from argon2 import PasswordHasher
 
 from contracts import roster
+from gateway.access import credentials, management, policy
+from gateway.access.authorisation import KEY, USER
 from gateway.app import create_app
+from gateway.auth import ACCESS_EXTENSION
 from tests.support import wait_for
+
+TOKEN_SECRET = "tests-only-token-secret-0123456789abcdefghijklmnop"
+ALL_KEY_SCOPES = sorted(policy.ROLE_PERMISSIONS[policy.SYSTEM_INTEGRATION])
 
 
 class FakeRpc:
@@ -37,6 +50,23 @@ class FakeRpc:
         return reply
 
 
+@pytest.fixture(autouse=True)
+def gateway_environment(monkeypatch, tmp_path):
+    """What every gateway needs: a token secret and its own access database."""
+    monkeypatch.setenv("LIUDONG_TOKEN_SECRET", TOKEN_SECRET)
+    monkeypatch.setenv("LIUDONG_GATEWAY_DATABASE_URL", f"sqlite:///{tmp_path}/gateway.db")
+    for name in ("LIUDONG_RATE_LIMIT", "LIUDONG_TOKEN_RATE_LIMIT", "LIUDONG_RATE_LIMIT_STORAGE",
+                 "LIUDONG_TOKEN_TTL", "LIUDONG_TRUSTED_PROXY_HOPS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """argon2id at its smallest: the tests check the flow, not the cost (about 0.2 s a hash otherwise)."""
+    monkeypatch.setattr(credentials, "password_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    monkeypatch.setattr(credentials, "_DUMMY_HASH", None)
+
+
 @pytest.fixture
 def fake_rpc():
     return FakeRpc()
@@ -47,9 +77,101 @@ def app(fake_rpc):
     return create_app({"TESTING": True}, rpc=fake_rpc)
 
 
+class Access:
+    """Makes principals straight in an app's access database, as the CLI would."""
+
+    def __init__(self, app):
+        self.app = app
+        self.store = app.extensions[ACCESS_EXTENSION].store
+
+    def key(self, scopes=ALL_KEY_SCOPES, organisation_id=None, name="县人社局对接"):
+        """A new API key with a system_integration grant; answers (key id, the whole key)."""
+        with self.store.begin() as conn:
+            key, plaintext = management.create_api_key(conn, name=name, owner="县委组织部", scopes=scopes, actor="tests")
+            management.create_grant(
+                conn, kind=KEY, principal_id=key["id"], role=policy.SYSTEM_INTEGRATION,
+                organisation_id=_str(organisation_id), actor="tests",
+            )
+        return key["id"], plaintext
+
+    def user(self, *grants, member_id=None, username=None, password="correct horse battery"):
+        """A new active user holding ``grants``: roles, or (role, organisation_id) pairs."""
+        username = username or f"user-{uuid.uuid4().hex[:10]}"
+        with self.store.begin() as conn:
+            user, _ = management.create_user(
+                conn, username=username, display_name=username, password=password, member_id=member_id, actor="tests",
+            )
+            for grant in grants:
+                role, organisation_id = grant if isinstance(grant, tuple) else (grant, None)
+                management.create_grant(
+                    conn, kind=USER, principal_id=user["id"], role=role, organisation_id=_str(organisation_id),
+                    actor="tests",
+                )
+        return user
+
+    def token(self, user, ttl=3600, secret=TOKEN_SECRET, now=None):
+        return credentials.issue_token(user["id"], secret, ttl, now=now)
+
+    def bearer(self, user, **kwargs):
+        return {"Authorization": f"Bearer {self.token(user, **kwargs)}"}
+
+    def client(self, headers):
+        """A test client that sends ``headers`` with every request."""
+        client = self.app.test_client()
+        for name, value in headers.items():
+            client.environ_base[f"HTTP_{name.upper().replace('-', '_')}"] = value
+        return client
+
+    def user_client(self, *grants, **kwargs):
+        user = self.user(*grants, **kwargs)
+        return self.client(self.bearer(user)), user
+
+    def key_client(self, scopes=ALL_KEY_SCOPES, organisation_id=None):
+        key_id, key = self.key(scopes, organisation_id)
+        return self.client({"X-API-Key": key}), key_id
+
+
+def _str(value):
+    return None if value is None else str(value)
+
+
 @pytest.fixture
-def client(app):
+def access(app):
+    return Access(app)
+
+
+@pytest.fixture
+def system_key(access):
+    """(key id, key): platform-wide, every scope a key may hold."""
+    return access.key()
+
+
+@pytest.fixture
+def client(access, system_key):
+    return access.client({"X-API-Key": system_key[1]})
+
+
+@pytest.fixture
+def scope(system_key):
+    """The scope ``client``'s calls carry."""
+    return {"organisation_ids": None, "member_id": None, "reveal": ["id_number", "phone", "contact"], "principal": f"key:{system_key[0]}"}
+
+
+@pytest.fixture
+def anonymous(app):
     return app.test_client()
+
+
+@pytest.fixture
+def access_for():
+    """``access_for(app)``: the ``access`` helper for any app."""
+    return Access
+
+
+@pytest.fixture
+def keyed_client():
+    """``keyed_client(app)``: a test client of any app, with a new platform-wide key of every scope."""
+    return lambda app, **kwargs: Access(app).key_client(**kwargs)[0]
 
 
 # ---- replies as roster sends them: dumped by the contract schemas ---------

@@ -176,9 +176,9 @@ def app_on():
         app.extensions["liudong.rpc"].close()
 
 
-def test_broker_down_is_503_within_5_seconds(monkeypatch, dead_port):
+def test_broker_down_is_503_within_5_seconds(monkeypatch, dead_port, keyed_client):
     monkeypatch.setenv("LIUDONG_AMQP_URI", f"amqp://guest:guest@127.0.0.1:{dead_port}/")
-    client = create_app().test_client()
+    client = keyed_client(create_app())
 
     for request in (
         lambda: client.get(f"/api/v1/members/{uuid.uuid4()}"),
@@ -194,19 +194,19 @@ def test_broker_down_is_503_within_5_seconds(monkeypatch, dead_port):
     assert error["details"] == {"checks": {"broker": "down", "roster": "unknown"}}
 
 
-def test_a_broker_that_accepts_but_never_speaks_is_503_within_5_seconds(app_on):
+def test_a_broker_that_accepts_but_never_speaks_is_503_within_5_seconds(app_on, keyed_client):
     # A listening socket nobody accepts from: TCP connects, AMQP never starts,
     # like a broker host that is hung or behind a broken network path.
     with socket.create_server(("127.0.0.1", 0)) as silent:
-        client = app_on(f"amqp://guest:guest@127.0.0.1:{silent.getsockname()[1]}/").test_client()
+        client = keyed_client(app_on(f"amqp://guest:guest@127.0.0.1:{silent.getsockname()[1]}/"))
 
         response, elapsed = timed(lambda: client.get(f"/api/v1/members/{uuid.uuid4()}"))
 
     assert_unavailable(response, elapsed, "broker_unreachable")
 
 
-def test_a_service_that_is_not_running_is_503_at_once(broker_vhost, app_on):
-    client = app_on(broker_vhost[1]).test_client()
+def test_a_service_that_is_not_running_is_503_at_once(broker_vhost, app_on, keyed_client):
+    client = keyed_client(app_on(broker_vhost[1]))
 
     response, elapsed = timed(lambda: client.get(f"/api/v1/members/{uuid.uuid4()}"))
 
@@ -214,14 +214,14 @@ def test_a_service_that_is_not_running_is_503_at_once(broker_vhost, app_on):
     assert error["message"] == "the roster service is not running"
 
 
-def test_a_silent_service_is_503_within_5_seconds_and_its_request_expires_unexecuted(broker_vhost, app_on, poll):
+def test_a_silent_service_is_503_within_5_seconds_and_its_request_expires_unexecuted(broker_vhost, app_on, poll, keyed_client):
     _, uri = broker_vhost
     # roster's queue exists (as it does after the service stopped), but nothing consumes it.
     with kombu.Connection(uri) as connection:
         queue = kombu.Queue(RPC_QUEUE_TEMPLATE.format("roster"), get_rpc_exchange({}), routing_key="roster.*", durable=True)
         bound = queue(connection.default_channel)
         bound.declare()
-        client = app_on(uri).test_client()  # the default 4 s RPC timeout
+        client = keyed_client(app_on(uri))  # the default 4 s RPC timeout
 
         response, elapsed = timed(lambda: client.get(f"/api/v1/members/{uuid.uuid4()}"))
 
@@ -233,9 +233,9 @@ def test_a_silent_service_is_503_within_5_seconds_and_its_request_expires_unexec
 
 
 @pytest.mark.e2e
-def test_gateway_recovers_by_itself_when_the_broker_comes_back(broker_vhost, forwarder, start_roster_stub, app_on, poll):
+def test_gateway_recovers_by_itself_when_the_broker_comes_back(broker_vhost, forwarder, start_roster_stub, app_on, poll, keyed_client):
     name, _ = broker_vhost
-    client = app_on(f"amqp://guest:guest@127.0.0.1:{forwarder.port}/{quote(name, safe='')}").test_client()
+    client = keyed_client(app_on(f"amqp://guest:guest@127.0.0.1:{forwarder.port}/{quote(name, safe='')}"))
 
     response, elapsed = timed(lambda: client.get("/readyz"))
     error = assert_unavailable(response, elapsed)
@@ -258,9 +258,9 @@ def test_gateway_recovers_by_itself_when_the_broker_comes_back(broker_vhost, for
 
 
 @pytest.mark.e2e
-def test_a_hung_broker_is_503_within_5_seconds_and_recovered_from(broker_vhost, forwarder, start_roster_stub, app_on, poll):
+def test_a_hung_broker_is_503_within_5_seconds_and_recovered_from(broker_vhost, forwarder, start_roster_stub, app_on, poll, keyed_client):
     name, _ = broker_vhost
-    client = app_on(f"amqp://guest:guest@127.0.0.1:{forwarder.port}/{quote(name, safe='')}").test_client()
+    client = keyed_client(app_on(f"amqp://guest:guest@127.0.0.1:{forwarder.port}/{quote(name, safe='')}"))
     start_roster_stub()
     poll(lambda: client.get("/readyz").status_code == 200, 30, "the roster stub to answer ping")
 

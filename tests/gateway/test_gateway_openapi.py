@@ -7,10 +7,30 @@ OPERATIONS = {
     "/api/v1/organisations/{organisation_id}/subtree": {"get": "200"},
     "/api/v1/members": {"get": "200", "post": "201"},
     "/api/v1/members/{member_id}": {"get": "200"},
+    "/api/v1/members/lookup": {"post": "200"},
+    "/api/v1/members/export": {"get": "200"},
     "/api/v1/members/{member_id}/departures": {"post": "201"},
     "/api/v1/members/{member_id}/returns": {"post": "201"},
+    "/api/v1/tokens": {"post": "200"},
+    "/api/v1/users": {"get": "200", "post": "201"},
+    "/api/v1/users/{user_id}": {"get": "200", "patch": "200"},
+    "/api/v1/users/me/password": {"put": "204"},
+    "/api/v1/api-keys": {"get": "200", "post": "201"},
+    "/api/v1/api-keys/{key_id}": {"delete": "200"},
+    "/api/v1/grants": {"get": "200", "post": "201"},
+    "/api/v1/grants/{grant_id}": {"delete": "200"},
+    "/api/v1/audit-records": {"get": "200"},
     "/healthz": {"get": "200"},
     "/readyz": {"get": "200"},
+}
+OPEN = {("/api/v1/tokens", "post"), ("/healthz", "get"), ("/readyz", "get")}
+# Operations a county system's key may call; the rest are for people only.
+FOR_KEYS_TOO = {
+    ("/api/v1/organisations", "get"), ("/api/v1/organisations", "post"),
+    ("/api/v1/organisations/{organisation_id}", "get"), ("/api/v1/organisations/{organisation_id}/subtree", "get"),
+    ("/api/v1/members", "get"), ("/api/v1/members", "post"), ("/api/v1/members/{member_id}", "get"),
+    ("/api/v1/members/lookup", "post"), ("/api/v1/members/export", "get"),
+    ("/api/v1/members/{member_id}/departures", "post"), ("/api/v1/members/{member_id}/returns", "post"),
 }
 
 
@@ -64,7 +84,7 @@ def test_errors_are_documented_with_the_error_shape(document):
         "$ref": "#/components/schemas/Error"
     }
     assert post_member["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
-    assert document["paths"]["/api/v1/members/{member_id}"]["get"]["responses"]["404"]["description"] == "member_not_found"
+    assert document["paths"]["/api/v1/members/{member_id}"]["get"]["responses"]["404"]["description"].startswith("member_not_found")
     assert "503" in document["paths"]["/readyz"]["get"]["responses"]
 
 
@@ -81,3 +101,45 @@ def test_interactive_docs_page_loads_the_document(client):
     page = response.get_data(as_text=True)
     assert "swagger-ui" in page
     assert "/api/v1/openapi.json" in page
+
+
+def test_security_schemes_are_declared(document):
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["ApiKeyAuth"] == {**schemes["ApiKeyAuth"], "type": "apiKey", "in": "header", "name": "X-API-Key"}
+    assert schemes["BearerAuth"] == {**schemes["BearerAuth"], "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert "security" not in document  # no global requirement: each operation says its own
+
+
+def test_every_operation_says_whether_it_needs_authentication(document):
+    for path, methods in OPERATIONS.items():
+        for method in methods:
+            operation = document["paths"][path][method]
+            if (path, method) in OPEN:
+                assert not operation.get("security"), (path, method)
+                continue
+            expected = [{"BearerAuth": []}] + ([{"ApiKeyAuth": []}] if (path, method) in FOR_KEYS_TOO else [])
+            assert operation["security"] == expected, (path, method)
+            for status in ("401", "403", "429"):
+                assert operation["responses"][status]["content"]["application/json"]["schema"] == {
+                    "$ref": "#/components/schemas/Error"
+                }, (path, method, status)
+
+
+def test_the_documents_themselves_are_open(anonymous):
+    assert anonymous.get("/api/v1/openapi.json").status_code == 200
+    assert anonymous.get("/api/v1/docs").status_code == 200
+
+
+def test_the_export_is_documented_as_a_workbook(document):
+    content = document["paths"]["/api/v1/members/export"]["get"]["responses"]["200"]["content"]
+    assert content == {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}
+    }
+    parameters = {p["name"] for p in document["paths"]["/api/v1/members/export"]["get"]["parameters"]}
+    assert parameters == {"organisation_id", "status", "membership", "gender"}
+
+
+def test_the_lookup_takes_the_id_number_in_its_body(document):
+    lookup = document["paths"]["/api/v1/members/lookup"]["post"]
+    assert "parameters" not in lookup
+    assert lookup["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/MemberLookup"}

@@ -3,7 +3,16 @@ vhost per test from nameko's ``rabbit_config``). Run under ``nameko test`` so
 eventlet is patched before anything is imported."""
 import pytest
 
+from services.common.crypto import generate_keys
 from tests.support import EventTap, create_database, drop_database
+
+
+@pytest.fixture(scope="session")
+def personal_data_keys():
+    """Fresh keys for this test run, as the service config holds them."""
+    keys = generate_keys()
+    return {"PERSONAL_DATA_KEYS": keys["LIUDONG_PERSONAL_DATA_KEYS"],
+            "PERSONAL_DATA_INDEX_KEY": keys["LIUDONG_PERSONAL_DATA_INDEX_KEY"]}
 
 
 @pytest.fixture
@@ -14,9 +23,10 @@ def database_url():
 
 
 @pytest.fixture
-def service_config(rabbit_config, database_url):
+def service_config(rabbit_config, database_url, personal_data_keys):
     return {
         **rabbit_config,
+        **personal_data_keys,
         "DATABASE_URL": database_url,
         "OUTBOX_RELAY": {"enabled": True, "poll_interval": 0.2, "batch_size": 50},
         "EVENT_RETRY": {"max_attempts": 3, "initial_delay": 0.05, "multiplier": 2, "max_delay": 1},

@@ -4,6 +4,7 @@ import pytest
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import create_engine, func, select
 
+from contracts.access import unrestricted
 from contracts.errors import ServiceError
 from services.roster.models import members, outbox
 from services.roster.service import RosterService
@@ -13,6 +14,7 @@ MEMBER = {
     "phone": "13800000002", "joined_on": "2015-07-01", "organisation_id": None,
 }
 DEPARTURE = {"destination_province": "甘肃省", "destination_city": "嘉峪关市", "work": "钢铁厂", "contact": "13800000002"}
+ADMIN = unrestricted("user:admin")
 
 
 @pytest.fixture
@@ -22,9 +24,9 @@ def roster(container_factory, service_config):
     return container
 
 
-def call(container, method, *args):
+def call(container, method, *args, scope=ADMIN):
     with entrypoint_hook(container, method) as entrypoint:
-        return entrypoint(*args)
+        return entrypoint(*args, scope)
 
 
 @pytest.fixture

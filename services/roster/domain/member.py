@@ -24,7 +24,7 @@ class Departure:
     """One spell away from home. ``reported`` is False when the member came
     back without having reported leaving: the return is still recorded."""
 
-    def __init__(self, *, id, member_id, reported, reported_at, report=None):
+    def __init__(self, *, id, member_id, reported, reported_at, report=None, reported_by=None):
         self.id = id
         self.member_id = member_id
         self.reported = reported
@@ -38,10 +38,14 @@ class Departure:
         self.expected_return_on = report.expected_return_on if report else None
         self.returned_on = None
         self.returned_reported_at = None
+        # Who reported the departure (None for one never reported) and the return.
+        self.reported_by = reported_by
+        self.return_reported_by = None
 
 
 class Member:
-    def __init__(self, *, id, name, gender, birth_date, id_number, phone, joined_on, membership, organisation, registered_at):
+    def __init__(self, *, id, name, gender, birth_date, id_number, phone, joined_on, membership, organisation, registered_at,
+                 registered_by=None):
         if not organisation.holds_members:
             raise RosterRuleViolation(
                 "not_a_branch",
@@ -59,12 +63,13 @@ class Member:
         self.organisation_id = organisation.id
         self.status = AT_HOME
         self.registered_at = registered_at
+        self.registered_by = registered_by
         self.current_departure = None
 
     def registered(self):
         return MemberRegistered(member_id=self.id, organisation_id=self.organisation_id, membership=self.membership)
 
-    def report_departure(self, *, departure_id, report, reported_at):
+    def report_departure(self, *, departure_id, report, reported_at, reported_by=None):
         if self.current_departure is not None:
             raise RosterRuleViolation(
                 "member_already_away",
@@ -76,7 +81,8 @@ class Member:
                 "validation_failed", "expected return is before the departure",
                 {"expected_return_on": ["must not be before departed_on"]},
             )
-        departure = Departure(id=departure_id, member_id=self.id, reported=True, reported_at=reported_at, report=report)
+        departure = Departure(id=departure_id, member_id=self.id, reported=True, reported_at=reported_at, report=report,
+                              reported_by=reported_by)
         self.current_departure = departure
         self.status = AWAY
         return departure, MemberDeparted(
@@ -89,7 +95,7 @@ class Member:
             expected_return_on=report.expected_return_on,
         )
 
-    def report_return(self, *, departure_id, returned_on, reported_at):
+    def report_return(self, *, departure_id, returned_on, reported_at, reported_by=None):
         """Close the open departure; with none open, record an unreported one
         (外出未报备) so that the return is never lost."""
         departure = self.current_departure
@@ -102,6 +108,7 @@ class Member:
             )
         departure.returned_on = returned_on
         departure.returned_reported_at = reported_at
+        departure.return_reported_by = reported_by
         self.current_departure = None
         self.status = AT_HOME
         return departure, MemberReturned(

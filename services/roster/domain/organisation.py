@@ -33,7 +33,7 @@ class Organisation:
     """A node of the tree. ``path`` lists the ids from the root down to this
     node, so a subtree is everything whose path starts with this one."""
 
-    def __init__(self, *, id, name, kind, parent=None, location=None, created_at):
+    def __init__(self, *, id, name, kind, parent=None, location=None, created_at, created_by=None):
         if parent is None and kind not in ROOT_KINDS:
             raise RosterRuleViolation(
                 "invalid_parent", f"a {kind} must have a parent organisation", {"parent_id": ["required for this kind"]}
@@ -52,6 +52,7 @@ class Organisation:
         self.depth = parent.depth + 1 if parent else 0
         self.location = location
         self.created_at = created_at
+        self.created_by = created_by  # who: the caller's principal (user:<id> or key:<id>)
 
     @property
     def holds_members(self):

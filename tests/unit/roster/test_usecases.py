@@ -1,10 +1,14 @@
-"""The roster's use cases on a fake unit of work: what is committed, with which events."""
+"""The roster's use cases on a fake unit of work: what is committed, with which
+events, and what a caller of each scope may see and change."""
 from datetime import date, datetime, timezone
 
 import pytest
 
 from contracts.errors import ServiceError
 from services.roster import usecases
+from services.roster.domain.access import Visibility
+
+EVERYTHING = Visibility.everything(principal="user:admin")
 
 
 class FakeRepository:
@@ -18,15 +22,49 @@ class FakeRepository:
         return self.rows.get(str(obj_id))
 
 
+class FakeOrganisations(FakeRepository):
+    """Filters with the domain's own rule; the SQL version is proved on PostgreSQL."""
+
+    def list(self, *, visibility, kind=None, parent_id=None, offset=0, limit=20):
+        found = sorted((o for o in self.rows.values() if visibility.sees_organisation(o)
+                        and (not kind or o.kind == kind) and (not parent_id or o.parent_id == str(parent_id))),
+                       key=lambda o: o.path)
+        return found[offset:offset + limit], len(found)
+
+    def subtree(self, organisation):
+        return sorted((o for o in self.rows.values() if o.path.startswith(organisation.path)), key=lambda o: o.depth)
+
+
 class FakeMembers(FakeRepository):
-    def id_number_taken(self, id_number):
-        return any(m.id_number == id_number for m in self.rows.values())
+    def __init__(self, organisations):
+        super().__init__()
+        self.organisations = organisations
+
+    def find_by_id_number(self, id_number):
+        return next((m for m in self.rows.values() if m.id_number == id_number), None)
+
+    def _matching(self, visibility, organisation=None, status=None, membership=None, gender=None, name=None):
+        return [
+            m for m in self.rows.values()
+            if visibility.sees_member(m, self.organisations.get(m.organisation_id))
+            and (organisation is None or self.organisations.get(m.organisation_id).path.startswith(organisation.path))
+            and (not status or m.status == status) and (not membership or m.membership == membership)
+            and (not gender or m.gender == gender) and (not name or name in m.name)
+        ]
+
+    def list(self, *, visibility, offset=0, limit=20, **filters):
+        found = self._matching(visibility, **filters)
+        return found[offset:offset + limit], len(found)
+
+    def export(self, *, visibility, max_rows, **filters):
+        found = self._matching(visibility, **filters)
+        return (None if len(found) > max_rows else found), len(found)
 
 
 class FakeUnitOfWork:
     def __init__(self):
-        self.organisations = FakeRepository()
-        self.members = FakeMembers()
+        self.organisations = FakeOrganisations()
+        self.members = FakeMembers(self.organisations)
         self.pending, self.committed_events, self.commits = [], [], 0
 
     def add_event(self, event):
@@ -52,20 +90,30 @@ def uow():
     return FakeUnitOfWork()
 
 
+def create(uow, name, kind, parent=None, visibility=EVERYTHING):
+    command = {"name": name, "kind": kind, "parent_id": parent.id if parent else None}
+    return usecases.create_organisation(uow, command, FixedClock(), visibility)
+
+
 @pytest.fixture
-def branch(uow):
-    county = usecases.create_organisation(uow, {"name": "高台县委", "kind": "party_committee"}, FixedClock())
-    return usecases.create_organisation(uow, {"name": "南华村党支部", "kind": "branch", "parent_id": county.id}, FixedClock())
+def county(uow):
+    return create(uow, "高台县委", "party_committee")
 
 
-def register(uow, branch, id_number="62072419850302123X"):
+@pytest.fixture
+def branch(uow, county):
+    return create(uow, "南华村党支部", "branch", county)
+
+
+def register(uow, branch, id_number="62072419850302123X", visibility=EVERYTHING, name="张三"):
     return usecases.register_member(uow, {
-        "name": "张三", "gender": "male", "birth_date": date(1985, 3, 2), "id_number": id_number,
+        "name": name, "gender": "male", "birth_date": date(1985, 3, 2), "id_number": id_number,
         "phone": "13900000001", "joined_on": date(2010, 7, 1), "membership": "full", "organisation_id": branch.id,
-    }, FixedClock())
+    }, FixedClock(), visibility)
 
 
 DEPARTURE = {"destination_province": "甘肃省", "destination_city": "瓜州县", "work": "枸杞采摘", "contact": "13900000001"}
+PAGE = {"page": 1, "per_page": 20}
 
 
 def test_registering_commits_the_member_with_member_registered(uow, branch):
@@ -82,25 +130,26 @@ def test_a_duplicate_id_number_is_a_conflict_and_commits_nothing(uow, branch):
     with pytest.raises(ServiceError) as refused:
         register(uow, branch)
     assert refused.value.code == "duplicate_id_number"
+    assert "62072419850302123X" not in str(refused.value) + str(refused.value.details)
     assert uow.commits == commits
 
 
 def test_unknown_parent_names_the_field(uow):
     with pytest.raises(ServiceError) as refused:
-        usecases.create_organisation(uow, {"name": "x", "kind": "branch", "parent_id": "nope"}, FixedClock())
+        usecases.create_organisation(uow, {"name": "x", "kind": "branch", "parent_id": "nope"}, FixedClock(), EVERYTHING)
     assert refused.value.code == "unknown_reference"
     assert "parent_id" in refused.value.details
 
 
 def test_rule_violations_become_service_errors(uow):
     with pytest.raises(ServiceError) as refused:
-        usecases.create_organisation(uow, {"name": "x", "kind": "branch"}, FixedClock())
+        usecases.create_organisation(uow, {"name": "x", "kind": "branch"}, FixedClock(), EVERYTHING)
     assert refused.value.code == "invalid_parent"
 
 
 def test_departure_defaults_to_today_and_emits_member_departed(uow, branch):
     member = register(uow, branch)
-    departure = usecases.report_departure(uow, member.id, dict(DEPARTURE), FixedClock())
+    departure = usecases.report_departure(uow, member.id, dict(DEPARTURE), FixedClock(), EVERYTHING)
     assert departure.departed_on == date(2026, 3, 1)
     envelope = uow.committed_events[-1].envelope()
     assert envelope["event_type"] == "member_departed"
@@ -110,24 +159,168 @@ def test_departure_defaults_to_today_and_emits_member_departed(uow, branch):
 
 def test_second_departure_is_refused_without_commit(uow, branch):
     member = register(uow, branch)
-    usecases.report_departure(uow, member.id, dict(DEPARTURE), FixedClock())
+    usecases.report_departure(uow, member.id, dict(DEPARTURE), FixedClock(), EVERYTHING)
     commits, events = uow.commits, list(uow.committed_events)
     with pytest.raises(ServiceError) as refused:
-        usecases.report_departure(uow, member.id, dict(DEPARTURE), FixedClock())
+        usecases.report_departure(uow, member.id, dict(DEPARTURE), FixedClock(), EVERYTHING)
     assert refused.value.code == "member_already_away"
     assert (uow.commits, uow.committed_events) == (commits, events)
 
 
 def test_unknown_member_is_not_found(uow):
     with pytest.raises(ServiceError) as refused:
-        usecases.report_return(uow, "no-such-member", {}, FixedClock())
+        usecases.report_return(uow, "no-such-member", {}, FixedClock(), EVERYTHING)
     assert refused.value.code == "member_not_found"
 
 
 def test_return_emits_member_returned(uow, branch):
     member = register(uow, branch)
-    usecases.report_departure(uow, member.id, dict(DEPARTURE, departed_on=date(2026, 2, 1)), FixedClock())
-    departure = usecases.report_return(uow, member.id, {"returned_on": date(2026, 2, 20)}, FixedClock())
+    usecases.report_departure(uow, member.id, dict(DEPARTURE, departed_on=date(2026, 2, 1)), FixedClock(), EVERYTHING)
+    departure = usecases.report_return(uow, member.id, {"returned_on": date(2026, 2, 20)}, FixedClock(), EVERYTHING)
     data = uow.committed_events[-1].envelope()["data"]
     assert data == {"member_id": member.id, "departure_id": departure.id, "organisation_id": branch.id,
                     "returned_on": "2026-02-20", "departed_on": "2026-02-01", "departure_reported": True}
+
+
+def test_events_carry_ids_and_places_never_personal_data(uow, branch):
+    member = register(uow, branch)
+    usecases.report_departure(uow, member.id, dict(DEPARTURE), FixedClock(), EVERYTHING)
+    usecases.report_return(uow, member.id, {}, FixedClock(), EVERYTHING)
+    for event in uow.committed_events:
+        text = str(event.envelope())
+        assert member.id_number not in text and member.phone not in text
+
+
+# ---- scopes ------------------------------------------------------------------
+
+@pytest.fixture
+def county_tree(uow, county):
+    """county ─ town A ─ branch A1 (member a) ; county ─ town B ─ branch B1 (member b)."""
+    town_a, town_b = create(uow, "A镇党委", "party_committee", county), create(uow, "B镇党委", "party_committee", county)
+    branch_a, branch_b = create(uow, "A1村党支部", "branch", town_a), create(uow, "B1村党支部", "branch", town_b)
+    a = register(uow, branch_a, "620724198503021230", name="甲")
+    b = register(uow, branch_b, "620724198503021231", name="乙")
+    return {"county": county, "town_a": town_a, "town_b": town_b, "branch_a": branch_a, "branch_b": branch_b,
+            "a": a, "b": b}
+
+
+def town_a_admin(tree):
+    return Visibility.of(organisation_ids=[tree["town_a"].id], principal="user:town-a")
+
+
+def test_another_subtree_is_answered_like_nothing_there(uow, county_tree):
+    scope, tree = town_a_admin(county_tree), county_tree
+    commits = uow.commits
+    assert usecases.get_member(uow, tree["a"].id, scope) is tree["a"]
+    assert usecases.get_organisation(uow, tree["branch_a"].id, scope) is tree["branch_a"]
+    for call, code in [
+        (lambda: usecases.get_member(uow, tree["b"].id, scope), "member_not_found"),
+        (lambda: usecases.get_organisation(uow, tree["town_b"].id, scope), "organisation_not_found"),
+        (lambda: usecases.get_organisation(uow, tree["county"].id, scope), "organisation_not_found"),
+        (lambda: usecases.organisation_subtree(uow, tree["town_b"].id, scope), "organisation_not_found"),
+        (lambda: usecases.report_departure(uow, tree["b"].id, dict(DEPARTURE), FixedClock(), scope), "member_not_found"),
+        (lambda: usecases.report_return(uow, tree["b"].id, {}, FixedClock(), scope), "member_not_found"),
+        (lambda: usecases.find_member_by_id_number(uow, tree["b"].id_number, scope), "member_not_found"),
+    ]:
+        with pytest.raises(ServiceError) as error:
+            call()
+        assert error.value.code == code
+    assert uow.commits == commits
+    assert tree["b"].status == "at_home"
+
+
+def test_ids_in_a_body_or_filter_outside_the_scope_are_unknown_references(uow, county_tree):
+    scope, tree = town_a_admin(county_tree), county_tree
+    commits = uow.commits
+    for call, field in [
+        (lambda: register(uow, tree["branch_b"], "620724198503021232", scope), "organisation_id"),
+        (lambda: create(uow, "x", "branch", tree["town_b"], scope), "parent_id"),
+        (lambda: usecases.list_members(uow, {**PAGE, "organisation_id": tree["town_b"].id}, scope), "organisation_id"),
+        (lambda: usecases.export_members(uow, {"organisation_id": tree["branch_b"].id}, scope), "organisation_id"),
+        (lambda: usecases.list_organisations(uow, {**PAGE, "parent_id": tree["county"].id}, scope), "parent_id"),
+    ]:
+        with pytest.raises(ServiceError) as error:
+            call()
+        assert (error.value.code, list(error.value.details)) == ("unknown_reference", [field])
+    assert uow.commits == commits
+
+
+def test_lists_and_exports_hold_only_the_scope(uow, county_tree):
+    scope, tree = town_a_admin(county_tree), county_tree
+    items, total = usecases.list_members(uow, PAGE, scope)
+    assert (items, total) == ([tree["a"]], 1)
+    items, total = usecases.export_members(uow, {}, scope)
+    assert (items, total) == ([tree["a"]], 1)
+    organisations, _ = usecases.list_organisations(uow, PAGE, scope)
+    assert {o.id for o in organisations} == {tree["town_a"].id, tree["branch_a"].id}
+    everything, total = usecases.list_members(uow, PAGE, EVERYTHING)
+    assert total == 2
+
+
+def test_writes_inside_the_scope_record_who(uow, county_tree):
+    scope, tree = town_a_admin(county_tree), county_tree
+    village = create(uow, "A2村党支部", "branch", tree["town_a"], scope)
+    assert village.created_by == "user:town-a"
+    member = register(uow, village, "620724198503021239", scope)
+    assert member.registered_by == "user:town-a"
+    departure = usecases.report_departure(uow, member.id, dict(DEPARTURE), FixedClock(), scope)
+    assert departure.reported_by == "user:town-a"
+    returner = Visibility.of(organisation_ids=[village.id], principal="key:liaison")
+    usecases.report_return(uow, member.id, {}, FixedClock(), returner)
+    assert (departure.reported_by, departure.return_reported_by) == ("user:town-a", "key:liaison")
+
+
+def test_only_a_platform_wide_caller_creates_a_root(uow, county_tree):
+    with pytest.raises(ServiceError) as error:
+        create(uow, "另一个县委", "party_committee", None, town_a_admin(county_tree))
+    assert error.value.code == "forbidden"
+    assert create(uow, "另一个县委", "party_committee").parent_id is None
+
+
+def test_a_member_scope_sees_only_their_own_record(uow, county_tree):
+    tree = county_tree
+    me = Visibility.of(organisation_ids=[], member_id=tree["a"].id, principal="user:a")
+    assert usecases.get_member(uow, tree["a"].id, me) is tree["a"]
+    assert usecases.find_member_by_id_number(uow, tree["a"].id_number, me) is tree["a"]
+    assert usecases.list_members(uow, PAGE, me) == ([tree["a"]], 1)
+    assert usecases.list_organisations(uow, PAGE, me) == ([], 0)
+    departure = usecases.report_departure(uow, tree["a"].id, dict(DEPARTURE), FixedClock(), me)
+    assert departure.reported_by == "user:a"
+    with pytest.raises(ServiceError) as error:
+        usecases.get_member(uow, tree["b"].id, me)
+    assert error.value.code == "member_not_found"
+    with pytest.raises(ServiceError) as error:  # never an organisation through member_id alone
+        usecases.get_organisation(uow, tree["branch_a"].id, me)
+    assert error.value.code == "organisation_not_found"
+
+
+def test_an_empty_grant_sees_nothing(uow, county_tree):
+    nobody = Visibility.of(organisation_ids=[], principal="user:nobody")
+    assert usecases.list_members(uow, PAGE, nobody) == ([], 0)
+    with pytest.raises(ServiceError):
+        usecases.get_member(uow, county_tree["a"].id, nobody)
+
+
+def test_lookup_by_id_number_normalises_and_never_echoes_the_number(uow, county_tree):
+    tree = county_tree
+    assert usecases.find_member_by_id_number(uow, tree["a"].id_number, EVERYTHING) is tree["a"]
+    with pytest.raises(ServiceError) as error:
+        usecases.find_member_by_id_number(uow, "62072419850302123X", EVERYTHING)
+    assert error.value.code == "member_not_found"
+    assert "62072419850302123X" not in str(error.value) + str(error.value.details)
+
+
+def test_id_numbers_are_unique_platform_wide(uow, county_tree):
+    # The one thing a scoped caller learns of another subtree: that an ID number is taken.
+    with pytest.raises(ServiceError) as error:
+        register(uow, county_tree["branch_a"], county_tree["b"].id_number, town_a_admin(county_tree))
+    assert error.value.code == "duplicate_id_number"
+
+
+def test_an_export_above_the_cap_is_refused_whole(uow, county_tree, monkeypatch):
+    monkeypatch.setattr(usecases, "MAX_EXPORT_ROWS", 1)
+    with pytest.raises(ServiceError) as error:
+        usecases.export_members(uow, {}, EVERYTHING)
+    assert error.value.code == "export_too_large"
+    assert error.value.details == {"total": 2, "max_rows": 1}
+    assert usecases.export_members(uow, {}, town_a_admin(county_tree)) == ([county_tree["a"]], 1)

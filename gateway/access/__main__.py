@@ -1,0 +1,170 @@
+"""Bootstrap access without HTTP, on the database of ``LIUDONG_GATEWAY_DATABASE_URL``:
+
+    python -m gateway.access create-user --username U --role R [--organisation-id ID] [--member-id ID]
+    python -m gateway.access create-key --name N --owner O --scopes a,b [--organisation-id ID]
+    python -m gateway.access revoke-key --key-id ID
+    python -m gateway.access grant --username U --role R [--organisation-id ID]
+    python -m gateway.access disable-user --username U
+
+The first security officer and the first auditor come from here; everything
+after goes through the access API. A generated password or a new key is printed
+once, on its own line, and never stored. The rules of the API hold (roles fit
+the principal, 三员分立, the member role needs a member), except that the
+command line trusts the operator about organisation ids: it cannot ask roster
+whether one exists. Every change is audited as ``cli:<operating-system user>``.
+"""
+import argparse
+import getpass
+import os
+import sys
+import uuid
+
+from contracts.errors import ErrorCode, ServiceError
+from gateway.access import management, policy, store
+from gateway.access.authorisation import KEY, USER
+
+
+def main(argv=None, out=sys.stdout):
+    parser = argparse.ArgumentParser(prog="python -m gateway.access", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    user = commands.add_parser("create-user", help="create a user with one role; prints a generated password once")
+    user.add_argument("--username", required=True)
+    user.add_argument("--display-name")
+    user.add_argument("--role", required=True, choices=sorted(policy.USER_ROLES))
+    user.add_argument("--organisation-id", type=uuid.UUID,
+                      help="the subtree of the role; left out: the whole platform. For the member role: the "
+                           "member's home branch, so that the branch's security officers manage the user")
+    user.add_argument("--member-id", type=uuid.UUID, help="the member this person is (needed for the member role)")
+
+    key = commands.add_parser("create-key", help="create an API key for a county system; prints the key once")
+    key.add_argument("--name", required=True)
+    key.add_argument("--owner", required=True)
+    key.add_argument("--scopes", required=True, help=f"comma-separated, from: {','.join(sorted(policy.ROLE_PERMISSIONS[policy.SYSTEM_INTEGRATION]))}")
+    key.add_argument("--organisation-id", type=uuid.UUID, help="the subtree the key works on; left out: the whole platform")
+
+    revoke = commands.add_parser("revoke-key", help="revoke an API key (it stays listed)")
+    revoke.add_argument("--key-id", required=True, help="the id in ld_<key id>_<secret>")
+
+    grant = commands.add_parser("grant", help="grant another role to an existing user")
+    grant.add_argument("--username", required=True)
+    grant.add_argument("--role", required=True, choices=sorted(policy.USER_ROLES))
+    grant.add_argument("--organisation-id", type=uuid.UUID)
+
+    disable = commands.add_parser("disable-user", help="disable a user: their tokens stop working at once")
+    disable.add_argument("--username", required=True)
+
+    args = parser.parse_args(argv)
+    access = store.AccessStore(os.environ.get("LIUDONG_GATEWAY_DATABASE_URL", store.DEFAULT_URL))
+    try:
+        access.migrate()
+        with access.begin() as conn:
+            message = COMMANDS[args.command](conn, args, _actor())
+    except ServiceError as exc:
+        parser.exit(2, f"refused: {exc.message} ({exc.code})\n")
+    finally:
+        access.dispose()
+    print(message, file=out)
+    return 0
+
+
+def _actor():
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "cli"
+
+
+def _audit(conn, actor, action, resource_type, resource_ids, details):
+    store.insert_audit_record(conn, {
+        "principal": actor, "action": action, "outcome": "succeeded", "resource_type": resource_type,
+        "resource_ids": resource_ids, "endpoint": "cli", "details": details,
+    })
+
+
+def _org(value):
+    return None if value is None else str(value)
+
+
+def create_user(conn, args, actor):
+    user, password = management.create_user(
+        conn, username=args.username, display_name=args.display_name or args.username, password=None,
+        member_id=args.member_id, actor=actor,
+    )
+    _audit(conn, actor, "access.user_created", "user", [user["id"]],
+           {"username": user["username"], "member_id": user["member_id"], "password_generated": True})
+    grant = _grant(conn, actor, user, args.role, _org(args.organisation_id))
+    return (
+        f"created user {user['username']} (user:{user['id']}) as {grant['role']} on "
+        f"{grant['organisation_id'] or 'the whole platform'}\n"
+        f"initial password (shown once; change it with PUT /api/v1/users/me/password):\n{password}"
+    )
+
+
+def _grant(conn, actor, user, role, organisation_id):
+    grant, created = management.create_grant(
+        conn, kind=USER, principal_id=user["id"], role=role, organisation_id=organisation_id, actor=actor,
+    )
+    if created:
+        _audit(conn, actor, "access.grant_created", "grant", [grant["id"], f"user:{user['id']}"],
+               {"principal": f"user:{user['id']}", "role": role, "organisation_id": organisation_id})
+    return grant
+
+
+def _user(conn, username):
+    user = store.get_user_by_username(conn, username)
+    if user is None:
+        raise ServiceError(ErrorCode.UNKNOWN_REFERENCE, f"there is no user {username}")
+    return user
+
+
+def grant(conn, args, actor):
+    user = _user(conn, args.username)
+    granted = _grant(conn, actor, user, args.role, _org(args.organisation_id))
+    return f"{user['username']} holds {granted['role']} on {granted['organisation_id'] or 'the whole platform'} (grant {granted['id']})"
+
+
+def disable_user(conn, args, actor):
+    user = _user(conn, args.username)
+    store.update_user(conn, user["id"], actor, active=False)
+    _audit(conn, actor, "access.user_updated", "user", [user["id"]], {"changes": {"active": False}})
+    return f"disabled {user['username']} (user:{user['id']})"
+
+
+def create_key(conn, args, actor):
+    scopes = [scope.strip() for scope in args.scopes.split(",") if scope.strip()]
+    key, plaintext = management.create_api_key(conn, name=args.name, owner=args.owner, scopes=scopes, actor=actor)
+    organisation_id = _org(args.organisation_id)
+    granted, _ = management.create_grant(
+        conn, kind=KEY, principal_id=key["id"], role=policy.SYSTEM_INTEGRATION, organisation_id=organisation_id, actor=actor,
+    )
+    _audit(conn, actor, "access.key_created", "api_key", [key["id"], granted["id"]],
+           {"name": key["name"], "owner": key["owner"], "scopes": key["scopes"], "organisation_id": organisation_id})
+    return (
+        f"created API key {key['name']} (key:{key['id']}) with scopes {','.join(key['scopes'])} on "
+        f"{organisation_id or 'the whole platform'}\n"
+        f"the key (shown once; send it as X-API-Key):\n{plaintext}"
+    )
+
+
+def revoke_key(conn, args, actor):
+    key = store.get_api_key(conn, args.key_id)
+    if key is None:
+        raise ServiceError(ErrorCode.UNKNOWN_REFERENCE, f"there is no API key {args.key_id}")
+    if key["revoked_at"] is None:
+        store.revoke_api_key(conn, key["id"], actor)
+        _audit(conn, actor, "access.key_revoked", "api_key", [key["id"]], {})
+    return f"revoked API key {key['name']} (key:{key['id']})"
+
+
+COMMANDS = {
+    "create-user": create_user,
+    "create-key": create_key,
+    "revoke-key": revoke_key,
+    "grant": grant,
+    "disable-user": disable_user,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""The gateway's own tables: people, API keys, role grants and the audit record.
+
+The gateway owns them because it is the component that authenticates; no
+service reads them. History is kept: a user is disabled, a key or a grant is
+revoked (``revoked_at``), never deleted. ``audit_records`` and
+``audit_resources`` are append-only: the code only ever inserts into them, and
+the migration adds triggers that refuse UPDATE and DELETE (on PostgreSQL also
+TRUNCATE) so that a bug or a hand-typed statement cannot rewrite history.
+"""
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+
+from services.common.tables import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Integer on SQLite so that it is the rowid alias and autoincrements.
+_BIG_ID = BigInteger().with_variant(Integer, "sqlite")
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False),
+    Column("password_hash", String(255), nullable=False),  # argon2id, with its parameters and salt
+    Column("active", Boolean, nullable=False),
+    Column("member_id", String(36), nullable=True, unique=True),  # the member this person is, for the member role
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(100), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    # The public part of the key (ld_<id>_<secret>), also its prefix when listed.
+    Column("id", String(16), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("owner", String(100), nullable=False),
+    # SHA-256 of the 256-bit random secret: a slow hash protects guessable
+    # passwords; a secret of that entropy cannot be guessed from its digest.
+    Column("secret_hash", String(64), nullable=False),
+    Column("scopes", JSON, nullable=False),  # permissions, a subset of system_integration's
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("last_used_at", UTCDateTime(), nullable=True),  # updated at most once a minute
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Column("revoked_by", String(100), nullable=True),
+)
+
+grants = Table(
+    "grants",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id"), nullable=True, index=True),
+    Column("api_key_id", String(16), ForeignKey("api_keys.id"), nullable=True, index=True),
+    Column("role", String(40), nullable=False),
+    Column("organisation_id", String(36), nullable=True, index=True),  # None: the whole platform
+    Column("granted_at", UTCDateTime(), nullable=False),
+    Column("granted_by", String(100), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Column("revoked_by", String(100), nullable=True),
+    CheckConstraint(
+        "(user_id IS NULL) <> (api_key_id IS NULL)", name="one_principal",
+    ),
+)
+
+audit_records = Table(
+    "audit_records",
+    metadata,
+    Column("id", _BIG_ID, primary_key=True, autoincrement=True),
+    Column("occurred_at", UTCDateTime(), nullable=False, index=True),
+    Column("principal", String(100), nullable=False, index=True),  # user:<id>, key:<id>, anonymous, cli:<os user>
+    Column("action", String(60), nullable=False, index=True),
+    Column("outcome", String(20), nullable=False),  # attempted, succeeded, failed, denied
+    Column("status", Integer, nullable=True),  # the HTTP status answered, when there was one
+    Column("resource_type", String(40), nullable=True),
+    Column("resource_ids", JSON, nullable=False),
+    Column("endpoint", String(200), nullable=True),  # method and route template, never a query string
+    Column("request_id", String(64), nullable=True, index=True),
+    Column("remote_addr", String(64), nullable=True),
+    Column("details", JSON, nullable=False),  # fields revealed, filters, row counts, error codes; never a value
+)
+
+# One row per resource an audit record names, so that "who read this member"
+# is one indexed lookup.
+audit_resources = Table(
+    "audit_resources",
+    metadata,
+    Column("audit_record_id", _BIG_ID, ForeignKey("audit_records.id"), primary_key=True),
+    Column("resource_id", String(64), primary_key=True),
+    Index("ix_audit_resources_resource_id", "resource_id"),
+)
+
+APPEND_ONLY_TABLES = ("audit_records", "audit_resources")

@@ -1,0 +1,310 @@
+"""The access database: its engine, its migrations, and every query the gateway makes of it.
+
+Functions take a SQLAlchemy connection, so that a change and the audit record
+that describes it commit in one transaction (``with store.begin() as conn``).
+Nothing here updates or deletes an audit row; grants and keys are revoked by
+setting ``revoked_at``.
+"""
+import fcntl
+import os
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.engine import make_url
+
+from gateway.access import models
+from gateway.access.authorisation import KEY, USER, Grant
+from services.common.db import make_engine
+from services.common.migrations import upgrade_to_head
+
+MIGRATIONS = "gateway.access:migrations"
+DEFAULT_URL = "sqlite:///var/gateway.db"
+# last_used_at is a hint for people reviewing keys, not a per-request write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def now():
+    return datetime.now(timezone.utc)
+
+
+class AccessStore:
+    def __init__(self, url=DEFAULT_URL):
+        self.url = url
+        self._sqlite_path = _sqlite_path(url)
+        if self._sqlite_path:
+            os.makedirs(os.path.dirname(os.path.abspath(self._sqlite_path)), exist_ok=True)
+        self.engine = make_engine(url)
+
+    def migrate(self):
+        """Bring the schema to head; safe when several processes start at once.
+
+        PostgreSQL: ``upgrade_to_head`` holds an advisory lock. SQLite: a file
+        lock beside the database does the same for the workers of one machine.
+        """
+        with self._sqlite_lock():
+            upgrade_to_head(self.engine, MIGRATIONS)
+
+    def begin(self):
+        return self.engine.begin()
+
+    def connect(self):
+        return self.engine.connect()
+
+    def dispose(self):
+        self.engine.dispose()
+
+    @contextmanager
+    def _sqlite_lock(self):
+        if not self._sqlite_path:
+            yield
+            return
+        with open(f"{self._sqlite_path}.migrate-lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _sqlite_path(url):
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
+
+
+def _page(conn, query, order_by, page, per_page):
+    total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    rows = conn.execute(query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page)).mappings().all()
+    return [dict(row) for row in rows], total
+
+
+# ---- users ------------------------------------------------------------------
+
+def insert_user(conn, *, username, display_name, password_hash, member_id, actor):
+    at = now()
+    values = {
+        "id": str(uuid.uuid4()), "username": username, "display_name": display_name,
+        "password_hash": password_hash, "active": True, "member_id": member_id,
+        "created_at": at, "created_by": actor, "updated_at": at, "updated_by": actor,
+    }
+    conn.execute(insert(models.users).values(**values))
+    return values
+
+
+def get_user(conn, user_id):
+    row = conn.execute(select(models.users).where(models.users.c.id == str(user_id))).mappings().first()
+    return dict(row) if row else None
+
+
+def get_user_by_username(conn, username):
+    row = conn.execute(select(models.users).where(models.users.c.username == username)).mappings().first()
+    return dict(row) if row else None
+
+
+def get_user_by_member(conn, member_id):
+    row = conn.execute(select(models.users).where(models.users.c.member_id == str(member_id))).mappings().first()
+    return dict(row) if row else None
+
+
+def update_user(conn, user_id, actor, **values):
+    conn.execute(
+        update(models.users).where(models.users.c.id == str(user_id))
+        .values(**values, updated_at=now(), updated_by=actor)
+    )
+    return get_user(conn, user_id)
+
+
+def list_users(conn, *, page, per_page, username=None, active=None, ids=None):
+    query = select(models.users)
+    if username is not None:
+        query = query.where(models.users.c.username == username)
+    if active is not None:
+        query = query.where(models.users.c.active == active)
+    if ids is not None:
+        query = query.where(models.users.c.id.in_(list(ids)))
+    return _page(conn, query, (models.users.c.username,), page, per_page)
+
+
+# ---- API keys ---------------------------------------------------------------
+
+def insert_api_key(conn, *, key_id, name, owner, secret_hash, scopes, actor):
+    values = {
+        "id": key_id, "name": name, "owner": owner, "secret_hash": secret_hash, "scopes": sorted(scopes),
+        "created_at": now(), "created_by": actor, "last_used_at": None, "revoked_at": None, "revoked_by": None,
+    }
+    conn.execute(insert(models.api_keys).values(**values))
+    return values
+
+
+def get_api_key(conn, key_id):
+    row = conn.execute(select(models.api_keys).where(models.api_keys.c.id == key_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def list_api_keys(conn, *, page, per_page, include_revoked=False, ids=None):
+    query = select(models.api_keys)
+    if not include_revoked:
+        query = query.where(models.api_keys.c.revoked_at.is_(None))
+    if ids is not None:
+        query = query.where(models.api_keys.c.id.in_(list(ids)))
+    return _page(conn, query, (models.api_keys.c.created_at, models.api_keys.c.id), page, per_page)
+
+
+def revoke_api_key(conn, key_id, actor):
+    conn.execute(
+        update(models.api_keys)
+        .where(models.api_keys.c.id == key_id, models.api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=now(), revoked_by=actor)
+    )
+    return get_api_key(conn, key_id)
+
+
+def touch_api_key(conn, key):
+    """Record that the key was used, at most once per ``LAST_USED_RESOLUTION``."""
+    at = now()
+    if key["last_used_at"] is None or at - key["last_used_at"] >= LAST_USED_RESOLUTION:
+        conn.execute(update(models.api_keys).where(models.api_keys.c.id == key["id"]).values(last_used_at=at))
+
+
+# ---- grants -----------------------------------------------------------------
+
+def principal_of(grant_row):
+    if grant_row["user_id"] is not None:
+        return f"{USER}:{grant_row['user_id']}"
+    return f"{KEY}:{grant_row['api_key_id']}"
+
+
+def _principal_column(kind):
+    return models.grants.c.user_id if kind == USER else models.grants.c.api_key_id
+
+
+def insert_grant(conn, *, kind, principal_id, role, organisation_id, actor):
+    values = {
+        "id": str(uuid.uuid4()),
+        "user_id": principal_id if kind == USER else None,
+        "api_key_id": principal_id if kind == KEY else None,
+        "role": role,
+        "organisation_id": None if organisation_id is None else str(organisation_id),
+        "granted_at": now(), "granted_by": actor, "revoked_at": None, "revoked_by": None,
+    }
+    conn.execute(insert(models.grants).values(**values))
+    return values
+
+
+def active_grants(conn, kind, principal_id):
+    rows = conn.execute(
+        select(models.grants)
+        .where(_principal_column(kind) == principal_id, models.grants.c.revoked_at.is_(None))
+        .order_by(models.grants.c.granted_at, models.grants.c.id)
+    ).mappings().all()
+    return [dict(row) for row in rows]
+
+
+def as_grants(rows):
+    return tuple(Grant(row["id"], row["role"], row["organisation_id"]) for row in rows)
+
+
+def get_grant(conn, grant_id):
+    row = conn.execute(select(models.grants).where(models.grants.c.id == str(grant_id))).mappings().first()
+    return dict(row) if row else None
+
+
+def list_grants(conn, *, page, per_page, kind=None, principal_id=None, role=None, organisation_id=None,
+                include_revoked=False, organisation_ids=None, include_platform=True):
+    """``organisation_ids``: only grants on these organisations (and, with
+    ``include_platform``, the platform-wide ones); None: no such restriction."""
+    grants = models.grants
+    query = select(grants)
+    if kind is not None:
+        query = query.where(_principal_column(kind) == principal_id)
+    if role is not None:
+        query = query.where(grants.c.role == role)
+    if organisation_id is not None:
+        query = query.where(grants.c.organisation_id == str(organisation_id))
+    if not include_revoked:
+        query = query.where(grants.c.revoked_at.is_(None))
+    if organisation_ids is not None:
+        condition = grants.c.organisation_id.in_([str(i) for i in organisation_ids])
+        if include_platform:
+            condition = or_(condition, grants.c.organisation_id.is_(None))
+        query = query.where(condition)
+    return _page(conn, query, (grants.c.granted_at, grants.c.id), page, per_page)
+
+
+def revoke_grant(conn, grant_id, actor):
+    conn.execute(
+        update(models.grants)
+        .where(models.grants.c.id == str(grant_id), models.grants.c.revoked_at.is_(None))
+        .values(revoked_at=now(), revoked_by=actor)
+    )
+    return get_grant(conn, grant_id)
+
+
+def principals_with_grants_on(conn, organisation_ids):
+    """(user ids, key ids) holding an active grant on one of these organisations."""
+    rows = conn.execute(
+        select(models.grants.c.user_id, models.grants.c.api_key_id).where(
+            models.grants.c.revoked_at.is_(None),
+            models.grants.c.organisation_id.in_([str(i) for i in organisation_ids]),
+        )
+    ).all()
+    return {r.user_id for r in rows if r.user_id}, {r.api_key_id for r in rows if r.api_key_id}
+
+
+def principals_without_grants(conn, kind):
+    """Ids of users (or keys) that hold no active grant at all."""
+    table = models.users if kind == USER else models.api_keys
+    column = _principal_column(kind)
+    held = select(column).where(column.is_not(None), models.grants.c.revoked_at.is_(None))
+    return set(conn.execute(select(table.c.id).where(table.c.id.not_in(held))).scalars())
+
+
+# ---- audit ------------------------------------------------------------------
+
+AUDIT_FIELDS = (
+    "occurred_at", "principal", "action", "outcome", "status", "resource_type", "resource_ids",
+    "endpoint", "request_id", "remote_addr", "details",
+)
+
+
+def insert_audit_record(conn, record):
+    """Append one record (and its resource index rows); the only write the audit tables ever get."""
+    values = {name: record.get(name) for name in AUDIT_FIELDS}
+    values["occurred_at"] = values["occurred_at"] or now()
+    values["resource_ids"] = [str(i) for i in (values["resource_ids"] or [])]
+    values["details"] = values["details"] or {}
+    record_id = conn.execute(insert(models.audit_records).values(**values)).inserted_primary_key[0]
+    resource_ids = list(dict.fromkeys(values["resource_ids"]))
+    if resource_ids:
+        conn.execute(
+            insert(models.audit_resources),
+            [{"audit_record_id": record_id, "resource_id": resource_id} for resource_id in resource_ids],
+        )
+    return {"id": record_id, **values}
+
+
+def list_audit_records(conn, *, page, per_page, principal=None, action=None, outcome=None,
+                       resource_id=None, since=None, until=None):
+    records = models.audit_records
+    query = select(records)
+    conditions = []
+    if principal is not None:
+        conditions.append(records.c.principal == principal)
+    if action is not None:
+        conditions.append(records.c.action == action)
+    if outcome is not None:
+        conditions.append(records.c.outcome == outcome)
+    if since is not None:
+        conditions.append(records.c.occurred_at >= since)
+    if until is not None:
+        conditions.append(records.c.occurred_at < until)
+    if resource_id is not None:
+        conditions.append(records.c.id.in_(
+            select(models.audit_resources.c.audit_record_id).where(models.audit_resources.c.resource_id == str(resource_id))
+        ))
+    if conditions:
+        query = query.where(and_(*conditions))
+    return _page(conn, query, (records.c.id.desc(),), page, per_page)

@@ -1,0 +1,411 @@
+"""Access management: users, API keys and role grants (安全保密管理员, permission ``access:manage``).
+
+A security officer manages access only within the organisation subtrees of
+their own ``security_officer`` grants: a grant (or a key's grant) on an
+organisation outside them is ``unknown_reference``, a platform-wide one needs a
+platform-wide officer, and a user or key can be changed only when every one of
+its active grants lies within them. Nobody changes their own access. Whether an
+organisation lies within a subtree is roster's answer (``get_organisation``
+with the officer's scope), since roster owns the tree. Every change is audited
+in the same transaction as the change; a refused change is audited too.
+"""
+from functools import wraps
+
+from flask.views import MethodView
+
+from contracts import roster
+from contracts.errors import HTTP_STATUS, ErrorCode, ServiceError
+from gateway import audit, auth
+from gateway.access import management, policy, store
+from gateway.access import schemas as s
+from gateway.access.authorisation import KEY, USER, parse_principal
+from gateway.api import API_PREFIX, UNAVAILABLE, Blueprint, rpc
+from gateway.errors import ErrorSchema
+
+blp = Blueprint(
+    "access", __name__, url_prefix=API_PREFIX,
+    description="安全保密管理: users, API keys and role grants on organisation subtrees (security officers)",
+)
+
+NOT_YOURS = "you cannot change your own access; another security officer must"
+
+
+def _store():
+    return auth.settings().store
+
+
+def _actor():
+    return auth.principal().principal
+
+
+class ManagedArea:
+    """The organisation subtrees the calling security officer manages."""
+
+    def __init__(self):
+        grants = auth.principal().grants_allowing(policy.ACCESS_MANAGE)
+        self.platform = any(grant.organisation_id is None for grant in grants)
+        self.roots = sorted({grant.organisation_id for grant in grants if grant.organisation_id})
+        self._ids = None
+
+    def covers(self, organisation_id):
+        """True when ``organisation_id`` (None: the whole platform) lies within these subtrees."""
+        if self.platform:
+            return True
+        if organisation_id is None:
+            return False
+        if self._ids is not None:
+            return str(organisation_id) in self._ids
+        try:
+            rpc().call(roster.SERVICE_NAME, "get_organisation", str(organisation_id), auth.scope())
+        except ServiceError as exc:
+            if exc.code in (ErrorCode.ORGANISATION_NOT_FOUND, ErrorCode.NOT_FOUND):
+                return False
+            raise
+        return True
+
+    def organisation_ids(self):
+        """Every organisation within these subtrees (None: the whole platform)."""
+        if self.platform:
+            return None
+        if self._ids is None:
+            ids = set()
+            for root in self.roots:
+                try:
+                    tree = rpc().call(roster.SERVICE_NAME, "get_organisation_subtree", root, auth.scope())
+                except ServiceError as exc:
+                    if exc.code in (ErrorCode.ORGANISATION_NOT_FOUND, ErrorCode.NOT_FOUND):
+                        continue  # a grant on an organisation roster does not know: nothing under it
+                    raise
+                stack = [tree]
+                while stack:
+                    node = stack.pop()
+                    ids.add(str(node["id"]))
+                    stack.extend(node.get("children") or [])
+            self._ids = ids
+        return self._ids
+
+    def member_branch(self, member_id):
+        """The home branch of a member within these subtrees; unknown_reference otherwise."""
+        try:
+            member = rpc().call(roster.SERVICE_NAME, "get_member", str(member_id), auth.scope())
+        except ServiceError as exc:
+            if exc.code in (ErrorCode.MEMBER_NOT_FOUND, ErrorCode.NOT_FOUND):
+                raise ServiceError(
+                    ErrorCode.UNKNOWN_REFERENCE, "the user's member_id names no member within your organisations",
+                    {"member_id": str(member_id)},
+                ) from None
+            raise
+        return str(member["organisation_id"])
+
+    def may_change(self, conn, kind, principal_id):
+        """Every active grant of the principal lies within these subtrees."""
+        if self.platform:
+            return True
+        return all(
+            grant["organisation_id"] is not None and self.covers(grant["organisation_id"])
+            for grant in store.active_grants(conn, kind, principal_id)
+        )
+
+    def visible(self, conn, kind):
+        """Ids of the users (or keys) this officer may see; None: all of them."""
+        ids = self.organisation_ids()
+        if ids is None:
+            return None
+        users, keys = store.principals_with_grants_on(conn, ids)
+        return (users if kind == USER else keys) | store.principals_without_grants(conn, kind)
+
+
+def require_organisation(area, organisation_id, field="organisation_id"):
+    if organisation_id is None:
+        if not area.platform:
+            raise ServiceError(ErrorCode.FORBIDDEN, "only a platform-wide security officer grants platform-wide access", {"field": field})
+        return
+    if not area.covers(organisation_id):
+        raise ServiceError(
+            ErrorCode.UNKNOWN_REFERENCE, "the organisation is not one you manage", {field: str(organisation_id)},
+        )
+
+
+def audited_change(action, resource_type):
+    """Record a refused change (a 4xx) in its own transaction, then re-raise."""
+
+    def decorator(function):
+        @wraps(function)
+        def wrapper(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except ServiceError as exc:
+                named = [str(value) for key, value in kwargs.items() if key.endswith("_id")]
+                audit.record(
+                    action, outcome="failed", status=HTTP_STATUS.get(exc.code, 500), resource_type=resource_type,
+                    resource_ids=named, details={"error": exc.code, **_safe_details(exc)},
+                )
+                raise
+
+        return wrapper
+
+    return decorator
+
+
+def _safe_details(exc):
+    return {key: exc.details[key] for key in ("role", "held_roles") if key in (exc.details or {})}
+
+
+def _not_found(kind, identifier):
+    return ServiceError(ErrorCode.NOT_FOUND, f"there is no {kind} {identifier} among those you manage")
+
+
+# ---- users ------------------------------------------------------------------------
+
+@blp.route("/users")
+class Users(MethodView):
+    @blp.arguments(s.UserQuerySchema, location="query")
+    @blp.response(200, s.UserPageSchema)
+    @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.ACCESS_MANAGE)
+    def get(self, query):
+        """List the users you manage: those with a grant in your subtrees, and those with none yet"""
+        area = ManagedArea()
+        with _store().connect() as conn:
+            items, total = store.list_users(
+                conn, page=query["page"], per_page=query["per_page"], username=query.get("username"),
+                active=query.get("active"), ids=area.visible(conn, USER),
+            )
+        return {"items": items, "page": query["page"], "per_page": query["per_page"], "total": total}
+
+    @blp.arguments(s.UserCreateSchema)
+    @blp.response(201, s.UserCreatedSchema)
+    @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
+    @blp.requires(policy.ACCESS_MANAGE)
+    @audited_change("access.user_created", "user")
+    def post(self, payload):
+        """Create a user; without ``password`` one is generated and answered this once
+
+        The user can do nothing until a grant gives them a role.
+        """
+        with _store().begin() as conn:
+            user, generated = management.create_user(
+                conn, username=payload["username"], display_name=payload["display_name"],
+                password=payload["password"], member_id=payload["member_id"], actor=_actor(),
+            )
+            audit.record(
+                "access.user_created", outcome="succeeded", status=201, resource_type="user", resource_ids=[user["id"]],
+                details={"username": user["username"], "member_id": user["member_id"], "password_generated": generated is not None},
+                conn=conn,
+            )
+        return {**user, "password": generated}
+
+
+@blp.route("/users/<uuid:user_id>")
+class User(MethodView):
+    @blp.response(200, s.UserSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="not_found")
+    @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.ACCESS_MANAGE)
+    def get(self, user_id):
+        """Get one user"""
+        area = ManagedArea()
+        with _store().connect() as conn:
+            user = store.get_user(conn, str(user_id))
+            visible = area.visible(conn, USER)
+        if user is None or (visible is not None and user["id"] not in visible):
+            raise _not_found("user", user_id)
+        return user
+
+    @blp.arguments(s.UserUpdateSchema)
+    @blp.response(200, s.UserSchema)
+    @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
+    @blp.alt_response(404, schema=ErrorSchema, description="not_found")
+    @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.ACCESS_MANAGE)
+    @audited_change("access.user_updated", "user")
+    def patch(self, changes, user_id):
+        """Disable (``active: false``) or re-enable a user, or change the display name
+
+        A disabled user's tokens stop working at once.
+        """
+        if f"{USER}:{user_id}" == _actor():
+            raise ServiceError(ErrorCode.FORBIDDEN, NOT_YOURS)
+        area = ManagedArea()
+        with _store().begin() as conn:
+            user = store.get_user(conn, str(user_id))
+            if user is None or not area.may_change(conn, USER, user["id"]):
+                raise _not_found("user", user_id)
+            user = store.update_user(conn, user["id"], _actor(), **changes)
+            audit.record(
+                "access.user_updated", outcome="succeeded", status=200, resource_type="user", resource_ids=[user["id"]],
+                details={"changes": changes}, conn=conn,
+            )
+        return user
+
+
+# ---- API keys ----------------------------------------------------------------------
+
+@blp.route("/api-keys")
+class ApiKeys(MethodView):
+    @blp.arguments(s.ApiKeyQuerySchema, location="query")
+    @blp.response(200, s.ApiKeyPageSchema)
+    @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.ACCESS_MANAGE)
+    def get(self, query):
+        """List the API keys you manage (never their secrets)"""
+        area = ManagedArea()
+        with _store().connect() as conn:
+            items, total = store.list_api_keys(
+                conn, page=query["page"], per_page=query["per_page"], include_revoked=query["include_revoked"],
+                ids=area.visible(conn, KEY),
+            )
+        return {"items": items, "page": query["page"], "per_page": query["per_page"], "total": total}
+
+    @blp.arguments(s.ApiKeyCreateSchema)
+    @blp.response(201, s.ApiKeyCreatedSchema)
+    @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
+    @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.ACCESS_MANAGE)
+    @audited_change("access.key_created", "api_key")
+    def post(self, payload):
+        """Create an API key for a county system, with its system_integration grant
+
+        The whole key (``ld_<key id>_<secret>``) is answered this once and stored only as a digest.
+        """
+        organisation_id = None if payload["organisation_id"] is None else str(payload["organisation_id"])
+        require_organisation(ManagedArea(), organisation_id)
+        with _store().begin() as conn:
+            key, plaintext = management.create_api_key(
+                conn, name=payload["name"], owner=payload["owner"], scopes=payload["scopes"], actor=_actor(),
+            )
+            grant, _ = management.create_grant(
+                conn, kind=KEY, principal_id=key["id"], role=policy.SYSTEM_INTEGRATION,
+                organisation_id=organisation_id, actor=_actor(),
+            )
+            audit.record(
+                "access.key_created", outcome="succeeded", status=201, resource_type="api_key",
+                resource_ids=[key["id"], grant["id"]],
+                details={"name": key["name"], "owner": key["owner"], "scopes": key["scopes"], "organisation_id": organisation_id},
+                conn=conn,
+            )
+        return {**key, "key": plaintext, "grant": management.grant_view(grant)}
+
+
+@blp.route("/api-keys/<string:key_id>")
+class ApiKey(MethodView):
+    @blp.response(200, s.ApiKeySchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="not_found")
+    @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.ACCESS_MANAGE)
+    @audited_change("access.key_revoked", "api_key")
+    def delete(self, key_id):
+        """Revoke an API key: it stops working at once and stays listed (``include_revoked``)"""
+        if f"{KEY}:{key_id}" == _actor():
+            raise ServiceError(ErrorCode.FORBIDDEN, NOT_YOURS)
+        area = ManagedArea()
+        with _store().begin() as conn:
+            key = store.get_api_key(conn, key_id)
+            if key is None or not area.may_change(conn, KEY, key_id):
+                raise _not_found("API key", key_id)
+            if key["revoked_at"] is None:
+                key = store.revoke_api_key(conn, key_id, _actor())
+                audit.record(
+                    "access.key_revoked", outcome="succeeded", status=200, resource_type="api_key", resource_ids=[key_id],
+                    conn=conn,
+                )
+        return key
+
+
+# ---- grants ------------------------------------------------------------------------
+
+@blp.route("/grants")
+class Grants(MethodView):
+    @blp.arguments(s.GrantQuerySchema, location="query")
+    @blp.response(200, s.GrantPageSchema)
+    @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.ACCESS_MANAGE)
+    def get(self, query):
+        """List grants on the organisations you manage, by principal, role or organisation"""
+        area = ManagedArea()
+        kind, principal_id = parse_principal(query.get("principal")) or (None, None)
+        with _store().connect() as conn:
+            items, total = store.list_grants(
+                conn, page=query["page"], per_page=query["per_page"], kind=kind, principal_id=principal_id,
+                role=query.get("role"), organisation_id=query.get("organisation_id"),
+                include_revoked=query["include_revoked"], organisation_ids=area.organisation_ids(),
+                include_platform=False,
+            )
+        return {
+            "items": [management.grant_view(grant) for grant in items],
+            "page": query["page"], "per_page": query["per_page"], "total": total,
+        }
+
+    @blp.arguments(s.GrantCreateSchema)
+    @blp.response(201, s.GrantSchema)
+    @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
+    @blp.alt_response(409, schema=ErrorSchema, description="separation_of_duties: administration, security and audit are held by different people (三员分立)")
+    @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.ACCESS_MANAGE)
+    @audited_change("access.grant_created", "grant")
+    def post(self, payload):
+        """Grant a role on an organisation subtree (null: the whole platform)
+
+        422 ``unknown_reference`` for an organisation outside your subtrees; 403 for a platform-wide
+        grant by an officer who is not platform-wide. The member role is for a user with a
+        ``member_id``, over their own record; its grant is filed under the member's home branch.
+        An identical active grant is answered (200) rather than doubled.
+        """
+        kind, principal_id = parse_principal(payload["principal"])
+        if payload["principal"] == _actor():
+            raise ServiceError(ErrorCode.FORBIDDEN, NOT_YOURS)
+        area = ManagedArea()
+        role = payload["role"]
+        organisation_id = None if payload["organisation_id"] is None else str(payload["organisation_id"])
+        with _store().begin() as conn:
+            row = management.check_grant(
+                conn, kind=kind, principal_id=principal_id, role=role, organisation_id=organisation_id,
+            )
+            if role == policy.MEMBER:
+                if organisation_id is not None:
+                    raise management.invalid("organisation_id", "the member role is over the member's own record: leave organisation_id out")
+                organisation_id = area.member_branch(row["member_id"])
+            else:
+                require_organisation(area, organisation_id)
+            if not area.may_change(conn, kind, principal_id):
+                raise _not_found(kind, principal_id)
+            grant, created = management.create_grant(
+                conn, kind=kind, principal_id=principal_id, role=role, organisation_id=organisation_id, actor=_actor(),
+            )
+            if created:
+                audit.record(
+                    "access.grant_created", outcome="succeeded", status=201, resource_type="grant",
+                    resource_ids=[grant["id"], payload["principal"]],
+                    details={"principal": payload["principal"], "role": role, "organisation_id": organisation_id},
+                    conn=conn,
+                )
+        return management.grant_view(grant), 201 if created else 200
+
+
+@blp.route("/grants/<uuid:grant_id>")
+class Grant(MethodView):
+    @blp.response(200, s.GrantSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="not_found")
+    @blp.alt_response(503, **UNAVAILABLE)
+    @blp.requires(policy.ACCESS_MANAGE)
+    @audited_change("access.grant_revoked", "grant")
+    def delete(self, grant_id):
+        """Revoke a grant: it stops counting at once; its history stays (``include_revoked``)"""
+        area = ManagedArea()
+        with _store().begin() as conn:
+            grant = store.get_grant(conn, str(grant_id))
+            if grant is None or not (
+                area.platform or (grant["organisation_id"] is not None and area.covers(grant["organisation_id"]))
+            ):
+                raise _not_found("grant", grant_id)
+            if store.principal_of(grant) == _actor():
+                raise ServiceError(ErrorCode.FORBIDDEN, NOT_YOURS)
+            if grant["revoked_at"] is None:
+                grant = store.revoke_grant(conn, grant["id"], _actor())
+                audit.record(
+                    "access.grant_revoked", outcome="succeeded", status=200, resource_type="grant",
+                    resource_ids=[grant["id"], store.principal_of(grant)],
+                    details={"principal": store.principal_of(grant), "role": grant["role"], "organisation_id": grant["organisation_id"]},
+                    conn=conn,
+                )
+        return management.grant_view(grant)

@@ -1,0 +1,281 @@
+"""Object-level checks and personal data at rest, in the real roster service on
+PostgreSQL: what each scope sees and changes, what the database and the logs hold."""
+import logging
+from datetime import date, datetime, timezone
+
+import psycopg2
+import pytest
+from nameko.testing.services import entrypoint_hook
+from sqlalchemy.orm import sessionmaker
+
+from contracts.access import mask_id_number, mask_phone, unrestricted
+from contracts.errors import ServiceError
+from services.common.crypto import PersonalDataCipher
+from services.common.db import UnitOfWork, make_engine
+from services.common.migrations import upgrade_to_head
+from services.common.tables import bind_cipher
+from services.roster import usecases
+from services.roster.domain.member import Member
+from services.roster.domain.organisation import Organisation
+from services.roster.models import inbox, outbox
+from services.roster.repository import RosterUnitOfWork
+from services.roster.service import RosterService
+
+ADMIN = unrestricted("user:admin")
+PEOPLE = {
+    "a": {"name": "甲", "id_number": "62072419850302123X", "phone": "13900000011", "contact": "weixin_jia_2026"},
+    "b": {"name": "乙", "id_number": "620724199005011234", "phone": "13900000022", "contact": "13700000022"},
+}
+
+
+@pytest.fixture
+def roster(container_factory, service_config):
+    container = container_factory(RosterService, service_config)
+    container.start()
+    return container
+
+
+def call(container, method, *args, scope=ADMIN):
+    with entrypoint_hook(container, method) as entrypoint:
+        return entrypoint(*args, scope)
+
+
+def refused(container, method, *args, scope=ADMIN):
+    with pytest.raises(ServiceError) as error:
+        call(container, method, *args, scope=scope)
+    return error.value
+
+
+def scope(*organisations, member=None, reveal=("id_number", "phone", "contact"), principal="user:secretary"):
+    return {"organisation_ids": [o["id"] for o in organisations], "member_id": member["id"] if member else None,
+            "reveal": list(reveal), "principal": principal}
+
+
+def register(roster, branch, who, as_scope=ADMIN):
+    person = PEOPLE[who]
+    return call(roster, "register_member", {
+        "name": person["name"], "gender": "female", "birth_date": "1985-03-02", "id_number": person["id_number"],
+        "phone": person["phone"], "joined_on": "2010-07-01", "organisation_id": branch["id"]}, scope=as_scope)
+
+
+def depart(roster, member, who, as_scope=ADMIN):
+    return call(roster, "report_departure", member["id"], {
+        "destination_province": "甘肃省", "destination_city": "酒泉市", "work": "建筑工地",
+        "contact": PEOPLE[who]["contact"]}, scope=as_scope)
+
+
+@pytest.fixture
+def county(roster):
+    """county ─ town A ─ branch A1 (member a, away) ; county ─ town B ─ branch B1 (member b)."""
+    county = call(roster, "create_organisation", {"name": "高台县委", "kind": "party_committee"})
+    town_a = call(roster, "create_organisation", {"name": "A镇党委", "kind": "party_committee", "parent_id": county["id"]})
+    town_b = call(roster, "create_organisation", {"name": "B镇党委", "kind": "party_committee", "parent_id": county["id"]})
+    branch_a = call(roster, "create_organisation", {"name": "A1村党支部", "kind": "branch", "parent_id": town_a["id"]})
+    branch_b = call(roster, "create_organisation", {"name": "B1村党支部", "kind": "branch", "parent_id": town_b["id"]})
+    a, b = register(roster, branch_a, "a"), register(roster, branch_b, "b")
+    depart(roster, a, "a")
+    depart(roster, b, "b")
+    return dict(county=county, town_a=town_a, town_b=town_b, branch_a=branch_a, branch_b=branch_b, a=a, b=b)
+
+
+def test_a_branch_scope_never_reaches_another_branch(roster, county):
+    branch_a = scope(county["branch_a"])
+    b = county["b"]
+    assert call(roster, "get_member", county["a"]["id"], scope=branch_a)["name"] == "甲"
+
+    for method, args, code in [
+        ("get_member", (b["id"],), "member_not_found"),
+        ("report_departure", (b["id"], {"destination_province": "甘肃省", "destination_city": "酒泉市",
+                                        "work": "x", "contact": "x"}), "member_not_found"),
+        ("report_return", (b["id"], {}), "member_not_found"),
+        ("find_member_by_id_number", (PEOPLE["b"]["id_number"],), "member_not_found"),
+        ("get_organisation", (county["branch_b"]["id"],), "organisation_not_found"),
+        ("get_organisation", (county["town_a"]["id"],), "organisation_not_found"),  # not upwards either
+        ("get_organisation_subtree", (county["town_b"]["id"],), "organisation_not_found"),
+        ("list_members", ({"organisation_id": county["town_b"]["id"]},), "unknown_reference"),
+        ("export_members", ({"organisation_id": county["branch_b"]["id"]},), "unknown_reference"),
+        ("list_organisations", ({"parent_id": county["town_b"]["id"]},), "unknown_reference"),
+    ]:
+        assert refused(roster, method, *args, scope=branch_a).code == code, method
+
+    # The same answers as for ids that do not exist at all.
+    missing = "00000000-0000-4000-8000-000000000000"
+    assert refused(roster, "get_member", missing, scope=branch_a).code == "member_not_found"
+    assert refused(roster, "get_organisation", missing, scope=branch_a).code == "organisation_not_found"
+
+    error = refused(roster, "register_member", {
+        "name": "丙", "gender": "male", "birth_date": "1980-01-01", "id_number": "620724198001011111",
+        "phone": "13900000033", "joined_on": "2000-07-01", "organisation_id": county["branch_b"]["id"]}, scope=branch_a)
+    assert (error.code, list(error.details)) == ("unknown_reference", ["organisation_id"])
+    error = refused(roster, "create_organisation", {"name": "x", "kind": "branch", "parent_id": county["town_b"]["id"]},
+                    scope=branch_a)
+    assert (error.code, list(error.details)) == ("unknown_reference", ["parent_id"])
+    assert refused(roster, "create_organisation", {"name": "x", "kind": "party_committee"}, scope=branch_a).code == "forbidden"
+
+    # Nothing of B changed, nothing of B was listed.
+    assert call(roster, "get_member", b["id"])["status"] == "away"
+    members = call(roster, "list_members", {}, scope=branch_a)
+    assert [m["id"] for m in members["items"]] == [county["a"]["id"]] and members["total"] == 1
+    town_a = scope(county["town_a"])
+    organisations = call(roster, "list_organisations", {"per_page": 100}, scope=town_a)
+    assert {o["id"] for o in organisations["items"]} == {county["town_a"]["id"], county["branch_a"]["id"]}
+    assert call(roster, "get_organisation_subtree", county["town_a"]["id"], scope=town_a)["children"][0]["id"] == \
+        county["branch_a"]["id"]
+    assert [m["id"] for m in call(roster, "export_members", {}, scope=town_a)["items"]] == [county["a"]["id"]]
+
+
+def test_writes_in_scope_work_and_record_who(roster, county, database_url):
+    branch_a = scope(county["branch_a"], principal="user:secretary-a")
+    call(roster, "report_return", county["a"]["id"], {}, scope=branch_a)
+    village = call(roster, "create_organisation", {"name": "A2村网络党支部", "kind": "village_online_branch",
+                                                   "parent_id": county["branch_a"]["id"]}, scope=branch_a)
+    assert village["parent_id"] == county["branch_a"]["id"]
+    rows = sql(database_url, "SELECT reported_by, return_reported_by FROM departures WHERE member_id = %s",
+               county["a"]["id"])
+    assert rows == [("user:admin", "user:secretary-a")]
+    assert sql(database_url, "SELECT created_by FROM organisations WHERE id = %s", village["id"]) == [("user:secretary-a",)]
+    assert sql(database_url, "SELECT registered_by FROM members WHERE id = %s", county["a"]["id"]) == [("user:admin",)]
+
+
+def test_the_whole_platform_sees_everything(roster, county):
+    assert call(roster, "list_members", {})["total"] == 2
+    assert call(roster, "list_organisations", {})["total"] == 5
+    assert call(roster, "get_member", county["b"]["id"])["id_number"] == PEOPLE["b"]["id_number"]
+
+
+def test_a_member_sees_only_themself(roster, county):
+    me = scope(member=county["a"], principal="user:member-a")
+    assert call(roster, "get_member", county["a"]["id"], scope=me)["name"] == "甲"
+    page = call(roster, "list_members", {}, scope=me)
+    assert [m["id"] for m in page["items"]] == [county["a"]["id"]]
+    assert call(roster, "list_organisations", {}, scope=me)["total"] == 0
+    assert call(roster, "find_member_by_id_number", PEOPLE["a"]["id_number"], scope=me)["id"] == county["a"]["id"]
+    assert call(roster, "report_return", county["a"]["id"], {}, scope=me)["returned_on"]
+    assert refused(roster, "get_member", county["b"]["id"], scope=me).code == "member_not_found"
+    assert refused(roster, "get_organisation", county["branch_a"]["id"], scope=me).code == "organisation_not_found"
+
+
+def test_personal_data_is_masked_unless_revealed(roster, county):
+    hidden = call(roster, "get_member", county["a"]["id"], scope=scope(county["town_a"], reveal=()))
+    assert hidden["id_number"] == mask_id_number(PEOPLE["a"]["id_number"])
+    assert hidden["phone"] == mask_phone(PEOPLE["a"]["phone"])
+    assert PEOPLE["a"]["contact"] not in str(hidden)
+    phone_only = call(roster, "list_members", {}, scope=scope(county["town_a"], reveal=("phone", "contact")))["items"][0]
+    assert phone_only["phone"] == PEOPLE["a"]["phone"] and phone_only["id_number"] != PEOPLE["a"]["id_number"]
+    assert phone_only["current_departure"]["contact"] == PEOPLE["a"]["contact"]
+
+
+def test_a_missing_or_invalid_scope_is_refused(roster, county):
+    with entrypoint_hook(roster, "get_member") as entrypoint:
+        with pytest.raises(ServiceError) as error:
+            entrypoint(county["a"]["id"])
+    assert error.value.code == "validation_failed" and "scope" in error.value.details
+    error = refused(roster, "list_members", {}, scope={"organisation_ids": ["nope"], "principal": "user:x"})
+    assert error.code == "validation_failed" and "organisation_ids" in error.details["scope"]
+
+
+def test_find_by_id_number_and_export(roster, county, monkeypatch):
+    found = call(roster, "find_member_by_id_number", " 62072419850302123x ")  # normalised before lookup
+    assert found["id"] == county["a"]["id"] and found["current_departure"]["contact"] == PEOPLE["a"]["contact"]
+    assert refused(roster, "find_member_by_id_number", "620724200001011234").code == "member_not_found"
+    assert refused(roster, "find_member_by_id_number", "12").code == "validation_failed"
+
+    export = call(roster, "export_members", {"status": "away"})
+    assert export["total"] == 2 and {m["name"] for m in export["items"]} == {"甲", "乙"}
+    assert call(roster, "export_members", {"organisation_id": county["town_b"]["id"]})["total"] == 1
+    monkeypatch.setattr(usecases, "MAX_EXPORT_ROWS", 1)
+    error = refused(roster, "export_members", {})
+    assert error.code == "export_too_large" and error.details["total"] == 2
+    assert refused(roster, "export_members", {"page": 1}).code == "validation_failed"
+
+
+def test_a_duplicate_id_number_is_refused_through_the_index(roster, county, database_url):
+    error = refused(roster, "register_member", {
+        "name": "冒名", "gender": "male", "birth_date": "1985-03-02", "id_number": PEOPLE["b"]["id_number"],
+        "phone": "13900000099", "joined_on": "2010-07-01", "organisation_id": county["branch_a"]["id"]})
+    assert error.code == "duplicate_id_number"
+    assert sql(database_url, "SELECT count(*) FROM members") == [(2,)]
+
+
+def sql(database_url, query, *params):
+    connection = psycopg2.connect(database_url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            return cursor.fetchall()
+    finally:
+        connection.close()
+
+
+def every_text_value(database_url):
+    """Every value of every text, varchar and json column of every table."""
+    columns = sql(database_url, """
+        SELECT table_name, column_name FROM information_schema.columns
+        WHERE table_schema = 'public' AND data_type IN ('text', 'character varying', 'json', 'jsonb')""")
+    values = []
+    for table, column in columns:
+        values += [str(value) for (value,) in sql(database_url, f'SELECT "{column}"::text FROM "{table}"') if value]
+    return columns, values
+
+
+def test_no_plaintext_personal_data_in_the_database_or_the_logs(roster, county, database_url, caplog):
+    caplog.set_level(logging.DEBUG)
+    # Refusals log warnings: make some that carry personal data in the request.
+    refused(roster, "register_member", {
+        "name": "丁", "gender": "male", "birth_date": "1985-03-02", "id_number": PEOPLE["a"]["id_number"],
+        "phone": PEOPLE["b"]["phone"], "joined_on": "2010-07-01", "organisation_id": county["branch_a"]["id"]})
+    refused(roster, "register_member", {
+        "name": "丁", "gender": "male", "birth_date": "1985-03-02", "id_number": PEOPLE["a"]["id_number"] + "9",
+        "phone": PEOPLE["b"]["phone"] + "9", "joined_on": "2010-07-01", "organisation_id": county["branch_a"]["id"]})
+    refused(roster, "find_member_by_id_number", PEOPLE["b"]["id_number"], scope=scope(county["branch_a"]))
+    call(roster, "find_member_by_id_number", PEOPLE["b"]["id_number"])
+    call(roster, "export_members", {})
+
+    columns, values = every_text_value(database_url)
+    assert ("members", "id_number") in columns and ("departures", "contact") in columns
+    assert ("outbox", "envelope") in columns
+    everything = "\n".join(values)
+    logged = caplog.text
+    assert "validation_failed" in logged and "duplicate_id_number" in logged  # the refusals were logged
+    for person in PEOPLE.values():
+        for field in ("id_number", "phone", "contact"):
+            assert person[field] not in everything, f"plaintext {field} in the database"
+            assert person[field] not in logged, f"plaintext {field} in the logs"
+    assert "13900000022" not in logged and "620724199005011234" not in logged
+
+
+def test_a_registration_that_races_past_the_check_is_refused_by_the_unique_index(database_url, personal_data_keys, caplog):
+    """Two registrations of one ID number at once: the database refuses the
+    second, and the error says duplicate_id_number without the number."""
+    caplog.set_level(logging.DEBUG)
+    cipher = PersonalDataCipher.from_config(personal_data_keys)
+    engine = make_engine(database_url)
+    bind_cipher(engine, cipher)
+    upgrade_to_head(engine, "services.roster:migrations", personal_data_cipher=cipher)
+    now = datetime.now(timezone.utc)
+    county = Organisation(id="00000000-0000-4000-8000-0000000000c1", name="县委", kind="party_committee", created_at=now)
+    branch = Organisation(id="00000000-0000-4000-8000-0000000000b1", name="支部", kind="branch", parent=county,
+                          created_at=now)
+
+    def member(member_id):
+        return Member(id=member_id, name="张三", gender="male", birth_date=date(1985, 3, 2),
+                      id_number=PEOPLE["a"]["id_number"], phone=PEOPLE["a"]["phone"], joined_on=date(2010, 7, 1),
+                      membership="full", organisation=branch, registered_at=now)
+
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+    tree = RosterUnitOfWork(UnitOfWork(sessions, outbox, inbox))
+    tree.organisations.add(county)
+    tree.organisations.add(branch)
+    tree.commit()
+    first = RosterUnitOfWork(UnitOfWork(sessions, outbox, inbox))
+    first.members.add(member("00000000-0000-4000-8000-000000000001"))
+    first.commit()
+    second = RosterUnitOfWork(UnitOfWork(sessions, outbox, inbox))
+    assert second.members.find_by_id_number(PEOPLE["a"]["id_number"]) is not None
+    second.members.add(member("00000000-0000-4000-8000-000000000002"))
+    with pytest.raises(ServiceError) as error:
+        second.commit()
+    assert error.value.code == "duplicate_id_number"
+    assert error.value.__cause__ is None and error.value.__suppress_context__
+    assert PEOPLE["a"]["id_number"] not in caplog.text + str(error.value)
+    engine.dispose()
