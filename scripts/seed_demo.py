@@ -1,8 +1,11 @@
 """Load a small demo county shaped like Gaotai (DOMAIN.md) through the gateway,
 as another county system would. Does nothing if the county is already there.
 
-    .venv/bin/python scripts/seed_demo.py http://127.0.0.1:8000
+    LIUDONG_API_KEY=ld_... .venv/bin/python scripts/seed_demo.py http://127.0.0.1:8000
+
+The key needs organisations:read/write, members:read/write and movements:write.
 """
+import os
 import random
 import sys
 from datetime import date, timedelta
@@ -30,6 +33,7 @@ class Gateway:
     def __init__(self, base_url):
         self.base = base_url.rstrip("/") + "/api/v1"
         self.http = requests.Session()
+        self.http.headers["X-API-Key"] = os.environ["LIUDONG_API_KEY"]
 
     def post(self, path, body):
         response = self.http.post(self.base + path, json=body, timeout=10)
