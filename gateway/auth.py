@@ -25,7 +25,7 @@ from flask import current_app, g, request
 
 from contracts.errors import ErrorCode
 from gateway import audit
-from gateway.access import credentials, store
+from gateway.access import credentials, policy, store
 from gateway.access.authorisation import KEY, USER, Principal
 from gateway.errors import HttpError
 
@@ -144,9 +144,17 @@ def enforce():
             ErrorCode.UNAUTHENTICATED, failure.message,
             headers={"WWW-Authenticate": _challenge(failure.token_error, failure.message)},
         )
+    if caller.kind == KEY and not policy.keys_may_use(needed.permission):
+        # The operation declares BearerAuth only: for it, a key is no credential at all.
+        audit.record(
+            "authentication.failed", outcome="failed", status=401,
+            details={"credential": "api_key", "reason": "api_key_not_accepted"},
+        )
+        raise HttpError(
+            ErrorCode.UNAUTHENTICATED, "this operation takes a person's token (Authorization: Bearer), not an API key",
+            headers={"WWW-Authenticate": f"Bearer {REALM}"},
+        )
     if needed.permission is None:  # a person's own account
-        if caller.kind != USER:
-            raise HttpError(ErrorCode.FORBIDDEN, "an API key has no account of its own", {})
         return
     if not caller.allows(needed.permission):
         audit.record(

@@ -84,6 +84,11 @@ USER_ROLES = frozenset(ROLE_PERMISSIONS) - {SYSTEM_INTEGRATION}
 API_KEY_ROLES = frozenset({SYSTEM_INTEGRATION})
 
 
+def keys_may_use(permission):
+    """Whether an API key can ever carry ``permission``; the rest needs a person's token."""
+    return permission in ROLE_PERMISSIONS[SYSTEM_INTEGRATION]
+
+
 def duties_conflict(held_roles, new_role):
     """True when ``new_role`` would give one principal two of the three duties."""
     duty = DUTIES.get(new_role)

@@ -62,7 +62,7 @@ class Blueprint(flask_smorest.Blueprint):
         """
         needed = auth.Requirement(permission, audit_action, resource_type)
         security = [{BEARER_SCHEME: []}]
-        if permission in policy.ROLE_PERMISSIONS[policy.SYSTEM_INTEGRATION]:
+        if policy.keys_may_use(permission):
             security.append({API_KEY_SCHEME: []})
 
         def decorator(function):
@@ -71,9 +71,10 @@ class Blueprint(flask_smorest.Blueprint):
             else:
                 function = _plain(function)
             setattr(function, auth.REQUIREMENT_ATTRIBUTE, needed)
-            function = self.alt_response(401, schema=ErrorSchema, description="unauthenticated: no credential, or one that was refused")(function)
-            refusal = f"no role of the caller allows {permission}" if permission else "API keys have no account of their own"
-            function = self.alt_response(403, schema=ErrorSchema, description=f"forbidden: {refusal}")(function)
+            function = self.alt_response(401, schema=ErrorSchema, description=(
+                "unauthenticated: no credential, one that was refused, or an API key where only a person's token is accepted"
+            ))(function)
+            function = self.alt_response(403, schema=ErrorSchema, description=f"forbidden: no role of the caller allows {permission or 'this'}")(function)
             function = self.alt_response(429, **RATE_LIMITED)(function)
             return self.doc(security=security)(function)
 

@@ -100,7 +100,7 @@ def test_each_personal_data_read_and_export_is_audited_and_only_the_auditor_read
     assert records(action="members.lookup")
 
     # Nobody else reads the record: not the key that did all of the above, not a county administrator.
-    assert platform.get("/api/v1/audit-records").status_code == 403
+    assert platform.get("/api/v1/audit-records").status_code == 401  # person-only: a key is no credential here
     username, password = platform.create_user("county_admin")
     admin = platform.token_headers(username, password)
     response = requests.get(platform.base_url + "/api/v1/audit-records", headers=admin, timeout=10)

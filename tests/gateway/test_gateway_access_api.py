@@ -263,6 +263,8 @@ def test_a_grant_outside_the_officers_subtree_is_refused(town_officer, access):
     assert error["details"] == {"organisation_id": OTHER_TOWN}
     error_of(grant(client, f"user:{user['id']}", policy.COUNTY_ADMIN, None), 403, "forbidden")
     error_of(client.post("/api/v1/api-keys", json={"name": "x", "owner": "y", "scopes": [policy.MEMBERS_READ]}), 403, "forbidden")
+    # An API key, whatever its scopes, is no credential for access management.
+    error_of(access.key_client()[0].get("/api/v1/users"), 401, "unauthenticated")
     with access.store.connect() as conn:
         assert store.active_grants(conn, "user", user["id"]) == []
 

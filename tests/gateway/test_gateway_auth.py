@@ -211,7 +211,9 @@ def test_a_new_password_is_long_enough_and_a_key_has_none(access, client):
     person, _ = access.user_client(password="the initial password")
     short = person.put("/api/v1/users/me/password", json={"current_password": "the initial password", "new_password": "short"})
     assert short.status_code == 422 and "new_password" in short.get_json()["error"]["details"]["json"]
-    forbidden(client.put("/api/v1/users/me/password", json={"current_password": "x", "new_password": "long enough password"}))
+    response = client.put("/api/v1/users/me/password", json={"current_password": "x", "new_password": "long enough password"})
+    assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthenticated"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_a_login_body_is_validated(anonymous):
@@ -259,8 +261,12 @@ def test_a_key_is_limited_by_its_scopes(access, fake_rpc, replies):
 
 
 def test_a_key_never_manages_access_or_reads_the_audit_whatever_its_scopes(client):
-    forbidden(client.get("/api/v1/users"))
-    forbidden(client.get("/api/v1/audit-records"))
+    # Those operations take a person's token only (BearerAuth in the OpenAPI
+    # document): for them a key is no credential, so 401, not 403.
+    for path in ("/api/v1/users", "/api/v1/audit-records"):
+        response = client.get(path)
+        assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthenticated"
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_a_revoked_grant_stops_counting_at_once(access, fake_rpc, replies):
