@@ -4,6 +4,7 @@ eventlet is patched before anything is imported."""
 import pytest
 
 from services.common.crypto import generate_keys
+from services.roster.service import RosterService
 from tests.support import EventTap, create_database, drop_database
 
 
@@ -38,3 +39,12 @@ def event_tap(rabbit_config):
     tap = EventTap(rabbit_config["AMQP_URI"])
     yield tap
     tap.close()
+
+
+
+@pytest.fixture
+def roster(container_factory, service_config):
+    """The roster service in a real container on PostgreSQL and the test vhost."""
+    container = container_factory(RosterService, service_config)
+    container.start()
+    return container

@@ -8,7 +8,7 @@ import pytest
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy.orm import sessionmaker
 
-from contracts.access import mask_id_number, mask_phone, unrestricted
+from contracts.access import mask_id_number, mask_phone
 from contracts.errors import ServiceError
 from services.common.crypto import PersonalDataCipher
 from services.common.db import UnitOfWork, make_engine
@@ -19,25 +19,14 @@ from services.roster.domain.member import Member
 from services.roster.domain.organisation import Organisation
 from services.roster.models import inbox, outbox
 from services.roster.repository import RosterUnitOfWork
-from services.roster.service import RosterService
+from tests.integration.rpc import ADMIN, call
 
-ADMIN = unrestricted("user:admin")
 PEOPLE = {
     "a": {"name": "甲", "id_number": "62072419850302123X", "phone": "13900000011", "contact": "weixin_jia_2026"},
     "b": {"name": "乙", "id_number": "620724199005011234", "phone": "13900000022", "contact": "13700000022"},
 }
 
 
-@pytest.fixture
-def roster(container_factory, service_config):
-    container = container_factory(RosterService, service_config)
-    container.start()
-    return container
-
-
-def call(container, method, *args, scope=ADMIN):
-    with entrypoint_hook(container, method) as entrypoint:
-        return entrypoint(*args, scope)
 
 
 def refused(container, method, *args, scope=ADMIN):

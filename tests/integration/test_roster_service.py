@@ -1,32 +1,19 @@
 """The roster service in a real nameko container on PostgreSQL: RPC in,
 committed state and outbox events out."""
 import pytest
-from nameko.testing.services import entrypoint_hook
 from sqlalchemy import create_engine, func, select
 
-from contracts.access import unrestricted
 from contracts.errors import ServiceError
 from services.roster.models import members, outbox
-from services.roster.service import RosterService
+from tests.integration.rpc import call
 
 MEMBER = {
     "name": "李四", "gender": "female", "birth_date": "1990-05-01", "id_number": "620724199005011234",
     "phone": "13800000002", "joined_on": "2015-07-01", "organisation_id": None,
 }
 DEPARTURE = {"destination_province": "甘肃省", "destination_city": "嘉峪关市", "work": "钢铁厂", "contact": "13800000002"}
-ADMIN = unrestricted("user:admin")
 
 
-@pytest.fixture
-def roster(container_factory, service_config):
-    container = container_factory(RosterService, service_config)
-    container.start()
-    return container
-
-
-def call(container, method, *args, scope=ADMIN):
-    with entrypoint_hook(container, method) as entrypoint:
-        return entrypoint(*args, scope)
 
 
 @pytest.fixture
