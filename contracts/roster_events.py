@@ -12,12 +12,16 @@ MEMBER_RETURNED = "member_returned"
 
 
 class MemberRegisteredV1(Schema):
+    """A member was registered in their home branch."""
+
     member_id = fields.UUID(required=True)
     organisation_id = fields.UUID(required=True)
     membership = fields.Str(required=True)  # full | probationary
 
 
 class MemberDepartedV1(Schema):
+    """A member reported leaving to work away (外出报备)."""
+
     member_id = fields.UUID(required=True)
     departure_id = fields.UUID(required=True)
     organisation_id = fields.UUID(required=True)
@@ -28,6 +32,8 @@ class MemberDepartedV1(Schema):
 
 
 class MemberReturnedV1(Schema):
+    """A member came home (返乡): homecoming training, visits and quorum follow from it."""
+
     member_id = fields.UUID(required=True)
     departure_id = fields.UUID(required=True)
     organisation_id = fields.UUID(required=True)

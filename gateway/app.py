@@ -37,12 +37,13 @@ Request bodies are limited to 1 MiB (413); lists to 100 items a page.
 """
 import os
 
-from flask import Flask, request
+from flask import Flask, jsonify, request
 from flask_limiter import Limiter
 from flask_smorest import Api
 from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from contracts import asyncapi
 from gateway import auth, errors
 from gateway.access import credentials
 from gateway.access.store import DEFAULT_URL, AccessStore
@@ -145,6 +146,11 @@ def create_app(config: dict | None = None, rpc=None) -> Flask:
     for module in (organisations, members, movements, tokens, access, audit_records, health):
         api.register_blueprint(module.blp)
     errors.register(app)
+
+    # The event catalogue, beside the OpenAPI document: built once, it only
+    # changes with the code.
+    events_document = asyncapi.document()
+    app.add_url_rule(f"{API_PREFIX}/asyncapi.json", "asyncapi", lambda: jsonify(events_document))
 
     # Order matters: the caller is identified before the limiter counts the
     # request against them, and refused (401/403) after, so that failed

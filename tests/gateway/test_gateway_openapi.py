@@ -143,3 +143,11 @@ def test_the_lookup_takes_the_id_number_in_its_body(document):
     lookup = document["paths"]["/api/v1/members/lookup"]["post"]
     assert "parameters" not in lookup
     assert lookup["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/MemberLookup"}
+
+
+def test_the_asyncapi_document_is_served_openly(anonymous):
+    response = anonymous.get("/api/v1/asyncapi.json")
+    assert response.status_code == 200
+    document = response.get_json()
+    assert document["asyncapi"].startswith("2.")
+    assert "roster.events/member_returned" in document["channels"]
