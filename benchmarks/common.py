@@ -179,3 +179,12 @@ def write_json(path, data):
     if path:
         Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
         log(f"raw results written to {path}")
+
+
+def run(main):
+    """Run a benchmark's ``main``; an interruption exits 130 once its cleanups have run."""
+    try:
+        main()
+    except (KeyboardInterrupt, Interrupted) as exc:
+        log(f"interrupted ({type(exc).__name__} {exc}); everything started was stopped and dropped")
+        sys.exit(130)

@@ -35,7 +35,7 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from benchmarks.common import Interrupted, handle_termination, log, shielded  # noqa: E402
+from benchmarks.common import handle_termination, run, shielded  # noqa: E402
 
 # (label, substring of a py-spy frame "function (file:line)")
 READ_FRAMES = {
@@ -184,8 +184,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except (KeyboardInterrupt, Interrupted) as exc:
-        log(f"interrupted ({type(exc).__name__} {exc}); everything started was stopped and dropped")
-        sys.exit(130)
+    run(main)

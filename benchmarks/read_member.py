@@ -41,11 +41,11 @@ from benchmarks import baseline_app, load  # noqa: E402
 from benchmarks.common import (
     BIN,
     CpuMeter,
-    Interrupted,
     handle_termination,
     log,
     machine_notes,
     median,
+    run,
     shielded,
     spread,
     write_json,
@@ -275,8 +275,4 @@ def _logs_done(log_dir, keep):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except (KeyboardInterrupt, Interrupted) as exc:
-        log(f"interrupted ({type(exc).__name__} {exc}); everything started was stopped and dropped")
-        sys.exit(130)
+    run(main)

@@ -56,7 +56,17 @@ from nameko.standalone.events import get_event_exchange  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
-from benchmarks.common import CpuMeter, Interrupted, handle_termination, log, machine_notes, median, shielded, spread, write_json  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    CpuMeter,
+    handle_termination,
+    log,
+    machine_notes,
+    median,
+    run,
+    shielded,
+    spread,
+    write_json,
+)
 from contracts.events import Event  # noqa: E402
 from services.common.db import UnitOfWork, make_engine  # noqa: E402
 from services.common.migrations import upgrade_to_head  # noqa: E402
@@ -305,8 +315,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except (KeyboardInterrupt, Interrupted) as exc:
-        log(f"interrupted ({type(exc).__name__} {exc}); everything started was stopped and dropped")
-        sys.exit(130)
+    run(main)

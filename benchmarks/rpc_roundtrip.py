@@ -35,14 +35,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from kombu import Connection, Consumer, Producer, Queue  # noqa: E402
 
-from benchmarks.common import (  # noqa: E402
+from benchmarks.common import (
     CpuMeter,
-    Interrupted,
     handle_termination,
     log,
     machine_notes,
     median,
     percentile,
+    run,  # noqa: E402
     shielded,
     spread,
     write_json,
@@ -272,8 +272,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except (KeyboardInterrupt, Interrupted) as exc:
-        log(f"interrupted ({type(exc).__name__} {exc}); everything started was stopped and dropped")
-        sys.exit(130)
+    run(main)

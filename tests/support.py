@@ -59,6 +59,12 @@ def wait_for(condition, timeout=20.0, message="condition", interval=0.05):
         time.sleep(interval)
 
 
+def created(response):
+    """The JSON body of a 201, or a failure that shows what came back instead."""
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
 def scalar(database_url, sql, *params):
     connection = psycopg2.connect(database_url)
     try:

@@ -9,32 +9,19 @@ TRUNCATE) so that a bug or a hand-typed statement cannot rewrite history.
 """
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
 )
 
-from services.common.tables import UTCDateTime
+from services.common.tables import BIG_ID, UTCDateTime, new_metadata
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-# Integer on SQLite so that it is the rowid alias and autoincrements.
-_BIG_ID = BigInteger().with_variant(Integer, "sqlite")
+metadata = new_metadata()
 
 users = Table(
     "users",
@@ -89,7 +76,7 @@ grants = Table(
 audit_records = Table(
     "audit_records",
     metadata,
-    Column("id", _BIG_ID, primary_key=True, autoincrement=True),
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
     Column("occurred_at", UTCDateTime(), nullable=False, index=True),
     Column("principal", String(100), nullable=False, index=True),  # user:<id>, key:<id>, anonymous, cli:<os user>
     Column("action", String(60), nullable=False, index=True),
@@ -108,7 +95,7 @@ audit_records = Table(
 audit_resources = Table(
     "audit_resources",
     metadata,
-    Column("audit_record_id", _BIG_ID, ForeignKey("audit_records.id"), primary_key=True),
+    Column("audit_record_id", BIG_ID, ForeignKey("audit_records.id"), primary_key=True),
     Column("resource_id", String(64), primary_key=True),
     Index("ix_audit_resources_resource_id", "resource_id"),
 )

@@ -1,16 +1,33 @@
-"""The outbox and inbox tables every service carries in its own database."""
+"""What every database of the platform shares: naming conventions, column
+types, and the outbox and inbox tables every service carries."""
 from datetime import timezone
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text, text
 from sqlalchemy.types import TypeDecorator
+
+# Constraint names are spelled out, so that migrations (SQLite's batch mode
+# above all) can find and drop them by name.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Integer on SQLite so that it is the rowid alias and autoincrements.
+BIG_ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+def new_metadata() -> MetaData:
+    return MetaData(naming_convention=NAMING_CONVENTION)
 
 
 def outbox_table(metadata: MetaData) -> Table:
     table = Table(
         "outbox",
         metadata,
-        # Integer on SQLite so that it is the rowid alias and autoincrements.
-        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("id", BIG_ID, primary_key=True, autoincrement=True),
         Column("event_id", String(36), nullable=False, unique=True),
         Column("source", String(50), nullable=False),
         Column("event_type", String(100), nullable=False),

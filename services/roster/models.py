@@ -10,21 +10,14 @@ hash of the value, filled in at flush by the listeners below; they are how a
 member is found by ID number or phone, and how a duplicate ID number is refused
 by the database itself. Ciphertext is never compared in SQL.
 """
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table, event
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, event
 from sqlalchemy.orm import registry, relationship
 
-from services.common.tables import EncryptedText, UTCDateTime, cipher_for, inbox_table, outbox_table
+from services.common.tables import EncryptedText, UTCDateTime, cipher_for, inbox_table, new_metadata, outbox_table
 from services.roster.domain.member import Departure, Member
 from services.roster.domain.organisation import Organisation
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+metadata = new_metadata()
 
 organisations = Table(
     "organisations",

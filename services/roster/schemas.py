@@ -1,4 +1,5 @@
-"""Turning roster objects into the JSON results of the RPC contract.
+"""The RPC contract at the roster's edge: the caller's scope and ID-number
+lookups loaded in, roster objects turned into JSON results out.
 
 Personal fields the caller's scope does not reveal are masked here, inside the
 service, so that their full values never cross the broker to a caller who may
@@ -9,12 +10,16 @@ from contracts.roster import (
     ORGANISATION_KINDS,
     DepartureSchema,
     MemberExportSchema,
+    MemberLookupSchema,
     MemberPageSchema,
     MemberSchema,
     OrganisationPageSchema,
     OrganisationSchema,
     OrganisationTreeSchema,
 )
+from services.common.crypto import normalise_id_number
+from services.common.rpc import load, load_scope
+from services.roster.domain.access import Visibility
 
 _DEPARTURE_FIELDS = (
     "id", "member_id", "reported", "departed_on", "destination_province", "destination_city",
@@ -29,6 +34,20 @@ _ORGANISATION_FIELDS = ("id", "name", "kind", "parent_id", "location", "depth", 
 
 
 _MASKS = {"id_number": mask_id_number, "phone": mask_phone, "contact": mask_contact}
+
+
+def load_visibility(scope):
+    """The caller's scope (``contracts.access.ScopeSchema``) as the domain's :class:`Visibility`."""
+    scope = load_scope(scope)
+    return Visibility.of(organisation_ids=scope["organisation_ids"], member_id=scope["member_id"],
+                         reveal=scope["reveal"], principal=scope["principal"])
+
+
+def load_id_number(id_number):
+    """An ID number as typed (spaces, a lower-case x) made canonical, then validated."""
+    if isinstance(id_number, str):
+        id_number = normalise_id_number(id_number)
+    return load(MemberLookupSchema(), {"id_number": id_number})["id_number"]
 
 
 def _mask(view, visibility):

@@ -7,14 +7,9 @@ import uuid
 import pytest
 
 from contracts.events import EnvelopeSchema
-from tests.support import scalar, wait_for
+from tests.support import created, scalar, wait_for
 
 _serial = iter(range(1, 10_000))
-
-
-def created(response):
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 @pytest.fixture(scope="module")

@@ -8,16 +8,11 @@ import subprocess
 import pytest
 import requests
 
-from tests.support import POSTGRES_URL
+from tests.support import POSTGRES_URL, created
 
 ID_NUMBERS = ["62072419850302123X", "620724199105054321", "620724198711110019"]
 PHONES = ["13912340001", "13912340002", "13912340003"]
 CONTACT = "13812349876"
-
-
-def created(response):
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 @pytest.fixture(scope="module")

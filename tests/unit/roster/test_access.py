@@ -9,7 +9,7 @@ from services.common.rpc import load_scope
 from services.roster.domain.access import Visibility
 from services.roster.domain.member import Member
 from services.roster.domain.organisation import Organisation
-from services.roster.service import visibility_of
+from services.roster.schemas import load_visibility
 
 NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
 
@@ -75,10 +75,10 @@ def test_reveal_names_the_fields_shown_in_full():
 
 
 def test_the_scope_arrives_validated():
-    scope = visibility_of({"organisation_ids": [str(uuid.UUID(int=1))], "member_id": None,
+    scope = load_visibility({"organisation_ids": [str(uuid.UUID(int=1))], "member_id": None,
                            "reveal": ["phone"], "principal": "user:7"})
     assert scope.organisation_ids == {str(uuid.UUID(int=1))} and scope.principal == "user:7"
-    assert visibility_of({"organisation_ids": None, "principal": "key:3"}).unrestricted
+    assert load_visibility({"organisation_ids": None, "principal": "key:3"}).unrestricted
 
 
 @pytest.mark.parametrize("scope, field", [
