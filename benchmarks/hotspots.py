@@ -125,8 +125,8 @@ def profile_read(args):
 
 def profile_relay(args):
     from benchmarks import relay_events as relay_bench
-    from services.common.db import make_engine
-    from services.common.migrations import upgrade_to_head
+    from persistence.engine import make_engine
+    from persistence.migrations import upgrade_to_head
     from tests.support import create_database, create_vhost, delete_vhost, drop_database
 
     with contextlib.ExitStack() as cleanup:

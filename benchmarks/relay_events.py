@@ -68,8 +68,9 @@ from benchmarks.common import (  # noqa: E402
     write_json,
 )
 from contracts.events import Event  # noqa: E402
-from services.common.db import UnitOfWork, make_engine  # noqa: E402
-from services.common.migrations import upgrade_to_head  # noqa: E402
+from persistence.engine import make_engine  # noqa: E402
+from persistence.migrations import upgrade_to_head  # noqa: E402
+from services.common.db import UnitOfWork  # noqa: E402
 from services.common.outbox import OutboxRelay  # noqa: E402
 from services.roster.models import inbox, outbox  # noqa: E402
 from tests.support import create_database, create_vhost, delete_vhost, drop_database  # noqa: E402

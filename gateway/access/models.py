@@ -19,7 +19,7 @@ from sqlalchemy import (
     Table,
 )
 
-from services.common.tables import BIG_ID, UTCDateTime, new_metadata
+from persistence.schema import BIG_ID, UTCDateTime, new_metadata
 
 metadata = new_metadata()
 

@@ -16,8 +16,8 @@ from sqlalchemy.engine import make_url
 
 from gateway.access import models
 from gateway.access.authorisation import KEY, USER, Grant
-from services.common.db import make_engine
-from services.common.migrations import upgrade_to_head
+from persistence.engine import make_engine
+from persistence.migrations import upgrade_to_head
 
 MIGRATIONS = "gateway.access:migrations"
 DEFAULT_URL = "sqlite:///var/gateway.db"

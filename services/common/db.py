@@ -4,51 +4,17 @@ import logging
 from datetime import datetime, timezone
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import create_engine, event, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
+from persistence.engine import make_engine
+from persistence.migrations import PERSONAL_DATA_CIPHER, upgrade_to_head
 from services.common.crypto import PersonalDataCipher
-from services.common.migrations import PERSONAL_DATA_CIPHER, upgrade_to_head
 from services.common.outbox import OutboxRelay
 from services.common.tables import bind_cipher
 
 log = logging.getLogger(__name__)
-
-
-def make_engine(url, **kwargs):
-    # Statement parameters stay out of error messages and logs: they may be personal.
-    kwargs.setdefault("hide_parameters", True)
-    if url.startswith("sqlite"):
-        # Greenthreads share one OS thread but differ in ident; SQLite's own
-        # thread check would refuse a pooled connection reused by another one.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
-
-        return engine
-    if url.startswith("postgresql"):
-        _make_psycopg_green()
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
-    return create_engine(url, **kwargs)
-
-
-def _make_psycopg_green():
-    """Under eventlet, psycopg2 must yield while waiting on the socket, or one
-    slow query blocks every worker of the service."""
-    try:
-        import eventlet.patcher
-    except ImportError:  # pragma: no cover - eventlet is a hard dependency
-        return
-    if eventlet.patcher.is_monkey_patched("socket"):
-        from psycogreen.eventlet import patch_psycopg
-
-        patch_psycopg()
 
 
 class UnitOfWork:

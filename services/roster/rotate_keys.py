@@ -27,8 +27,8 @@ import sqlalchemy as sa
 import yaml
 
 from services.common.crypto import KeyConfigurationError, PersonalDataCipher
-from services.common.db import make_engine
-from services.common.migrations import PERSONAL_DATA_CIPHER, upgrade_to_head
+from persistence.engine import make_engine
+from persistence.migrations import PERSONAL_DATA_CIPHER, upgrade_to_head
 from services.common.tables import bind_cipher
 
 MIGRATIONS = "services.roster:migrations"

@@ -9,8 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from contracts.events import Event
-from services.common.db import UnitOfWork, make_engine
-from services.common.migrations import upgrade_to_head
+from persistence.engine import make_engine
+from persistence.migrations import upgrade_to_head
+from services.common.db import UnitOfWork
 from services.common.outbox import OutboxRelay
 from services.roster.models import inbox, organisations, outbox
 from tests.support import wait_for

@@ -11,8 +11,8 @@ from sqlalchemy import text
 
 from contracts.access import unrestricted
 from services.common.crypto import PersonalDataCipher, new_data_key
-from services.common.db import make_engine
-from services.common.migrations import upgrade_to_head
+from persistence.engine import make_engine
+from persistence.migrations import upgrade_to_head
 from services.roster import rotate_keys
 from services.roster.models import metadata
 from services.roster.service import RosterService

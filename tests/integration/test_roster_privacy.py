@@ -11,8 +11,9 @@ from sqlalchemy.orm import sessionmaker
 from contracts.access import mask_id_number, mask_phone
 from contracts.errors import ServiceError
 from services.common.crypto import PersonalDataCipher
-from services.common.db import UnitOfWork, make_engine
-from services.common.migrations import upgrade_to_head
+from persistence.engine import make_engine
+from services.common.db import UnitOfWork
+from persistence.migrations import upgrade_to_head
 from services.common.tables import bind_cipher
 from services.roster import usecases
 from services.roster.domain.member import Member

@@ -1,6 +1,6 @@
 from alembic import context
 
 from gateway.access.models import metadata
-from services.common.migrations import run_migrations
+from persistence.migrations import run_migrations
 
 run_migrations(context, metadata)

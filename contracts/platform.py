@@ -1,0 +1,57 @@
+"""The platform's services, declared once.
+
+Everything that must know which services exist takes them from ``SERVICES``:
+the start script, the gateway's readiness check, the deployment files (made by
+``python -m deploy.render``), the RabbitMQ definitions, the test inventories and
+the architecture contracts. Adding a service starts with one entry here.
+"""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One nameko service.
+
+    ``name`` is the nameko service name, and so the RPC routing-key prefix, the
+    events exchange ``<name>.events``, the dead-letter queue ``<name>.dead-letter``,
+    the config file ``config/<name>.yml`` and the database ``<name>``.
+    ``contract`` is the module in ``contracts`` that holds its RPC schemas,
+    permissions and role bundles. ``personal_data``: the service stores
+    personal data and needs the personal-data keys.
+    """
+
+    name: str
+    contract: str
+    personal_data: bool = False
+
+    @property
+    def module(self) -> str:
+        return f"services.{self.name}.service"
+
+    @property
+    def config_file(self) -> str:
+        return f"config/{self.name}.yml"
+
+    @property
+    def events_exchange(self) -> str:
+        return f"{self.name}.events"
+
+    @property
+    def database_url_variable(self) -> str:
+        return f"LIUDONG_{self.name.upper()}_DATABASE_URL"
+
+
+SERVICES = (
+    ServiceSpec("roster", contract="contracts.roster", personal_data=True),
+)
+
+
+def service(name) -> ServiceSpec:
+    for spec in SERVICES:
+        if spec.name == name:
+            return spec
+    raise LookupError(f"no service named {name!r} in contracts.platform.SERVICES")
+
+
+if __name__ == "__main__":  # for shell scripts: the service names, one per line
+    print("\n".join(spec.name for spec in SERVICES))
