@@ -5,6 +5,8 @@ The gateway authenticates the caller and decides which actions its roles allow
 and answers ``not_found`` for anything outside it, so that a guessed id reveals
 nothing about another branch's members.
 """
+from dataclasses import dataclass
+
 from marshmallow import RAISE, Schema, fields, validate
 
 # Personal data that is encrypted at rest and masked unless the scope reveals it.
@@ -30,6 +32,71 @@ class ScopeSchema(Schema):
     member_id = fields.UUID(allow_none=True, load_default=None)
     reveal = fields.List(fields.Str(validate=validate.OneOf(PERSONAL_FIELDS)), load_default=list)
     principal = fields.Str(required=True, validate=validate.Length(min=1, max=100))
+    # The client's Idempotency-Key for a write, passed through by the gateway:
+    # the service answers a repeat of (principal, key) with its first answer.
+    idempotency_key = fields.Str(allow_none=True, load_default=None,
+                                 validate=validate.Regexp(r"^[\x21-\x7e]{1,200}$"))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A loaded :class:`ScopeSchema`: what the caller may see, as every service checks it.
+
+    A caller sees everything when ``organisation_ids`` is None; an organisation
+    when one of the segments of its path ('/root/.../own/') is a granted root
+    (itself included); a member when their branch is visible, or when they are
+    ``member_id`` (their own record: an organisation is never visible through
+    ``member_id`` alone). Whatever a caller cannot see is treated exactly as if
+    it did not exist.
+    """
+
+    organisation_ids: frozenset | None
+    member_id: str | None = None
+    reveal: frozenset = frozenset()
+    principal: str | None = None
+    idempotency_key: str | None = None
+
+    @classmethod
+    def of(cls, *, organisation_ids, member_id=None, reveal=(), principal=None, idempotency_key=None):
+        return cls(
+            organisation_ids=None if organisation_ids is None else frozenset(str(i) for i in organisation_ids),
+            member_id=str(member_id) if member_id is not None else None,
+            reveal=frozenset(reveal or ()),
+            principal=principal,
+            idempotency_key=idempotency_key,
+        )
+
+    @classmethod
+    def everything(cls, principal=None):
+        return cls.of(organisation_ids=None, reveal=PERSONAL_FIELDS, principal=principal)
+
+    @property
+    def unrestricted(self):
+        return self.organisation_ids is None
+
+    @property
+    def may_create_root(self):
+        """A new tree (an organisation with no parent) is the whole platform's business."""
+        return self.unrestricted
+
+    def sees_path(self, path):
+        if self.organisation_ids is None:
+            return True
+        return any(segment in self.organisation_ids for segment in path.strip("/").split("/"))
+
+    def sees_organisation(self, organisation):
+        """``organisation``: anything with a ``path``."""
+        return organisation is not None and self.sees_path(organisation.path)
+
+    def is_self(self, member_id):
+        return self.member_id is not None and self.member_id == str(member_id)
+
+    def sees_member(self, member, organisation):
+        """``organisation`` is the member's branch."""
+        return self.unrestricted or self.is_self(member.id) or self.sees_organisation(organisation)
+
+    def reveals(self, field):
+        return field in self.reveal
 
 
 def unrestricted(principal, reveal=PERSONAL_FIELDS):

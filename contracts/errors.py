@@ -19,6 +19,7 @@ class ErrorCode:
     NOT_A_BRANCH = "not_a_branch"
     DUPLICATE_ID_NUMBER = "duplicate_id_number"
     EXPORT_TOO_LARGE = "export_too_large"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"
     SEPARATION_OF_DUTIES = "separation_of_duties"
@@ -43,6 +44,8 @@ HTTP_STATUS = {
     ErrorCode.NOT_A_BRANCH: 422,
     ErrorCode.DUPLICATE_ID_NUMBER: 409,
     ErrorCode.EXPORT_TOO_LARGE: 422,
+    # The same Idempotency-Key sent again with another request: the client has a bug.
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: 422,
     ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.SEPARATION_OF_DUTIES: 409,
@@ -52,6 +55,22 @@ HTTP_STATUS = {
     ErrorCode.SERVICE_UNAVAILABLE: 503,
     ErrorCode.INTERNAL_ERROR: 500,
 }
+
+
+class RuleViolation(Exception):
+    """A request a service's rules refuse, raised by pure domain code.
+
+    ``code`` is an :class:`ErrorCode`. It is not a ``ServiceError``, so domain
+    packages stay free of nameko; the kernel's entrypoints turn it into one at
+    the RPC edge, and an event handler dead-letters it at once (retrying a
+    rule violation cannot make it pass).
+    """
+
+    def __init__(self, code, message, details=None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}
 
 
 @deserialize_to_instance

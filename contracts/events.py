@@ -2,17 +2,25 @@
 
 Every event travels as the same envelope on the exchange ``<source>.events`` with
 the routing key ``event_type``. ``data`` has one schema per (event_type, version);
-a change that could break a consumer is a new version, and consumers upcast
-older versions with :func:`upcast`.
+a change that could break a consumer is a new version. Each source declares its
+events in its own module (``contracts.<source>_events``: ``SOURCE``, ``SCHEMAS``
+and the ``UPCASTERS`` that lift one version's data to the next), and the
+catalogue is built from those modules.
+
+Consumers get ``data`` *typed*: upcast to the newest version they know, then
+loaded with its schema (dates as dates, UUIDs as UUIDs). Fields they do not
+know are dropped, so adding a field breaks no one; a version newer than they
+know cannot be read safely and is refused with :class:`UnknownEventVersion`.
 """
+import importlib
 import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
-from contracts import roster_events
+from contracts.platform import SERVICES
 
 
 class EnvelopeSchema(Schema):
@@ -25,13 +33,27 @@ class EnvelopeSchema(Schema):
 
 
 # (source, event_type, version) -> marshmallow schema of ``data``
-CATALOGUE = {
-    ("roster", event_type, version): schema
-    for (event_type, version), schema in roster_events.SCHEMAS.items()
-}
+CATALOGUE = {}
 
 # (source, event_type, from_version) -> function(data) -> data of from_version + 1
 UPCASTERS = {}
+
+
+def register_source(module):
+    """Add a source's events (a module or object with ``SOURCE``, ``SCHEMAS``
+    and optionally ``UPCASTERS``) to the catalogue."""
+    for (event_type, version), schema in module.SCHEMAS.items():
+        CATALOGUE[(module.SOURCE, event_type, version)] = schema
+    for (event_type, version), upcaster in getattr(module, "UPCASTERS", {}).items():
+        UPCASTERS[(module.SOURCE, event_type, version)] = upcaster
+
+
+for _spec in SERVICES:
+    register_source(importlib.import_module(_spec.events_module))
+
+
+class UnknownEventVersion(LookupError):
+    """An event of a version newer than this consumer knows: it must not be guessed at."""
 
 
 @dataclass(frozen=True)
@@ -84,14 +106,25 @@ def latest_version(source, event_type):
 
 
 def load_envelope(body):
-    """Validate an incoming envelope and upcast its data to the latest version."""
-    envelope = EnvelopeSchema().load(body)
-    return upcast(envelope)
+    """Validate an incoming envelope, upcast its data to the newest known version
+    and load it with that version's schema.
+
+    Raises marshmallow's ``ValidationError`` for an invalid envelope or data,
+    :class:`UnknownEventVersion` for a version newer than the catalogue's, and
+    ``LookupError`` for an event the catalogue does not know at all.
+    """
+    envelope = upcast(EnvelopeSchema().load(body))
+    schema = data_schema(envelope["source"], envelope["event_type"], envelope["version"])
+    return {**envelope, "data": schema.load(envelope["data"], unknown=EXCLUDE)}
 
 
 def upcast(envelope):
     source, event_type = envelope["source"], envelope["event_type"]
     target = latest_version(source, event_type)
+    if envelope["version"] > target:
+        raise UnknownEventVersion(
+            f"{source}.{event_type} v{envelope['version']} is newer than the newest this consumer knows (v{target})"
+        )
     while envelope["version"] < target:
         step = UPCASTERS[(source, event_type, envelope["version"])]
         envelope = {**envelope, "data": step(envelope["data"]), "version": envelope["version"] + 1}

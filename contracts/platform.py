@@ -16,7 +16,7 @@ class ServiceSpec:
     events exchange ``<name>.events``, the dead-letter queue ``<name>.dead-letter``,
     the config file ``config/<name>.yml`` and the database ``<name>``.
     ``contract`` is the module in ``contracts`` that holds its RPC schemas,
-    permissions and role bundles. ``personal_data``: the service stores
+    permissions and role bundles; ``contracts.<name>_events`` declares its events. ``personal_data``: the service stores
     personal data and needs the personal-data keys.
     """
 
@@ -27,6 +27,11 @@ class ServiceSpec:
     @property
     def module(self) -> str:
         return f"services.{self.name}.service"
+
+    @property
+    def events_module(self) -> str:
+        """The module in ``contracts`` that declares the events it publishes."""
+        return f"contracts.{self.name}_events"
 
     @property
     def config_file(self) -> str:

@@ -6,9 +6,29 @@ authorised and audited.
 """
 from marshmallow import Schema, fields
 
+SOURCE = "roster"
+
+ORGANISATION_CREATED = "organisation_created"
 MEMBER_REGISTERED = "member_registered"
 MEMBER_DEPARTED = "member_departed"
 MEMBER_RETURNED = "member_returned"
+
+
+class OrganisationCreatedV1(Schema):
+    """An organisation was added to the tree (组织体系).
+
+    ``path`` lists the ids from the root down to the organisation itself, so a
+    subscriber can tell whether it lies inside a subtree without asking roster
+    or waiting for its parents' events. ``revision`` counts the organisation's
+    changes (1 at creation): a projection keeps the highest it has seen.
+    """
+
+    organisation_id = fields.UUID(required=True)
+    parent_id = fields.UUID(allow_none=True, load_default=None)
+    path = fields.List(fields.UUID(), required=True)
+    name = fields.Str(required=True)
+    kind = fields.Str(required=True)
+    revision = fields.Int(required=True)
 
 
 class MemberRegisteredV1(Schema):
@@ -44,7 +64,11 @@ class MemberReturnedV1(Schema):
 
 
 SCHEMAS = {
+    (ORGANISATION_CREATED, 1): OrganisationCreatedV1,
     (MEMBER_REGISTERED, 1): MemberRegisteredV1,
     (MEMBER_DEPARTED, 1): MemberDepartedV1,
     (MEMBER_RETURNED, 1): MemberReturnedV1,
 }
+
+# (event_type, from_version) -> function(data of from_version) -> data of from_version + 1
+UPCASTERS = {}

@@ -1,14 +1,39 @@
 """Alembic, run at service start, one migration history per service."""
+import importlib.util
 import zlib
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
 PERSONAL_DATA_CIPHER = "personal_data_cipher"
+# Used for a migrations folder without an env.py of its own: its ``versions/``
+# run in this shared environment, against the metadata handed over.
+SHARED_ENVIRONMENT = "persistence:alembic"
 
 
-def upgrade_to_head(engine, script_location, revision="head", **attributes):
+def _folder(script_location):
+    """``package:folder`` (Alembic's notation) or a path, as a filesystem path."""
+    package, _, folder = script_location.rpartition(":")
+    if not package:
+        return Path(script_location)
+    spec = importlib.util.find_spec(package)
+    return Path(next(iter(spec.submodule_search_locations))) / folder
+
+
+def alembic_config(script_location, metadata=None):
+    config = Config()
+    if (_folder(script_location) / "env.py").exists():
+        config.set_main_option("script_location", script_location)
+    else:
+        config.set_main_option("script_location", SHARED_ENVIRONMENT)
+        config.set_main_option("version_locations", str(_folder(script_location) / "versions"))
+    config.attributes["target_metadata"] = metadata
+    return config
+
+
+def upgrade_to_head(engine, script_location, revision="head", metadata=None, **attributes):
     """Bring the service's database to the newest revision (or to ``revision``).
 
     On PostgreSQL an advisory lock keyed by the script location serialises
@@ -17,8 +42,7 @@ def upgrade_to_head(engine, script_location, revision="head", **attributes):
     ``context.config.attributes``: a service that stores personal data hands its
     cipher as ``personal_data_cipher``, for data migrations that encrypt.
     """
-    config = Config()
-    config.set_main_option("script_location", script_location)
+    config = alembic_config(script_location, metadata)
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:

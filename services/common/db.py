@@ -6,7 +6,10 @@ from datetime import datetime, timezone
 from nameko.extensions import DependencyProvider
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
+
+from contracts.errors import ServiceError
 
 from persistence.engine import make_engine
 from persistence.migrations import PERSONAL_DATA_CIPHER, upgrade_to_head
@@ -18,15 +21,28 @@ log = logging.getLogger(__name__)
 
 
 class UnitOfWork:
-    """One transaction: the state change, its outbox rows and its inbox claims
-    commit together or not at all."""
+    """One transaction per entrypoint call: the state change, its outbox rows,
+    its inbox claim and its idempotency record commit together or not at all.
 
-    def __init__(self, session_factory, outbox, inbox, on_events_committed=lambda: None):
+    Use cases read and change state through the repositories (``uow.members``
+    and the like, built on first use from the service's ``repositories``) and
+    record events with :meth:`add_event`; they never commit. The kernel's
+    entrypoints (``services.common.rpc.rpc`` / ``scoped_rpc``,
+    ``services.common.messaging.idempotent``) own the commit: they call
+    :meth:`commit` once the call has succeeded, and the worker's teardown rolls
+    back whatever was not committed.
+    """
+
+    def __init__(self, session_factory, tables, repositories=None, events=None, unique_violations=None,
+                 on_events_committed=lambda: None):
         self._session_factory = session_factory
-        self._outbox = outbox
-        self._inbox = inbox
+        self._tables = tables
+        self._repository_factories = dict(repositories or {})
+        self._events = events
+        self._unique_violations = dict(unique_violations or {})
         self._on_events_committed = on_events_committed
         self._session = None
+        self._repositories = {}
         self._pending_events = []
 
     @property
@@ -35,9 +51,23 @@ class UnitOfWork:
             self._session = self._session_factory()
         return self._session
 
+    def __getattr__(self, name):
+        factories = self.__dict__.get("_repository_factories", {})
+        if name not in factories:
+            raise AttributeError(name)
+        if name not in self._repositories:
+            self._repositories[name] = factories[name](self.session)
+        return self._repositories[name]
+
+    def table(self, name):
+        return self._tables[name]
+
     def add_event(self, event):
-        """Record an event (``contracts.events.Event``) to be written to the
-        outbox at commit; its payload is validated against the catalogue now."""
+        """Record an event (a domain event of the service's ``EventMap``, or a
+        ``contracts.events.Event``) to be written to the outbox at commit; its
+        payload is validated against the catalogue now."""
+        if self._events is not None:
+            event = self._events.contract_event(event)
         self._pending_events.append((event, event.envelope()))
 
     def first_delivery(self, event_id, handler, event_type):
@@ -47,47 +77,71 @@ class UnitOfWork:
         caller should do nothing. Concurrent duplicates on PostgreSQL block on
         the primary key until the first commits, then see the conflict.
         """
-        dialect = self.session.get_bind().dialect.name
-        values = {
+        return self._insert_unless_present(self._tables["inbox"], {
             "event_id": str(event_id),
             "handler": handler,
             "event_type": event_type,
             "received_at": datetime.now(timezone.utc),
-        }
+        }, key=("event_id", "handler"))
+
+    def recorded_answer(self, principal, key):
+        """The row of an earlier write under (principal, Idempotency-Key), or None."""
+        table = self._tables["idempotency_keys"]
+        return self.session.execute(
+            select(table.c.fingerprint, table.c.answer).where(table.c.principal == principal, table.c.key == key)
+        ).first()
+
+    def record_answer(self, principal, key, fingerprint, answer):
+        """Keep the answer of this write for its Idempotency-Key; False when another
+        transaction recorded one for the same key first (it then wins)."""
+        return self._insert_unless_present(self._tables["idempotency_keys"], {
+            "principal": principal, "key": key, "fingerprint": fingerprint, "answer": answer,
+            "created_at": datetime.now(timezone.utc),
+        }, key=("principal", "key"))
+
+    def _insert_unless_present(self, table, values, key):
+        dialect = self.session.get_bind().dialect.name
         if dialect == "postgresql":
-            statement = postgresql.insert(self._inbox).values(**values).on_conflict_do_nothing()
+            statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
         elif dialect == "sqlite":
-            statement = sqlite.insert(self._inbox).values(**values).on_conflict_do_nothing()
+            statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
         else:  # pragma: no cover - only the two dialects above are supported
-            exists = self.session.execute(
-                select(self._inbox.c.event_id).where(
-                    self._inbox.c.event_id == values["event_id"], self._inbox.c.handler == handler
-                )
-            ).first()
-            if exists:
+            match = [table.c[column] == values[column] for column in key]
+            if self.session.execute(select(*[table.c[column] for column in key]).where(*match)).first():
                 return False
-            statement = insert(self._inbox).values(**values)
+            statement = insert(table).values(**values)
         return self.session.execute(statement).rowcount == 1
 
     def commit(self):
+        """Write the pending events to the outbox and commit. A unique index the
+        service declared in ``unique_violations`` becomes its ``ServiceError``;
+        the relay is woken when events were committed."""
         had_events = bool(self._pending_events)
-        if self._pending_events:
-            now = datetime.now(timezone.utc)
-            self.session.execute(
-                insert(self._outbox),
-                [
-                    {
-                        "event_id": str(event.event_id),
-                        "source": event.source,
-                        "event_type": event.event_type,
-                        "version": event.version,
-                        "envelope": envelope,
-                        "created_at": now,
-                    }
-                    for event, envelope in self._pending_events
-                ],
-            )
-        self.session.commit()
+        try:
+            if self._pending_events:
+                now = datetime.now(timezone.utc)
+                self.session.execute(
+                    insert(self._tables["outbox"]),
+                    [
+                        {
+                            "event_id": str(event.event_id),
+                            "source": event.source,
+                            "event_type": event.event_type,
+                            "version": event.version,
+                            "envelope": envelope,
+                            "created_at": now,
+                        }
+                        for event, envelope in self._pending_events
+                    ],
+                )
+            self.session.commit()
+        except IntegrityError as exc:
+            self.rollback()
+            for index_name, error in self._unique_violations.items():
+                # The message names the index (and holds hashes, never personal values).
+                if index_name in str(exc.orig):
+                    raise ServiceError(error.code, error.message, error.details) from None
+            raise
         self._pending_events = []
         if had_events:
             self._on_events_committed()
@@ -102,6 +156,7 @@ class UnitOfWork:
         if self._session is not None:
             self._session.close()
             self._session = None
+        self._repositories = {}
 
 
 class Database(DependencyProvider):
@@ -119,10 +174,14 @@ class Database(DependencyProvider):
     migrations for those that encrypt existing rows.
     """
 
-    def __init__(self, metadata, migrations=None, personal_data=False):
+    def __init__(self, metadata, migrations=None, personal_data=False, repositories=None, events=None,
+                 unique_violations=None):
         self.metadata = metadata
         self.migrations = migrations
         self.personal_data = personal_data
+        self.repositories = repositories or {}
+        self.events = events
+        self.unique_violations = unique_violations or {}
         self.cipher = None
         self.engine = None
         self.relay = None
@@ -138,7 +197,7 @@ class Database(DependencyProvider):
             bind_cipher(self.engine, self.cipher)
             migration_attributes[PERSONAL_DATA_CIPHER] = self.cipher
         if self.migrations:
-            upgrade_to_head(self.engine, self.migrations, **migration_attributes)
+            upgrade_to_head(self.engine, self.migrations, metadata=self.metadata, **migration_attributes)
         else:  # services under test and throwaway tools without a migration history
             self.metadata.create_all(self.engine)
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
@@ -168,14 +227,16 @@ class Database(DependencyProvider):
         self.stop()
 
     def get_dependency(self, worker_ctx):
-        unit = UnitOfWork(
-            self.session_factory,
-            self.metadata.tables["outbox"],
-            self.metadata.tables["inbox"],
-            on_events_committed=self.relay.wake,
-        )
+        unit = self.unit_of_work()
         self._units[worker_ctx] = unit
         return unit
+
+    def unit_of_work(self):
+        """A fresh unit of work outside any worker (catch-up threads, tools)."""
+        return UnitOfWork(
+            self.session_factory, self.metadata.tables, repositories=self.repositories, events=self.events,
+            unique_violations=self.unique_violations, on_events_committed=self.relay.wake,
+        )
 
     def worker_teardown(self, worker_ctx):
         unit = self._units.pop(worker_ctx, None)

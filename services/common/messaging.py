@@ -1,13 +1,23 @@
 """Event handlers that never silently drop a failure.
 
 ``reliable_event_handler`` is nameko's ``event_handler`` with three changes:
-the body is validated as an envelope and upcast to the newest version of its
-data; a handler that raises is retried with exponential back-off through
-per-delay retry queues (TTL + dead-lettering back into the handler's queue);
-after ``max_attempts`` the message goes to the service's dead-letter queue,
-with the error and its origin in its headers, where an operator can inspect it
-and replay it (``python -m services.common.deadletter``). The original is acked
-only after the broker has confirmed the retry or dead-letter copy.
+
+- the handler receives the envelope with ``data`` typed: upcast to the newest
+  version this consumer knows and loaded with its catalogue schema (dates,
+  UUIDs), unknown fields dropped (``contracts.events.load_envelope``);
+- a *permanent* failure goes to the service's dead-letter queue at once, with
+  its reason: a body that is no valid envelope, data its schema refuses, an
+  event or version this consumer does not know, or a rule violation raised by
+  the handler (``RuleViolation`` / ``ServiceError``): retrying cannot change
+  any of them;
+- any other failure (the database or broker down, a deadlock) is *transient*:
+  retried with exponential back-off through per-delay retry queues (TTL +
+  dead-lettering back into the handler's queue), and after ``max_attempts``
+  dead-lettered too.
+
+Dead letters carry the error and their origin in headers, where an operator can
+inspect and replay them (``python -m services.common.deadletter``). The original
+is acked only after the broker has confirmed the retry or dead-letter copy.
 """
 import functools
 import logging
@@ -20,6 +30,7 @@ from marshmallow import ValidationError
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
 
+from contracts.errors import RuleViolation, ServiceError
 from contracts.events import load_envelope
 
 log = logging.getLogger(__name__)
@@ -60,8 +71,8 @@ class RetryPolicy:
         return max(1, int(seconds * 1000))
 
 
-class PoisonMessage(Exception):
-    """A body that can never be handled (not a valid envelope): no retries."""
+# Failures that no retry can cure.
+PERMANENT_FAILURES = (RuleViolation, ServiceError, ValidationError, LookupError)
 
 
 class ReliableEventHandler(EventHandler):
@@ -75,8 +86,8 @@ class ReliableEventHandler(EventHandler):
         try:
             body = load_envelope(body)
         except (ValidationError, LookupError, KeyError, TypeError) as exc:
-            reason = f"PoisonMessage: {exc}"
-            log.error("dead-lettering an invalid event on %s: %s", self.queue.name, reason)
+            reason = f"{type(exc).__name__}: {exc}"[:2000]
+            log.error("dead-lettering an event %s cannot read: %s", self.queue.name, reason)
             self._settle(message, lambda: self._dead_letter(message, 1, reason))
             return
         super().handle_message(body, message)
@@ -87,7 +98,10 @@ class ReliableEventHandler(EventHandler):
             return
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()[:2000]
-        if attempts < self.retry_policy.max_attempts:
+        if issubclass(exc_info[0], PERMANENT_FAILURES):
+            log.error("%s refused the event for good, dead-lettering it: %s", self.method_name, error)
+            self._settle(message, lambda: self._dead_letter(message, attempts, error))
+        elif attempts < self.retry_policy.max_attempts:
             log.warning("%s failed (attempt %d of %d), retrying: %s", self.method_name, attempts, self.retry_policy.max_attempts, error)
             self._settle(message, lambda: self._retry(message, attempts, error))
         else:
@@ -161,8 +175,10 @@ def idempotent(handler_name=None, dependency="db"):
     """Make an event handler take effect once per event, whatever the redeliveries.
 
     The inbox claim (event_id, handler) and the handler's own writes go through
-    the same unit of work (``self.<dependency>``) and commit together; a
-    duplicate rolls back and returns None. Place it under the entrypoint::
+    the same unit of work (``self.<dependency>``), which this decorator commits
+    when the handler returns (it owns the transaction, as ``rpc`` does for
+    calls); a duplicate rolls back and returns None. Place it under the
+    entrypoint::
 
         @reliable_event_handler("roster", "member_returned")
         @idempotent()

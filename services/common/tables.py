@@ -43,6 +43,70 @@ def inbox_table(metadata: MetaData) -> Table:
     )
 
 
+def idempotency_table(metadata: MetaData) -> Table:
+    """The first answer to each (principal, Idempotency-Key), written in the
+    same transaction as the write it answers: a retry gets that answer back
+    and has no second effect."""
+    return Table(
+        "idempotency_keys",
+        metadata,
+        Column("principal", String(100), primary_key=True),
+        Column("key", String(200), primary_key=True),
+        Column("fingerprint", String(64), nullable=False),  # sha256 of the method and its arguments
+        Column("answer", JSON, nullable=True),
+        Column("created_at", UTCDateTime(), nullable=False),
+    )
+
+
+def organisation_tree_table(metadata: MetaData) -> Table:
+    """A service's projection of roster's organisation tree, kept from
+    ``organisation_created`` events (``services.common.tree``): how it checks a
+    caller's scope without asking roster."""
+    return Table(
+        "organisation_tree",
+        metadata,
+        Column("id", String(36), primary_key=True),
+        Column("parent_id", String(36), nullable=True),
+        # '/root-id/.../own-id/', as roster keeps it: a subtree is one indexed prefix match.
+        Column("path", String(1000), nullable=False, index=True),
+        Column("depth", Integer, nullable=False),
+        Column("kind", String(40), nullable=False),
+        Column("name", String(200), nullable=False),
+        Column("revision", Integer, nullable=False),
+        Column("updated_at", UTCDateTime(), nullable=False),
+    )
+
+
+def kernel_tables(metadata: MetaData, organisation_tree=True) -> dict:
+    """Every table the kernel needs in a service's database, added to its metadata."""
+    tables = {
+        "outbox": outbox_table(metadata),
+        "inbox": inbox_table(metadata),
+        "idempotency_keys": idempotency_table(metadata),
+    }
+    if organisation_tree:
+        tables["organisation_tree"] = organisation_tree_table(metadata)
+    return tables
+
+
+def create_kernel_tables(op, organisation_tree=True, only=None):
+    """Create the kernel's tables in a service's migration (``op`` is Alembic's),
+    exactly as :func:`kernel_tables` declares them, constraint names included::
+
+        def upgrade():
+            create_kernel_tables(op)
+
+    ``only`` names a subset, for a service that already has some of them. The
+    DDL comes from the declarations themselves rather than a copy in every
+    service's first migration; the price is that such a revision cannot be
+    rendered as an offline SQL script.
+    """
+    metadata = new_metadata()
+    tables = kernel_tables(metadata, organisation_tree=organisation_tree)
+    chosen = [table for name, table in tables.items() if only is None or name in only]
+    metadata.create_all(op.get_bind(), tables=chosen)
+
+
 # ---- personal data ----------------------------------------------------------
 
 _CIPHER_ATTRIBUTE = "liudong_personal_data_cipher"

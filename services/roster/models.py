@@ -13,7 +13,7 @@ by the database itself. Ciphertext is never compared in SQL.
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, event
 from sqlalchemy.orm import registry, relationship
 
-from services.common.tables import EncryptedText, UTCDateTime, cipher_for, inbox_table, new_metadata, outbox_table
+from services.common.tables import EncryptedText, UTCDateTime, cipher_for, kernel_tables, new_metadata
 from services.roster.domain.member import Departure, Member
 from services.roster.domain.organisation import Organisation
 
@@ -77,8 +77,9 @@ departures = Table(
 )
 Index("ix_members_name", members.c.name)
 
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)
+# Roster owns the tree, so it keeps no projection of it.
+KERNEL_TABLES = kernel_tables(metadata, organisation_tree=False)
+outbox, inbox = KERNEL_TABLES["outbox"], KERNEL_TABLES["inbox"]
 
 mapper_registry = registry(metadata=metadata)
 mapper_registry.map_imperatively(Organisation, organisations)

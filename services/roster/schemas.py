@@ -17,9 +17,9 @@ from contracts.roster import (
     OrganisationSchema,
     OrganisationTreeSchema,
 )
+from contracts.roster_events import OrganisationCreatedV1
 from services.common.crypto import normalise_id_number
-from services.common.rpc import load, load_scope
-from services.roster.domain.access import Visibility
+from services.common.rpc import load
 
 _DEPARTURE_FIELDS = (
     "id", "member_id", "reported", "departed_on", "destination_province", "destination_city",
@@ -36,13 +36,6 @@ _ORGANISATION_FIELDS = ("id", "name", "kind", "parent_id", "location", "depth", 
 _MASKS = {"id_number": mask_id_number, "phone": mask_phone, "contact": mask_contact}
 
 
-def load_visibility(scope):
-    """The caller's scope (``contracts.access.ScopeSchema``) as the domain's :class:`Visibility`."""
-    scope = load_scope(scope)
-    return Visibility.of(organisation_ids=scope["organisation_ids"], member_id=scope["member_id"],
-                         reveal=scope["reveal"], principal=scope["principal"])
-
-
 def load_id_number(id_number):
     """An ID number as typed (spaces, a lower-case x) made canonical, then validated."""
     if isinstance(id_number, str):
@@ -50,9 +43,9 @@ def load_id_number(id_number):
     return load(MemberLookupSchema(), {"id_number": id_number})["id_number"]
 
 
-def _mask(view, visibility):
+def _mask(view, scope):
     for field, mask in _MASKS.items():
-        if field in view and view[field] is not None and not visibility.reveals(field):
+        if field in view and view[field] is not None and not scope.reveals(field):
             view[field] = mask(view[field])
     return view
 
@@ -63,15 +56,21 @@ def _organisation_view(organisation):
     return view
 
 
-def _departure_view(departure, visibility):
-    return _mask({name: getattr(departure, name) for name in _DEPARTURE_FIELDS}, visibility)
+def _departure_view(departure, scope):
+    return _mask({name: getattr(departure, name) for name in _DEPARTURE_FIELDS}, scope)
 
 
-def _member_view(member, visibility):
-    view = _mask({name: getattr(member, name) for name in _MEMBER_FIELDS}, visibility)
+def _member_view(member, scope):
+    view = _mask({name: getattr(member, name) for name in _MEMBER_FIELDS}, scope)
     departure = member.current_departure
-    view["current_departure"] = _departure_view(departure, visibility) if departure else None
+    view["current_departure"] = _departure_view(departure, scope) if departure else None
     return view
+
+
+def dump_tree_page(items, more):
+    """Organisations as ``organisation_created`` payloads (the projection's input)."""
+    schema = OrganisationCreatedV1()
+    return {"items": [schema.dump(organisation.created().__dict__) for organisation in items], "more": more}
 
 
 def dump_organisation(organisation):
@@ -97,17 +96,17 @@ def dump_subtree(nodes):
     return OrganisationTreeSchema().dump(views[nodes[0].id])
 
 
-def dump_member(member, visibility):
-    return MemberSchema().dump(_member_view(member, visibility))
+def dump_member(member, scope):
+    return MemberSchema().dump(_member_view(member, scope))
 
 
-def dump_member_page(items, total, query, visibility):
-    return _page(MemberPageSchema(), lambda member: _member_view(member, visibility), items, total, query)
+def dump_member_page(items, total, query, scope):
+    return _page(MemberPageSchema(), lambda member: _member_view(member, scope), items, total, query)
 
 
-def dump_member_export(items, total, visibility):
-    return MemberExportSchema().dump({"items": [_member_view(member, visibility) for member in items], "total": total})
+def dump_member_export(items, total, scope):
+    return MemberExportSchema().dump({"items": [_member_view(member, scope) for member in items], "total": total})
 
 
-def dump_departure(departure, visibility):
-    return DepartureSchema().dump(_departure_view(departure, visibility))
+def dump_departure(departure, scope):
+    return DepartureSchema().dump(_departure_view(departure, scope))

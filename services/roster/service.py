@@ -1,32 +1,40 @@
-"""The roster service's entrypoints: load the input and the caller's scope, call
-a use case, dump the result (masked as the scope says).
+"""The roster service's entrypoints: load the input, call a use case, dump the
+result (masked as the caller's scope says).
 
 Every RPC but ``ping`` takes the caller's scope (``contracts.access.ScopeSchema``)
-as its last positional argument.
+as its last positional argument; the kernel's ``scoped_rpc`` loads it, runs
+the method in one transaction and commits it (services.common.rpc).
 """
-from zoneinfo import ZoneInfo
-
 from nameko.dependency_providers import Config
 
 from contracts import roster as contract
+from contracts.errors import ErrorCode, RuleViolation
+from services.common.clock import Clock
 from services.common.db import Database
-from services.common.rpc import load, rpc
+from services.common.rpc import load, rpc, scoped_rpc
 from services.roster import schemas, usecases
 from services.roster.models import metadata
-from services.roster.repository import RosterUnitOfWork
+from services.roster.repository import REPOSITORIES
+
+DUPLICATE_ID_NUMBER = RuleViolation(ErrorCode.DUPLICATE_ID_NUMBER, "a member with this ID number is already registered",
+                                    {"id_number": ["already registered"]})
 
 
 class RosterService:
     name = contract.SERVICE_NAME
 
-    db = Database(metadata, migrations="services.roster:migrations", personal_data=True)
+    db = Database(
+        metadata, migrations="services.roster:migrations", personal_data=True, repositories=REPOSITORIES,
+        events=usecases.EVENTS,
+        # Two registrations of one ID number that raced past the check: the
+        # unique index refuses the second.
+        unique_violations={"id_number_index": DUPLICATE_ID_NUMBER},
+    )
     config = Config()
 
-    def _uow(self):
-        return RosterUnitOfWork(self.db)
-
-    def _clock(self):
-        return usecases.Clock(ZoneInfo(self.config.get("COUNTY_TIMEZONE", "Asia/Shanghai")))
+    @property
+    def clock(self):
+        return Clock.from_config(self.config)
 
     @rpc
     def ping(self):
@@ -34,75 +42,69 @@ class RosterService:
 
     # ---- organisations ---------------------------------------------------
 
-    @rpc
-    def create_organisation(self, payload, scope=None):
-        visibility = schemas.load_visibility(scope)
+    @scoped_rpc(write=True)
+    def create_organisation(self, payload, scope):
         command = load(contract.OrganisationCreateSchema(), payload)
-        return schemas.dump_organisation(usecases.create_organisation(self._uow(), command, self._clock(), visibility))
+        return schemas.dump_organisation(usecases.create_organisation(self.db, command, self.clock, scope))
 
-    @rpc
-    def get_organisation(self, organisation_id, scope=None):
-        visibility = schemas.load_visibility(scope)
-        return schemas.dump_organisation(usecases.get_organisation(self._uow(), organisation_id, visibility))
+    @scoped_rpc
+    def get_organisation(self, organisation_id, scope):
+        return schemas.dump_organisation(usecases.get_organisation(self.db, organisation_id, scope))
 
-    @rpc
-    def get_organisation_subtree(self, organisation_id, scope=None):
-        visibility = schemas.load_visibility(scope)
-        return schemas.dump_subtree(usecases.organisation_subtree(self._uow(), organisation_id, visibility))
+    @scoped_rpc
+    def get_organisation_subtree(self, organisation_id, scope):
+        return schemas.dump_subtree(usecases.organisation_subtree(self.db, organisation_id, scope))
 
-    @rpc
-    def list_organisations(self, query, scope=None):
-        visibility = schemas.load_visibility(scope)
+    @scoped_rpc
+    def list_organisations(self, query, scope):
         query = load(contract.OrganisationQuerySchema(), query if query is not None else {})
-        items, total = usecases.list_organisations(self._uow(), query, visibility)
+        items, total = usecases.list_organisations(self.db, query, scope)
         return schemas.dump_organisation_page(items, total, query)
+
+    @scoped_rpc
+    def organisation_tree_page(self, after_id, limit, scope):
+        """For other services' projections of the tree (services.common.tree)."""
+        items, more = usecases.organisation_tree_page(self.db, after_id, min(max(int(limit), 1), 1000), scope)
+        return schemas.dump_tree_page(items, more)
 
     # ---- members ---------------------------------------------------------
 
-    @rpc
-    def register_member(self, payload, scope=None):
-        visibility = schemas.load_visibility(scope)
+    @scoped_rpc(write=True)
+    def register_member(self, payload, scope):
         command = load(contract.MemberCreateSchema(), payload)
-        member = usecases.register_member(self._uow(), command, self._clock(), visibility)
-        return schemas.dump_member(member, visibility)
+        return schemas.dump_member(usecases.register_member(self.db, command, self.clock, scope), scope)
 
-    @rpc
-    def get_member(self, member_id, scope=None):
-        visibility = schemas.load_visibility(scope)
-        return schemas.dump_member(usecases.get_member(self._uow(), member_id, visibility), visibility)
+    @scoped_rpc
+    def get_member(self, member_id, scope):
+        return schemas.dump_member(usecases.get_member(self.db, member_id, scope), scope)
 
-    @rpc
-    def find_member_by_id_number(self, id_number, scope=None):
-        visibility = schemas.load_visibility(scope)
-        member = usecases.find_member_by_id_number(self._uow(), schemas.load_id_number(id_number), visibility)
-        return schemas.dump_member(member, visibility)
+    @scoped_rpc
+    def find_member_by_id_number(self, id_number, scope):
+        member = usecases.find_member_by_id_number(self.db, schemas.load_id_number(id_number), scope)
+        return schemas.dump_member(member, scope)
 
-    @rpc
-    def list_members(self, query, scope=None):
-        visibility = schemas.load_visibility(scope)
+    @scoped_rpc
+    def list_members(self, query, scope):
         query = load(contract.MemberQuerySchema(), query if query is not None else {})
-        items, total = usecases.list_members(self._uow(), query, visibility)
-        return schemas.dump_member_page(items, total, query, visibility)
+        items, total = usecases.list_members(self.db, query, scope)
+        return schemas.dump_member_page(items, total, query, scope)
 
-    @rpc
-    def export_members(self, query, scope=None):
-        visibility = schemas.load_visibility(scope)
+    @scoped_rpc
+    def export_members(self, query, scope):
         query = load(contract.MemberExportQuerySchema(), query if query is not None else {})
-        items, total = usecases.export_members(self._uow(), query, visibility)
-        return schemas.dump_member_export(items, total, visibility)
+        items, total = usecases.export_members(self.db, query, scope)
+        return schemas.dump_member_export(items, total, scope)
 
     # ---- movements -------------------------------------------------------
 
-    @rpc
-    def report_departure(self, member_id, payload, scope=None):
-        visibility = schemas.load_visibility(scope)
+    @scoped_rpc(write=True)
+    def report_departure(self, member_id, payload, scope):
         command = load(contract.DepartureReportSchema(), payload)
-        departure = usecases.report_departure(self._uow(), member_id, command, self._clock(), visibility)
-        return schemas.dump_departure(departure, visibility)
+        departure = usecases.report_departure(self.db, member_id, command, self.clock, scope)
+        return schemas.dump_departure(departure, scope)
 
-    @rpc
-    def report_return(self, member_id, payload, scope=None):
-        visibility = schemas.load_visibility(scope)
+    @scoped_rpc(write=True)
+    def report_return(self, member_id, payload, scope):
         command = load(contract.ReturnReportSchema(), payload if payload is not None else {})
-        departure = usecases.report_return(self._uow(), member_id, command, self._clock(), visibility)
-        return schemas.dump_departure(departure, visibility)
+        departure = usecases.report_return(self.db, member_id, command, self.clock, scope)
+        return schemas.dump_departure(departure, scope)

@@ -1,116 +1,98 @@
 """The roster's use cases. Each takes its unit of work, clock and the caller's
-``Visibility`` as arguments, so unit tests run them on fakes; each commits the
-state change together with its events. Whatever the caller may not see is
-answered exactly as if it did not exist."""
-import dataclasses
-import functools
-import uuid
-from datetime import date, datetime, timezone
-
+``Scope`` as arguments, so unit tests run them on fakes (services.common.fakes);
+the entrypoint commits what they change, with their events, in one
+transaction. Whatever the caller may not see is answered exactly as if it did
+not exist."""
 from contracts import roster_events
 from contracts.errors import ErrorCode, ServiceError
-from contracts.events import Event
 from contracts.roster import MAX_EXPORT_ROWS
+from services.common.clock import new_id
 from services.common.crypto import normalise_id_number
-from services.roster.domain.errors import RosterRuleViolation
-from services.roster.domain.events import MemberDeparted, MemberRegistered, MemberReturned
+from services.common.domain_events import EventMap
+from services.roster.domain.events import MemberDeparted, MemberRegistered, MemberReturned, OrganisationCreated
 from services.roster.domain.member import DepartureReport, Member
 from services.roster.domain.organisation import Organisation
 
-SOURCE = "roster"
-EVENT_TYPES = {
+EVENTS = EventMap(roster_events.SOURCE, {
+    OrganisationCreated: roster_events.ORGANISATION_CREATED,
     MemberRegistered: roster_events.MEMBER_REGISTERED,
     MemberDeparted: roster_events.MEMBER_DEPARTED,
     MemberReturned: roster_events.MEMBER_RETURNED,
-}
+})
 
 
-def new_id():
-    return str(uuid.uuid4())
-
-
-def _as_event(domain_event):
-    return Event(source=SOURCE, event_type=EVENT_TYPES[type(domain_event)], data=dataclasses.asdict(domain_event))
-
-
-def rules_as_service_errors(use_case):
-    @functools.wraps(use_case)
-    def wrapper(*args, **kwargs):
-        try:
-            return use_case(*args, **kwargs)
-        except RosterRuleViolation as exc:
-            raise ServiceError(exc.code, exc.message, exc.details) from None
-
-    return wrapper
-
-
-def _visible_organisation(uow, visibility, organisation_id, field=None):
+def _visible_organisation(uow, scope, organisation_id, field=None):
     """The organisation, if it exists and the caller may see it; otherwise the
     same error as for one that does not exist (``field`` names the body or
     filter field that referred to it)."""
     organisation = uow.organisations.get(organisation_id)
-    if organisation is not None and visibility.sees_organisation(organisation):
+    if organisation is not None and scope.sees_organisation(organisation):
         return organisation
     if field:
         raise ServiceError(ErrorCode.UNKNOWN_REFERENCE, f"{field} names no organisation", {field: ["no such organisation"]})
     raise ServiceError(ErrorCode.ORGANISATION_NOT_FOUND, f"organisation {organisation_id} not found")
 
 
-def _sees(uow, visibility, member):
-    return member is not None and visibility.sees_member(member, uow.organisations.get(member.organisation_id))
+def _sees(uow, scope, member):
+    return member is not None and scope.sees_member(member, uow.organisations.get(member.organisation_id))
 
 
-def _member(uow, visibility, member_id, for_update=False):
+def _member(uow, scope, member_id, for_update=False):
     member = uow.members.get(member_id, for_update=for_update)
-    if not _sees(uow, visibility, member):
+    if not _sees(uow, scope, member):
         raise ServiceError(ErrorCode.MEMBER_NOT_FOUND, f"member {member_id} not found")
     return member
 
 
 # ---- organisations -------------------------------------------------------
 
-@rules_as_service_errors
-def create_organisation(uow, command, clock, visibility):
+def create_organisation(uow, command, clock, scope):
     if command.get("parent_id"):
-        parent = _visible_organisation(uow, visibility, command["parent_id"], "parent_id")
-    elif not visibility.may_create_root:
+        parent = _visible_organisation(uow, scope, command["parent_id"], "parent_id")
+    elif not scope.may_create_root:
         raise ServiceError(ErrorCode.FORBIDDEN, "only a platform-wide grant may create a root organisation",
                            {"parent_id": ["required: name an organisation in your scope"]})
     else:
         parent = None
     organisation = Organisation(
         id=new_id(), name=command["name"], kind=command["kind"], parent=parent,
-        location=command.get("location"), created_at=clock.now(), created_by=visibility.principal,
+        location=command.get("location"), created_at=clock.now(), created_by=scope.principal,
     )
     uow.organisations.add(organisation)
-    uow.commit()
+    uow.add_event(organisation.created())
     return organisation
 
 
-def get_organisation(uow, organisation_id, visibility):
-    return _visible_organisation(uow, visibility, organisation_id)
+def get_organisation(uow, organisation_id, scope):
+    return _visible_organisation(uow, scope, organisation_id)
 
 
-def organisation_subtree(uow, organisation_id, visibility):
+def organisation_subtree(uow, organisation_id, scope):
     # Everything under a visible organisation is visible too.
-    return uow.organisations.subtree(_visible_organisation(uow, visibility, organisation_id))
+    return uow.organisations.subtree(_visible_organisation(uow, scope, organisation_id))
 
 
-def list_organisations(uow, query, visibility):
+def organisation_tree_page(uow, after_id, limit, scope):
+    """The organisations the caller sees, ``limit`` at a time in id order after
+    ``after_id``: how another service copies the tree into its projection."""
+    items = uow.organisations.page_after(scope=scope, after_id=after_id, limit=limit + 1)
+    return items[:limit], len(items) > limit
+
+
+def list_organisations(uow, query, scope):
     if query.get("parent_id"):
-        _visible_organisation(uow, visibility, query["parent_id"], "parent_id")
+        _visible_organisation(uow, scope, query["parent_id"], "parent_id")
     page, per_page = query["page"], query["per_page"]
     return uow.organisations.list(
-        visibility=visibility, kind=query.get("kind"), parent_id=query.get("parent_id"),
+        scope=scope, kind=query.get("kind"), parent_id=query.get("parent_id"),
         offset=(page - 1) * per_page, limit=per_page,
     )
 
 
 # ---- members -------------------------------------------------------------
 
-@rules_as_service_errors
-def register_member(uow, command, clock, visibility):
-    organisation = _visible_organisation(uow, visibility, command["organisation_id"], "organisation_id")
+def register_member(uow, command, clock, scope):
+    organisation = _visible_organisation(uow, scope, command["organisation_id"], "organisation_id")
     id_number = normalise_id_number(command["id_number"])
     # ID numbers are unique platform-wide, so a duplicate is refused even when
     # the member holding it is outside the caller's scope.
@@ -121,48 +103,47 @@ def register_member(uow, command, clock, visibility):
         id=new_id(), name=command["name"], gender=command["gender"], birth_date=command["birth_date"],
         id_number=id_number, phone=command["phone"].strip(), joined_on=command["joined_on"],
         membership=command["membership"], organisation=organisation, registered_at=clock.now(),
-        registered_by=visibility.principal,
+        registered_by=scope.principal,
     )
     uow.members.add(member)
-    uow.add_event(_as_event(member.registered()))
-    uow.commit()
+    uow.add_event(member.registered())
     return member
 
 
-def get_member(uow, member_id, visibility):
-    return _member(uow, visibility, member_id)
+def get_member(uow, member_id, scope):
+    return _member(uow, scope, member_id)
 
 
-def find_member_by_id_number(uow, id_number, visibility):
+def find_member_by_id_number(uow, id_number, scope):
     member = uow.members.find_by_id_number(normalise_id_number(id_number))
-    if _sees(uow, visibility, member):
+    if _sees(uow, scope, member):
         return member
     # Never the number itself: error messages end up in logs.
     raise ServiceError(ErrorCode.MEMBER_NOT_FOUND, "no member with this ID number")
 
 
-def _member_filters(uow, query, visibility):
+def _member_filters(uow, query, scope):
     organisation = (
-        _visible_organisation(uow, visibility, query["organisation_id"], "organisation_id")
+        _visible_organisation(uow, scope, query["organisation_id"], "organisation_id")
         if query.get("organisation_id") else None
     )
     return dict(organisation=organisation, status=query.get("status"), membership=query.get("membership"),
                 gender=query.get("gender"))
 
 
-def list_members(uow, query, visibility):
+def list_members(uow, query, scope):
     page, per_page = query["page"], query["per_page"]
     return uow.members.list(
-        visibility=visibility, name=query.get("name"), offset=(page - 1) * per_page, limit=per_page,
-        **_member_filters(uow, query, visibility),
+        scope=scope, name=query.get("name"), offset=(page - 1) * per_page, limit=per_page,
+        **_member_filters(uow, query, scope),
     )
 
 
-def export_members(uow, query, visibility):
+def export_members(uow, query, scope):
     """Every member matching ``query`` that the caller may see, all at once, up
     to ``MAX_EXPORT_ROWS``; more is refused rather than cut short."""
-    items, total = uow.members.export(visibility=visibility, max_rows=MAX_EXPORT_ROWS,
-                                      **_member_filters(uow, query, visibility))
+    items, total = uow.members.export(scope=scope, max_rows=MAX_EXPORT_ROWS,
+                                      **_member_filters(uow, query, scope))
     if items is None:
         raise ServiceError(
             ErrorCode.EXPORT_TOO_LARGE,
@@ -174,9 +155,8 @@ def export_members(uow, query, visibility):
 
 # ---- movements -----------------------------------------------------------
 
-@rules_as_service_errors
-def report_departure(uow, member_id, command, clock, visibility):
-    member = _member(uow, visibility, member_id, for_update=True)
+def report_departure(uow, member_id, command, clock, scope):
+    member = _member(uow, scope, member_id, for_update=True)
     report = DepartureReport(
         departed_on=command.get("departed_on") or clock.today(),
         destination_province=command["destination_province"],
@@ -187,33 +167,17 @@ def report_departure(uow, member_id, command, clock, visibility):
         expected_return_on=command.get("expected_return_on"),
     )
     departure, departed = member.report_departure(
-        departure_id=new_id(), report=report, reported_at=clock.now(), reported_by=visibility.principal
+        departure_id=new_id(), report=report, reported_at=clock.now(), reported_by=scope.principal
     )
-    uow.add_event(_as_event(departed))
-    uow.commit()
+    uow.add_event(departed)
     return departure
 
 
-@rules_as_service_errors
-def report_return(uow, member_id, command, clock, visibility):
-    member = _member(uow, visibility, member_id, for_update=True)
+def report_return(uow, member_id, command, clock, scope):
+    member = _member(uow, scope, member_id, for_update=True)
     departure, returned = member.report_return(
         departure_id=new_id(), returned_on=command.get("returned_on") or clock.today(), reported_at=clock.now(),
-        reported_by=visibility.principal,
+        reported_by=scope.principal,
     )
-    uow.add_event(_as_event(returned))
-    uow.commit()
+    uow.add_event(returned)
     return departure
-
-
-@dataclasses.dataclass(frozen=True)
-class Clock:
-    """Wall-clock time; ``today`` is the county's calendar date, not UTC's."""
-
-    county_timezone: object
-
-    def now(self) -> datetime:
-        return datetime.now(timezone.utc)
-
-    def today(self) -> date:
-        return datetime.now(self.county_timezone).date()

@@ -29,7 +29,7 @@ def engine(database_url):
 
 
 def unit_of_work(engine):
-    return UnitOfWork(sessionmaker(bind=engine), outbox, inbox)
+    return UnitOfWork(sessionmaker(bind=engine), {"outbox": outbox, "inbox": inbox})
 
 
 def registered(member_id="0c1b1f8e-7a59-4a4e-9c52-0d8a3b1b6e01"):

@@ -18,8 +18,9 @@ from services.common.tables import bind_cipher
 from services.roster import usecases
 from services.roster.domain.member import Member
 from services.roster.domain.organisation import Organisation
-from services.roster.models import inbox, outbox
-from services.roster.repository import RosterUnitOfWork
+from services.roster.models import metadata
+from services.roster.repository import REPOSITORIES
+from services.roster.service import DUPLICATE_ID_NUMBER
 from tests.integration.rpc import ADMIN, call
 
 PEOPLE = {
@@ -253,14 +254,19 @@ def test_a_registration_that_races_past_the_check_is_refused_by_the_unique_index
                       membership="full", organisation=branch, registered_at=now)
 
     sessions = sessionmaker(bind=engine, expire_on_commit=False)
-    tree = RosterUnitOfWork(UnitOfWork(sessions, outbox, inbox))
+
+    def unit_of_work():
+        return UnitOfWork(sessions, metadata.tables, repositories=REPOSITORIES,
+                          unique_violations={"id_number_index": DUPLICATE_ID_NUMBER})
+
+    tree = unit_of_work()
     tree.organisations.add(county)
     tree.organisations.add(branch)
     tree.commit()
-    first = RosterUnitOfWork(UnitOfWork(sessions, outbox, inbox))
+    first = unit_of_work()
     first.members.add(member("00000000-0000-4000-8000-000000000001"))
     first.commit()
-    second = RosterUnitOfWork(UnitOfWork(sessions, outbox, inbox))
+    second = unit_of_work()
     assert second.members.find_by_id_number(PEOPLE["a"]["id_number"]) is not None
     second.members.add(member("00000000-0000-4000-8000-000000000002"))
     with pytest.raises(ServiceError) as error:

@@ -1,7 +1,17 @@
-"""What happened, as the roster's rules see it; usecases turn these into
-contracts events for the outbox."""
+"""What happened, as the roster's rules see it; the service's ``EventMap``
+(``services.roster.usecases.EVENTS``) names the contract event each one is."""
 from dataclasses import dataclass
 from datetime import date
+
+
+@dataclass(frozen=True)
+class OrganisationCreated:
+    organisation_id: str
+    parent_id: str | None
+    path: list
+    name: str
+    kind: str
+    revision: int
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from services.roster.domain.errors import RosterRuleViolation
+from contracts.errors import ErrorCode, RuleViolation
 from services.roster.domain.events import MemberDeparted, MemberRegistered, MemberReturned
 
 AT_HOME = "at_home"
@@ -47,8 +47,8 @@ class Member:
     def __init__(self, *, id, name, gender, birth_date, id_number, phone, joined_on, membership, organisation, registered_at,
                  registered_by=None):
         if not organisation.holds_members:
-            raise RosterRuleViolation(
-                "not_a_branch",
+            raise RuleViolation(
+                ErrorCode.NOT_A_BRANCH,
                 f"members belong to a branch, and a {organisation.kind} is not one",
                 {"organisation_id": ["must be a branch (党支部) of some kind"]},
             )
@@ -71,14 +71,14 @@ class Member:
 
     def report_departure(self, *, departure_id, report, reported_at, reported_by=None):
         if self.current_departure is not None:
-            raise RosterRuleViolation(
-                "member_already_away",
+            raise RuleViolation(
+                ErrorCode.MEMBER_ALREADY_AWAY,
                 "the member is already away; report the return before a new departure",
                 {"current_departure_id": self.current_departure.id},
             )
         if report.expected_return_on is not None and report.expected_return_on < report.departed_on:
-            raise RosterRuleViolation(
-                "validation_failed", "expected return is before the departure",
+            raise RuleViolation(
+                ErrorCode.VALIDATION_FAILED, "expected return is before the departure",
                 {"expected_return_on": ["must not be before departed_on"]},
             )
         departure = Departure(id=departure_id, member_id=self.id, reported=True, reported_at=reported_at, report=report,
@@ -102,8 +102,8 @@ class Member:
         if departure is None:
             departure = Departure(id=departure_id, member_id=self.id, reported=False, reported_at=reported_at)
         elif departure.departed_on is not None and returned_on < departure.departed_on:
-            raise RosterRuleViolation(
-                "validation_failed", "the return is before the departure",
+            raise RuleViolation(
+                ErrorCode.VALIDATION_FAILED, "the return is before the departure",
                 {"returned_on": [f"must not be before the departure on {departure.departed_on.isoformat()}"]},
             )
         departure.returned_on = returned_on

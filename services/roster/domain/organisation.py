@@ -1,5 +1,6 @@
 """The organisation tree (组织体系) and what may hang under what."""
-from services.roster.domain.errors import RosterRuleViolation
+from contracts.errors import ErrorCode, RuleViolation
+from services.roster.domain.events import OrganisationCreated
 
 PARTY_COMMITTEE = "party_committee"
 GENERAL_BRANCH = "general_branch"
@@ -35,12 +36,12 @@ class Organisation:
 
     def __init__(self, *, id, name, kind, parent=None, location=None, created_at, created_by=None):
         if parent is None and kind not in ROOT_KINDS:
-            raise RosterRuleViolation(
-                "invalid_parent", f"a {kind} must have a parent organisation", {"parent_id": ["required for this kind"]}
+            raise RuleViolation(
+                ErrorCode.INVALID_PARENT, f"a {kind} must have a parent organisation", {"parent_id": ["required for this kind"]}
             )
         if parent is not None and kind not in ALLOWED_CHILDREN.get(parent.kind, ()):
-            raise RosterRuleViolation(
-                "invalid_parent",
+            raise RuleViolation(
+                ErrorCode.INVALID_PARENT,
                 f"a {kind} cannot be placed under a {parent.kind}",
                 {"parent_id": [f"a {parent.kind} cannot hold a {kind}"]},
             )
@@ -58,5 +59,12 @@ class Organisation:
     def holds_members(self):
         return self.kind in BRANCH_KINDS
 
-    def contains(self, other):
-        return other.path.startswith(self.path)
+    @property
+    def ancestry(self):
+        """The ids from the root down to this organisation."""
+        return self.path.strip("/").split("/")
+
+    def created(self):
+        # No operation changes an organisation yet, so every one is at revision 1.
+        return OrganisationCreated(organisation_id=self.id, parent_id=self.parent_id, path=self.ancestry,
+                                   name=self.name, kind=self.kind, revision=1)

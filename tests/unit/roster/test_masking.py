@@ -5,7 +5,7 @@ import pytest
 
 from contracts.access import PERSONAL_FIELDS, mask_contact, mask_id_number, mask_phone
 from services.roster import schemas
-from services.roster.domain.access import Visibility
+from contracts.access import Scope
 from services.roster.domain.member import DepartureReport, Member
 from services.roster.domain.organisation import Organisation
 
@@ -25,7 +25,7 @@ def away_member():
 
 
 def seen(reveal):
-    return Visibility.of(organisation_ids=None, reveal=reveal)
+    return Scope.of(organisation_ids=None, reveal=reveal)
 
 
 def personal(dumped):

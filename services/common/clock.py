@@ -1,0 +1,30 @@
+"""Time and identity for use cases: passed in as arguments, so tests pass fixed ones."""
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+DEFAULT_COUNTY_TIMEZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Wall-clock time; ``today`` is the county's calendar date, not UTC's
+    (a return reported at 07:00 in Gansu is today's, not yesterday's)."""
+
+    county_timezone: object
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(ZoneInfo((config or {}).get("COUNTY_TIMEZONE") or DEFAULT_COUNTY_TIMEZONE))
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def today(self) -> date:
+        return datetime.now(self.county_timezone).date()
+
+
+def new_id() -> str:
+    """A new entity id: a random UUID, as text (every table keys on String(36))."""
+    return str(uuid.uuid4())
