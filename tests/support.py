@@ -106,3 +106,20 @@ class EventTap:
 
     def close(self):
         self.connection.release()
+
+
+def dead_letters(amqp_uri, service):
+    """The (headers, body) of every message in ``<service>.dead-letter``, left in the queue."""
+    from kombu import Connection
+
+    from services.common.messaging import dead_letter_queue
+
+    with Connection(amqp_uri) as connection:
+        queue = dead_letter_queue(service)(connection.channel())
+        queue.declare()
+        messages = []
+        while (message := queue.get(no_ack=False)) is not None:
+            messages.append(message)
+        for message in messages:
+            message.requeue()
+        return [(m.headers, m.payload) for m in messages]

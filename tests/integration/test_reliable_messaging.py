@@ -1,6 +1,5 @@
 """Inbox, retries and the dead-letter queue, on the real broker and PostgreSQL."""
 import pytest
-from kombu import Connection
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, func, insert, select
@@ -12,12 +11,11 @@ from services.common.messaging import (
     ATTEMPTS_HEADER,
     ERROR_HEADER,
     ORIGINAL_QUEUE_HEADER,
-    dead_letter_queue,
     idempotent,
     reliable_event_handler,
 )
 from services.common.tables import inbox_table, outbox_table
-from tests.support import wait_for
+from tests.support import dead_letters, wait_for
 
 metadata = MetaData()
 outbox_table(metadata)
@@ -83,24 +81,12 @@ def test_the_same_event_delivered_twice_takes_effect_once(subscriber, dispatch, 
     assert HomecomingSubscriber.failing["calls"] == 1  # the duplicate never reached the handler body
 
 
-def dead_letters(amqp_uri, service="homecoming"):
-    with Connection(amqp_uri) as connection:
-        queue = dead_letter_queue(service)(connection.channel())
-        queue.declare()
-        messages = []
-        while (message := queue.get(no_ack=False)) is not None:
-            messages.append(message)
-        for message in messages:
-            message.requeue()
-        return [(m.headers, m.payload) for m in messages]
-
-
 def test_a_handler_that_keeps_failing_ends_in_the_dead_letter_queue(subscriber, dispatch, rabbit_config, database_url):
     HomecomingSubscriber.failing["on"] = True
     envelope = member_returned()
     dispatch("roster", "member_returned", envelope)
 
-    [(headers, body)] = wait_for(lambda: dead_letters(rabbit_config["AMQP_URI"]), message="a dead letter")
+    [(headers, body)] = wait_for(lambda: dead_letters(rabbit_config["AMQP_URI"], "homecoming"), message="a dead letter")
     assert body == envelope
     assert headers[ATTEMPTS_HEADER] == 3  # EVENT_RETRY.max_attempts in service_config
     assert "the training register is down" in headers[ERROR_HEADER]
@@ -113,12 +99,12 @@ def test_a_handler_that_keeps_failing_ends_in_the_dead_letter_queue(subscriber, 
     with entrypoint_waiter(subscriber, "enrol"):
         assert replay_dead_letters(rabbit_config["AMQP_URI"], "homecoming") == 1
     assert effect_count(database_url) == 1
-    assert dead_letters(rabbit_config["AMQP_URI"]) == []
+    assert dead_letters(rabbit_config["AMQP_URI"], "homecoming") == []
 
 
 def test_a_message_that_is_not_an_envelope_is_dead_lettered_at_once(subscriber, dispatch, rabbit_config):
     dispatch("roster", "member_returned", {"member": "not an envelope"})
-    [(headers, body)] = wait_for(lambda: dead_letters(rabbit_config["AMQP_URI"]), message="a dead letter")
+    [(headers, body)] = wait_for(lambda: dead_letters(rabbit_config["AMQP_URI"], "homecoming"), message="a dead letter")
     assert body == {"member": "not an envelope"}
     assert headers[ATTEMPTS_HEADER] == 1 and headers[ERROR_HEADER].startswith("ValidationError: ")
     assert HomecomingSubscriber.failing["calls"] == 0
