@@ -1,4 +1,5 @@
 """The HTTP resources, one flask-smorest Blueprint per module, and what they share."""
+import re
 from functools import wraps
 
 import flask_smorest
@@ -98,6 +99,24 @@ def rpc():
     return current_app.extensions[RPC_EXTENSION]
 
 
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+def _scope_with_idempotency_key():
+    """The caller's scope, with the request's ``Idempotency-Key`` on a POST: the
+    service answers a repeat of (caller, key) with its first answer and no
+    second effect, also when the first answer never reached the client."""
+    scope = auth.scope()
+    key = request.headers.get(IDEMPOTENCY_KEY_HEADER)
+    if key is None or request.method != "POST":
+        return scope
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise ServiceError(ErrorCode.VALIDATION_FAILED, "the Idempotency-Key header is not valid",
+                           {"headers": {IDEMPOTENCY_KEY_HEADER: ["1 to 200 visible ASCII characters, e.g. a UUID"]}})
+    return {**scope, "idempotency_key": key}
+
+
 def call(service, method, *args, reply_schema):
     """Call ``service.method(*args, scope)`` and load its JSON reply with ``reply_schema``.
 
@@ -106,7 +125,7 @@ def call(service, method, *args, reply_schema):
     back into the Python values the ``@blp.response`` schema dumps (dates,
     UUIDs), and checks the service kept its contract.
     """
-    reply = rpc().call(service, method, *args, auth.scope())
+    reply = rpc().call(service, method, *args, _scope_with_idempotency_key())
     try:
         return reply_schema().load(reply, unknown=EXCLUDE)
     except ValidationError as exc:

@@ -4,7 +4,7 @@ import logging
 from datetime import datetime, timezone
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
@@ -91,13 +91,20 @@ class UnitOfWork:
             select(table.c.fingerprint, table.c.answer).where(table.c.principal == principal, table.c.key == key)
         ).first()
 
-    def record_answer(self, principal, key, fingerprint, answer):
-        """Keep the answer of this write for its Idempotency-Key; False when another
-        transaction recorded one for the same key first (it then wins)."""
+    def claim_idempotency_key(self, principal, key, fingerprint):
+        """Take (principal, Idempotency-Key) for this transaction's write; False
+        when a committed write already holds it (read its answer instead)."""
         return self._insert_unless_present(self._tables["idempotency_keys"], {
-            "principal": principal, "key": key, "fingerprint": fingerprint, "answer": answer,
+            "principal": principal, "key": key, "fingerprint": fingerprint, "answer": None,
             "created_at": datetime.now(timezone.utc),
         }, key=("principal", "key"))
+
+    def record_answer(self, principal, key, answer):
+        """Keep the answer of the write that claimed the key, in its transaction."""
+        table = self._tables["idempotency_keys"]
+        self.session.execute(
+            update(table).where(table.c.principal == principal, table.c.key == key).values(answer=answer)
+        )
 
     def _insert_unless_present(self, table, values, key):
         dialect = self.session.get_bind().dialect.name

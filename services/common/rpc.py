@@ -120,16 +120,15 @@ def fingerprint(method_name, arguments):
 def _once_per_key(unit_of_work, method_name, arguments, scope, call):
     principal, key = scope.principal, scope.idempotency_key
     asked = fingerprint(method_name, arguments)
-    earlier = unit_of_work.recorded_answer(principal, key)
-    if earlier is None:
+    # Claiming the key first serialises concurrent requests with it: on
+    # PostgreSQL a second one waits on the key's row until the first commits,
+    # then finds the answer instead of doing the write again.
+    if unit_of_work.claim_idempotency_key(principal, key, asked):
         answer = call()
-        if unit_of_work.record_answer(principal, key, asked, answer):
-            unit_of_work.commit()
-            return answer
-        # A concurrent request with the same key committed first: its effect
-        # stands, this one's is rolled back, and both get the first answer.
-        unit_of_work.rollback()
-        earlier = unit_of_work.recorded_answer(principal, key)
+        unit_of_work.record_answer(principal, key, answer)
+        unit_of_work.commit()
+        return answer
+    earlier = unit_of_work.recorded_answer(principal, key)
     if earlier.fingerprint != asked:
         raise ServiceError(
             ErrorCode.IDEMPOTENCY_KEY_REUSED,

@@ -83,3 +83,26 @@ def test_a_return_without_a_reported_departure_is_kept_as_unreported(roster, bra
     assert departure["reported"] is False and departure["departed_on"] is None
     [event] = event_tap.wait_for("member_returned")
     assert event["data"]["departure_reported"] is False
+
+
+def test_an_idempotency_key_answers_a_retry_with_the_first_answer(roster, branch, database_url):
+    """The gateway timed out after roster committed; the client retries with the
+    same key: the same answer, no second departure. Two at once: one effect."""
+    import eventlet
+
+    from contracts.access import unrestricted
+
+    scope = {**unrestricted("key:town-system"), "idempotency_key": "departure-2026-001"}
+    member = call(roster, "register_member", {**MEMBER, "organisation_id": branch["id"]})
+    first = call(roster, "report_departure", member["id"], DEPARTURE, scope=scope)
+    assert call(roster, "report_departure", member["id"], DEPARTURE, scope=scope) == first
+    with pytest.raises(ServiceError) as reused:
+        call(roster, "report_departure", member["id"], {**DEPARTURE, "work": "建筑"}, scope=scope)
+    assert reused.value.code == "idempotency_key_reused"
+
+    body = {**MEMBER, "id_number": "62072419900501124X", "organisation_id": branch["id"]}
+    scope = {**scope, "idempotency_key": "register-2026-002"}
+    together = [eventlet.spawn(call, roster, "register_member", body, scope=scope) for _ in range(3)]
+    answers = [thread.wait() for thread in together]
+    assert answers[0] == answers[1] == answers[2]
+    assert count(database_url, members) == 2
