@@ -96,7 +96,7 @@ def commit_events(engine, count):
     sessions = sessionmaker(bind=engine)
     organisation_id = str(uuid.uuid4())
     for start in range(0, count, BATCH):
-        uow = UnitOfWork(sessions, outbox, inbox)
+        uow = UnitOfWork(sessions, {"outbox": outbox, "inbox": inbox})
         for _ in range(start, min(count, start + BATCH)):
             uow.add_event(Event(source="roster", event_type="member_registered", data={
                 "member_id": str(uuid.uuid4()), "organisation_id": organisation_id, "membership": "full"}))

@@ -124,6 +124,8 @@ class UnitOfWork:
         service declared in ``unique_violations`` becomes its ``ServiceError``;
         the relay is woken when events were committed."""
         had_events = bool(self._pending_events)
+        if self._session is None and not had_events:
+            return  # nothing was read or written (``ping``): no connection needed
         try:
             if self._pending_events:
                 now = datetime.now(timezone.utc)
