@@ -5,6 +5,7 @@ the start script, the gateway's readiness check, the deployment files (made by
 ``python -m deploy.render``), the RabbitMQ definitions, the test inventories and
 the architecture contracts. Adding a service starts with one entry here.
 """
+import re
 from dataclasses import dataclass
 
 
@@ -24,6 +25,12 @@ class ServiceSpec:
     contract: str
     personal_data: bool = False
 
+    def __post_init__(self):
+        # A Python package, a Kubernetes object name (DNS label) and a queue-name
+        # prefix at once: lower-case letters and digits only.
+        if not re.fullmatch(r"[a-z][a-z0-9]{0,39}", self.name):
+            raise ValueError(f"service name {self.name!r}: use lower-case letters and digits, starting with a letter")
+
     @property
     def module(self) -> str:
         return f"services.{self.name}.service"
@@ -38,8 +45,26 @@ class ServiceSpec:
         return f"config/{self.name}.yml"
 
     @property
+    def command(self) -> tuple:
+        """The process that runs one instance (compose, Kubernetes, tests/e2e);
+        ``scripts/start`` spells the same command on one line of its own."""
+        return ("nameko", "run", "--config", self.config_file, self.module)
+
+    @property
     def events_exchange(self) -> str:
         return f"{self.name}.events"
+
+    @property
+    def dead_letter_queue(self) -> str:
+        return f"{self.name}.dead-letter"
+
+    @property
+    def rpc_queue(self) -> str:
+        return f"rpc-{self.name}"
+
+    @property
+    def database(self) -> str:
+        return self.name
 
     @property
     def database_url_variable(self) -> str:
