@@ -91,7 +91,7 @@ def profile_read(args):
         platform = Platform(log_dir)
         cleanup.callback(shielded(platform.close))
         platform.env["LIUDONG_RATE_LIMIT"] = "100000000/minute"
-        platform.start_roster()
+        platform.start_services()
         platform.start_gateway()
         paths = log_dir / "paths.txt"
         paths.write_text("".join(f"/api/v1/members/{i}\n" for i in seed_platform(platform, 200)))

@@ -206,7 +206,7 @@ def main():
         cleanup.callback(shielded(platform.close))
         # Far above what the run sends, so the limiter counts but never refuses.
         platform.env["LIUDONG_RATE_LIMIT"] = "100000000/minute"
-        platform.start_roster()
+        platform.start_services()
         platform.start_gateway()
         started = time.monotonic()
         member_ids = seed_platform(platform, args.members)

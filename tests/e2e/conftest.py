@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from contracts.platform import SERVICES, ServiceSpec
+from contracts.platform import service as service_spec
 from gateway.access.policy import ROLE_PERMISSIONS, SYSTEM_INTEGRATION
 from services.common.crypto import generate_keys
 from tests.support import EventTap, create_database, create_vhost, delete_vhost, drop_database, wait_for
@@ -18,6 +20,12 @@ from tests.support import EventTap, create_database, create_vhost, delete_vhost,
 ROOT = Path(__file__).resolve().parents[2]
 KEY_SCOPES = sorted(ROLE_PERMISSIONS[SYSTEM_INTEGRATION])
 BIN = Path(sys.executable).parent
+
+
+def command_line(spec: ServiceSpec):
+    """``spec.command`` with its program taken from this virtualenv."""
+    program, *args = spec.command
+    return [sys.executable if program == "python" else str(BIN / program), *args]
 
 
 def free_port():
@@ -52,17 +60,20 @@ class Process:
 
 
 class Platform:
+    """Every service of ``contracts.platform.SERVICES`` (one process each, on a
+    throwaway database each) and the gateway, on a throwaway vhost."""
+
     def __init__(self, log_dir):
         self.log_dir = log_dir
         self.vhost, self.amqp_uri = create_vhost()
-        self.database_url = create_database("liudong_e2e")
+        self.database_urls = {spec.name: create_database(f"liudong_e2e_{spec.name}") for spec in SERVICES}
         self.gateway_database_url = create_database("liudong_e2e_gateway")
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
             "LIUDONG_AMQP_URI": self.amqp_uri,
-            "LIUDONG_ROSTER_DATABASE_URL": self.database_url,
+            **{spec.database_url_variable: self.database_urls[spec.name] for spec in SERVICES},
             "LIUDONG_OUTBOX_POLL_INTERVAL": "0.2",
             "LIUDONG_GATEWAY_BIND": f"127.0.0.1:{self.port}",
             "LIUDONG_GATEWAY_DATABASE_URL": self.gateway_database_url,
@@ -73,18 +84,34 @@ class Platform:
             **generate_keys(),
         }
         self.http = requests.Session()
-        self.roster = None
+        self.services = {}  # name -> Process
         self.gateway = None
 
-    def start_roster(self, **extra_env):
-        self.roster = Process("roster", [str(BIN / "nameko"), "run", "--config", "config/roster.yml",
-                                         "services.roster.service"], {**self.env, **extra_env}, self.log_dir)
-        wait_for(self._roster_ready, timeout=60, message="roster to answer ping")
+    @property
+    def roster(self):
+        return self.services.get("roster")
 
-    def _roster_ready(self):
-        assert self.roster.alive(), f"roster exited:\n{self.roster.log()}"
+    @property
+    def database_url(self):
+        """roster's database (the tests that read tables read roster's)."""
+        return self.database_urls["roster"]
+
+    def start_services(self):
+        for spec in SERVICES:
+            self.start_service(spec.name)
+
+    def start_service(self, name, **extra_env):
+        self.services[name] = Process(name, command_line(service_spec(name)), {**self.env, **extra_env}, self.log_dir)
+        wait_for(lambda: self._service_ready(name), timeout=60, message=f"{name} to answer ping")
+
+    def start_roster(self, **extra_env):
+        self.start_service("roster", **extra_env)
+
+    def _service_ready(self, name):
+        process = self.services[name]
+        assert process.alive(), f"{name} exited:\n{process.log()}"
         if self.gateway is None:
-            return "Connected to amqp" in self.roster.log()
+            return "Connected to amqp" in process.log()
         return self.get("/readyz").status_code == 200
 
     def access_cli(self, *args):
@@ -135,15 +162,15 @@ class Platform:
     def post(self, path, json=None, **kwargs):
         return self.http.post(self.base_url + path, json=json, timeout=10, **kwargs)
 
-    def tap(self, routing_key="#"):
-        return EventTap(self.amqp_uri, "roster.events", routing_key)
+    def tap(self, routing_key="#", service="roster"):
+        return EventTap(self.amqp_uri, service_spec(service).events_exchange, routing_key)
 
     def close(self):
-        for process in (self.gateway, self.roster):
+        for process in (self.gateway, *self.services.values()):
             if process is not None:
                 process.stop()
-        drop_database(self.database_url)
-        drop_database(self.gateway_database_url)
+        for url in (*self.database_urls.values(), self.gateway_database_url):
+            drop_database(url)
         delete_vhost(self.vhost)
 
 
@@ -151,7 +178,7 @@ class Platform:
 def platform(tmp_path_factory):
     platform = Platform(tmp_path_factory.mktemp("e2e-logs"))
     try:
-        platform.start_roster()
+        platform.start_services()
         platform.start_gateway()
         yield platform
     finally:

@@ -1,5 +1,13 @@
-"""The OpenAPI document is generated from the contract schemas and lists every route."""
+"""The OpenAPI document is generated from the contract schemas and lists every route.
+
+What the declarations already say is derived from them: the event channels from
+``contracts.platform.SERVICES`` and the catalogue, the readiness checks from
+SERVICES. The HTTP operations are listed by hand: they are the API's promise.
+"""
 import pytest
+
+from contracts.events import CATALOGUE
+from contracts.platform import SERVICES
 
 OPERATIONS = {
     "/api/v1/organisations": {"get": "200", "post": "201"},
@@ -151,3 +159,14 @@ def test_the_asyncapi_document_is_served_openly(anonymous):
     document = response.get_json()
     assert document["asyncapi"].startswith("2.")
     assert "roster.events/member_returned" in document["channels"]
+    # One channel per event of every declared service, on its own exchange; no other source.
+    exchanges = {spec.name: spec.events_exchange for spec in SERVICES}
+    assert {source for source, _, _ in CATALOGUE} <= set(exchanges)
+    assert set(document["channels"]) == {f"{exchanges[source]}/{event_type}" for source, event_type, _ in CATALOGUE}
+
+
+def test_readiness_is_documented_with_every_declared_service(document):
+    readiness = document["paths"]["/readyz"]["get"]["responses"]
+    assert set(readiness) >= {"200", "503"}
+    schema = document["components"]["schemas"]["Readiness"]
+    assert set(schema["properties"]["checks"]["example"]) == {"broker", *(spec.name for spec in SERVICES)}
