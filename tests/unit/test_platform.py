@@ -24,6 +24,7 @@ def test_each_service_has_its_folder_config_and_contract(spec):
     assert (ROOT / spec.config_file).is_file()
     contract = importlib.import_module(spec.contract)
     assert contract.SERVICE_NAME == spec.name
+    assert importlib.import_module(spec.events_module).SOURCE == spec.name
     assert service(spec.name) is spec
 
 
