@@ -112,7 +112,10 @@ class Platform:
         assert process.alive(), f"{name} exited:\n{process.log()}"
         if self.gateway is None:
             return "Connected to amqp" in process.log()
-        return self.get("/readyz").status_code == 200
+        try:
+            return self.get("/readyz").status_code == 200
+        except requests.Timeout:
+            return False
 
     def access_cli(self, *args):
         """``python -m gateway.access`` on this platform's access database; its last line."""
@@ -149,7 +152,8 @@ class Platform:
             assert self.gateway.alive(), f"gateway exited:\n{self.gateway.log()}"
             try:
                 return self.get("/readyz").status_code == 200
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # Not listening yet, or no worker has booted to answer (slow on a busy machine).
                 return False
 
         wait_for(ready, timeout=60, message="the gateway to be ready")
