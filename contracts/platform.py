@@ -48,7 +48,7 @@ class ServiceSpec:
     def command(self) -> tuple:
         """The process that runs one instance (compose, Kubernetes, tests/e2e);
         ``scripts/start`` spells the same command on one line of its own."""
-        return ("nameko", "run", "--config", self.config_file, self.module)
+        return ("python", "-m", "services.common.run", "--config", self.config_file, self.module)
 
     @property
     def events_exchange(self) -> str:

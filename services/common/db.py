@@ -3,6 +3,7 @@ per worker, migrations at start, and the outbox relay alongside."""
 import logging
 from datetime import datetime, timezone
 
+import eventlet
 from nameko.extensions import DependencyProvider
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,6 +19,9 @@ from services.common.outbox import OutboxRelay
 from services.common.tables import bind_cipher
 
 log = logging.getLogger(__name__)
+
+RELAY_STOP_TIMEOUT = 2.0  # seconds the relay gets at stop to finish the batch it is publishing
+DISPOSE_TIMEOUT = 2.0  # seconds closing the engine's pooled connections may take
 
 
 class UnitOfWork:
@@ -161,11 +165,26 @@ class UnitOfWork:
             self._session.rollback()
 
     def close(self):
-        self.rollback()
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+        """Roll back whatever was not committed and give the connection back.
+
+        Never raises: it runs in every worker's teardown, where an error (the
+        database gone, the connection broken) would kill the whole container
+        instead of failing one call. The pool discards a connection it could
+        not reset.
+        """
+        self._pending_events = []
         self._repositories = {}
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            session.rollback()
+        except Exception as exc:
+            log.warning("could not roll back a unit of work: %s", exc)
+        try:
+            session.close()
+        except Exception as exc:
+            log.warning("could not close a unit of work: %s", exc)
 
 
 class Database(DependencyProvider):
@@ -194,6 +213,7 @@ class Database(DependencyProvider):
         self.cipher = None
         self.engine = None
         self.relay = None
+        self._relay_thread = None
         self._units = {}
 
     def setup(self):
@@ -222,18 +242,62 @@ class Database(DependencyProvider):
 
     def start(self):
         if self.relay_enabled:
-            self.container.spawn_managed_thread(self.relay.run, identifier="outbox_relay")
+            self._relay_thread = self.container.spawn_managed_thread(self.relay.run, identifier="outbox_relay")
         else:
             log.warning("outbox relay disabled by configuration: events stay in the outbox")
 
     def stop(self):
-        if self.relay is not None:
-            self.relay.stop()
-        if self.engine is not None:
-            self.engine.dispose()
+        """Bounded and never raising, whatever state the broker or the database is in:
+        the relay gets ``RELAY_STOP_TIMEOUT`` seconds to finish its batch, then is
+        killed (its transaction rolls back: unmarked rows are published again later),
+        and the engine's connections get ``DISPOSE_TIMEOUT`` to close."""
+        self._stop_relay(RELAY_STOP_TIMEOUT)
+        self._dispose_engine(DISPOSE_TIMEOUT)
 
     def kill(self):
-        self.stop()
+        self._stop_relay(None)
+        self._dispose_engine(DISPOSE_TIMEOUT)
+
+    def _stop_relay(self, timeout):
+        """Ask the relay to stop, wait up to ``timeout`` seconds (None: not at all), then kill it."""
+        if self.relay is None:
+            return
+        self.relay.stop()
+        thread, self._relay_thread = self._relay_thread, None
+        if thread is None or thread.dead:
+            return
+        if timeout is not None:
+            try:
+                with eventlet.Timeout(timeout):
+                    thread.wait()
+                return
+            except eventlet.Timeout:
+                log.warning("the outbox relay did not stop within %.1fs; killing it (rows it had not marked sent "
+                            "are published again later)", timeout)
+            except BaseException:
+                if not thread.dead:
+                    raise  # not the relay's: this greenlet itself is being killed
+                return  # the relay ended with an error of its own, which the container handles
+        try:
+            thread.kill()
+        except Exception:  # pragma: no cover - killing a greenlet does not fail
+            log.exception("could not kill the outbox relay")
+
+    def _dispose_engine(self, timeout):
+        if self.engine is None:
+            return
+        try:
+            with eventlet.Timeout(timeout):
+                self.engine.dispose()
+            return
+        except eventlet.Timeout:
+            log.warning("closing the database connections took over %.1fs; leaving them to the process exit", timeout)
+        except Exception as exc:
+            log.warning("could not close the database connections: %s", exc)
+        try:
+            self.engine.dispose(close=False)  # a fresh pool, no I/O
+        except Exception:  # pragma: no cover
+            pass
 
     def get_dependency(self, worker_ctx):
         unit = self.unit_of_work()

@@ -7,6 +7,7 @@ by ``event_id`` through their inbox. Nothing is ever marked sent that the
 broker did not confirm.
 """
 import logging
+import sys
 import threading
 from datetime import datetime, timezone
 
@@ -42,6 +43,9 @@ class OutboxRelay:
         self._wake.set()
 
     def stop(self):
+        """Ask the relay to stop; it never blocks. The loop notices at once when it is
+        waiting (between sweeps or in a back-off) and after the row it is publishing
+        otherwise; the owner kills it if that takes too long (``Database.stop``)."""
         self._stopped.set()
         self._wake.set()
 
@@ -54,6 +58,9 @@ class OutboxRelay:
                 failures = 0
                 timeout = self.poll_interval
             except Exception:  # keep relaying through broker and database outages
+                if self._stopped.is_set():
+                    log.info("outbox relay stopped during a failing sweep: %s", sys.exc_info()[1])
+                    break
                 failures += 1
                 timeout = min(MAX_BACKOFF_SECONDS, self.poll_interval * 2 ** failures)
                 log.warning("outbox relay failed (attempt %d); retrying in %.1fs", failures, timeout, exc_info=True)
@@ -81,6 +88,8 @@ class OutboxRelay:
                 rows = connection.execute(query).all()
                 published = []
                 for row in rows:
+                    if self._stopped.is_set():
+                        break  # what was confirmed so far is marked sent below
                     try:
                         self._publish(row)
                     except Exception as exc:

@@ -144,7 +144,7 @@ def start_roster_stub(broker_vhost, tmp_path):
     def start():
         log = open(tmp_path / "roster_stub.log", "ab")
         process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("nameko")), "run", "--broker", broker_vhost[1], "roster_stub"],
+            [sys.executable, "-m", "services.common.run", "--broker", broker_vhost[1], "roster_stub"],
             cwd=HERE, stdout=log, stderr=subprocess.STDOUT,
         )
         processes.append((process, log))
