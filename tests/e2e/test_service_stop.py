@@ -110,6 +110,25 @@ class RpcClient:
         self.producer = kombu.Producer(channel)
         self.received = {}
 
+    def wait_for_service(self):
+        """Until the service consumes its queue: before that a request has nowhere to go."""
+        def consumed():
+            channel = self.connection.channel()
+            try:
+                _, _, consumers = channel.queue_declare(queue=RPC_QUEUE, passive=True)
+                return consumers > 0
+            except kombu.exceptions.OperationalError:
+                raise
+            except Exception:  # not declared yet (the broker closes the channel)
+                return False
+            finally:
+                try:
+                    channel.close()
+                except Exception:
+                    pass
+
+        wait_for(consumed, timeout=30, message=f"a consumer on {RPC_QUEUE}")
+
     def call_async(self, method, *args):
         correlation_id = uuid.uuid4().hex
         self.producer.publish({"args": list(args), "kwargs": {}}, exchange=RPC_EXCHANGE,
@@ -179,6 +198,7 @@ def rpc(vhost):
 
 def test_a_short_call_in_flight_finishes_and_replies(vhost, start, rpc, tmp_path):
     probe = start(vhost[1], f"sqlite:///{tmp_path}/probe.db")
+    rpc.wait_for_service()
     call = rpc.call_async("slow", 1)
     probe.logged("slow(1) started")
 
@@ -192,6 +212,7 @@ def test_a_short_call_in_flight_finishes_and_replies(vhost, start, rpc, tmp_path
 
 def test_a_call_longer_than_the_grace_period_is_killed_unacked(vhost, start, rpc, postgres_url):
     probe = start(vhost[1], postgres_url)
+    rpc.wait_for_service()
     short = rpc.call_async("slow", 1)
     long = rpc.call_async("slow", 60)
     probe.logged("slow(60) started")
@@ -234,6 +255,7 @@ def test_a_service_whose_sqlite_files_are_gone_exits(vhost, start, rpc, tmp_path
     directory = tmp_path / "db"
     directory.mkdir()
     probe = start(vhost[1], f"sqlite:///{directory}/probe.db")
+    rpc.wait_for_service()
     call = rpc.call_async("slow", 0)
     assert wait_for(lambda: rpc.reply(call), timeout=10, message="a reply") == {"result": 0, "error": None}
     shutil.rmtree(directory)
