@@ -30,7 +30,6 @@ class StopProbe:
         self.db.session.execute(select(func.count()).select_from(calls))
         log.info("slow(%s) started", seconds)
         eventlet.sleep(seconds)
-        self.db.session.execute(insert(calls).values(seconds=seconds))
-        self.db.commit()
+        self.db.session.execute(insert(calls).values(seconds=seconds))  # committed by @rpc on return
         log.info("slow(%s) finished", seconds)
         return seconds
