@@ -63,7 +63,8 @@ def test_a_new_service_gets_every_part_of_every_file():
 
     compose = yaml.safe_load(files[Path("docker-compose.yml")])
     education = compose["services"]["education"]
-    assert education["command"] == ["nameko", "run", "--config", "config/education.yml", "services.education.service"]
+    assert education["command"] == ["python", "-m", "services.common.run", "--config", "config/education.yml",
+                                    "services.education.service"]
     assert education["environment"]["LIUDONG_EDUCATION_DATABASE_URL"].endswith("@postgres:5432/education")
     assert "LIUDONG_PERSONAL_DATA_KEYS" not in education["environment"]  # only services that keep personal data
     assert "LIUDONG_PERSONAL_DATA_KEYS" in compose["services"]["roster"]["environment"]
