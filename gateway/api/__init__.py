@@ -7,7 +7,8 @@ from marshmallow import EXCLUDE, ValidationError
 from webargs.core import is_json
 from webargs.flaskparser import FlaskParser
 
-from contracts.errors import ErrorCode, ServiceError
+from contracts import platform
+from contracts.errors import HTTP_STATUS, ErrorCode, ServiceError
 from gateway import audit, auth
 from gateway.access import policy
 from gateway.errors import ErrorSchema
@@ -18,8 +19,7 @@ log = get_logger(__name__)
 API_PREFIX = "/api/v1"
 RPC_EXTENSION = "liudong.rpc"
 
-# For @blp.alt_response(503, **UNAVAILABLE) on every route that calls a service.
-UNAVAILABLE = {"schema": ErrorSchema, "description": "service_unavailable: the broker or the service cannot answer now"}
+MALFORMED_JSON = {"schema": ErrorSchema, "description": "malformed_json: the body is not JSON, or not sent as application/json"}
 
 # The OpenAPI security schemes (declared in gateway.app).
 API_KEY_SCHEME = "ApiKeyAuth"
@@ -47,12 +47,28 @@ class Parser(FlaskParser):
 
 
 class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint with the gateway's declarations.
+
+    Every operation carries exactly one of :meth:`requires` or :meth:`open`
+    (``gateway.app.create_app`` refuses to build otherwise), each with the
+    operation's stable ``operationId``, and a :meth:`calls` per service it calls.
+    """
+
     ARGUMENTS_PARSER = Parser()
 
-    def requires(self, permission, *, audit_action=None, resource_type=None):
-        """The operation needs ``permission`` (``gateway.access.policy``); put it
-        innermost, right above the ``def``. ``permission=SELF`` (None): any
-        authenticated person, acting on their own account (no API key).
+    def arguments(self, schema, *, location="json", **kwargs):
+        """flask-smorest's, plus the 400 every JSON body can answer."""
+        decorate = super().arguments(schema, location=location, **kwargs)
+        if location != "json":
+            return decorate
+        return lambda function: decorate(self.alt_response(400, **MALFORMED_JSON)(function))
+
+    def requires(self, permission, *, operation_id, audit_action=None, resource_type=None):
+        """The operation needs ``permission`` (declared by a service's contract or
+        ``gateway.access.policy``); put it innermost, right above the ``def``.
+        ``permission=SELF`` (None): any authenticated person, acting on their own
+        account (no API key). ``operation_id``: the stable camelCase name
+        integrators' generated clients call it by.
 
         It documents the security schemes that can carry the permission (API
         keys only for what ``system_integration`` may hold) and the 401, 403
@@ -60,6 +76,8 @@ class Blueprint(flask_smorest.Blueprint):
         parsed. With ``audit_action`` the operation is a write, audited before
         and after the call (``gateway.audit.audited_write``).
         """
+        if permission is not SELF and permission not in policy.DECLARED_PERMISSIONS:
+            raise ValueError(f"{operation_id} requires {permission!r}, which no contract and not the gateway declares")
         needed = auth.Requirement(permission, audit_action, resource_type)
         security = [{BEARER_SCHEME: []}]
         if policy.keys_may_use(permission):
@@ -76,7 +94,34 @@ class Blueprint(flask_smorest.Blueprint):
             ))(function)
             function = self.alt_response(403, schema=ErrorSchema, description=f"forbidden: no role of the caller allows {permission or 'this'}")(function)
             function = self.alt_response(429, **RATE_LIMITED)(function)
-            return self.doc(security=security)(function)
+            return self.doc(security=security, operationId=operation_id)(function)
+
+        return decorator
+
+    def open(self, *, operation_id):
+        """The operation asks for no credential (probes, sign-in); innermost, like :meth:`requires`."""
+
+        def decorator(function):
+            return self.doc(operationId=operation_id)(auth.open_route(function))
+
+        return decorator
+
+    def calls(self, service, *answers):
+        """The operation calls ``service`` (a name in ``contracts.platform.SERVICES``): documents its 503
+        and the error ``answers`` the call can give, each an ``ErrorCode`` or ``(code, note)``,
+        under the status ``contracts.errors.HTTP_STATUS`` gives the code."""
+        platform.service(service)  # LookupError for a service the platform does not have
+        by_status = {HTTP_STATUS[ErrorCode.SERVICE_UNAVAILABLE]: [
+            f"{ErrorCode.SERVICE_UNAVAILABLE}: the broker or the {service} service cannot answer now"
+        ]}
+        for answer in answers:
+            code, note = answer if isinstance(answer, tuple) else (answer, None)
+            by_status.setdefault(HTTP_STATUS[code], []).append(f"{code}: {note}" if note else code)
+
+        def decorator(function):
+            for status, lines in sorted(by_status.items()):
+                function = self.alt_response(status, schema=ErrorSchema, description="; ".join(lines))(function)
+            return function
 
         return decorator
 

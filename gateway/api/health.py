@@ -30,6 +30,7 @@ class ReadinessSchema(Schema):
 @blp.route("/healthz")
 class Liveness(MethodView):
     @blp.response(200, LivenessSchema)
+    @blp.open(operation_id="getLiveness")
     def get(self):
         """The process is up and answering (touches nothing else)"""
         return {"status": "ok"}
@@ -39,6 +40,7 @@ class Liveness(MethodView):
 class Readiness(MethodView):
     @blp.response(200, ReadinessSchema)
     @blp.alt_response(503, schema=ErrorSchema, description="service_unavailable; details.checks names what is down")
+    @blp.open(operation_id="getReadiness")
     def get(self):
         """Ready for traffic: the broker is reachable and roster answers ``ping`` quickly"""
         service = roster.SERVICE_NAME

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from contracts import roster
 from contracts.access import mask_id_number, mask_phone
 from gateway.access import policy
 from tests.e2e.conftest import KEY_SCOPES
@@ -98,49 +99,49 @@ def test_role_sees_and_changes_only_its_own_subtree(platform, world, role):
 
     # Organisations: a member's grant reaches no organisation, only their own record.
     org_status = 404 if is_member else 200
-    check(policy.ORGANISATIONS_READ, caller.get(f"/api/v1/organisations/{own_branch['id']}"), org_status)
-    check(policy.ORGANISATIONS_READ, caller.get(f"/api/v1/organisations/{own_branch['id']}/subtree"), org_status)
-    check(policy.ORGANISATIONS_READ, caller.get(f"/api/v1/organisations/{other_branch['id']}"), 404)
-    check(policy.ORGANISATIONS_READ, caller.get(f"/api/v1/organisations/{other_branch['id']}/subtree"), 404)
+    check(roster.ORGANISATIONS_READ, caller.get(f"/api/v1/organisations/{own_branch['id']}"), org_status)
+    check(roster.ORGANISATIONS_READ, caller.get(f"/api/v1/organisations/{own_branch['id']}/subtree"), org_status)
+    check(roster.ORGANISATIONS_READ, caller.get(f"/api/v1/organisations/{other_branch['id']}"), 404)
+    check(roster.ORGANISATIONS_READ, caller.get(f"/api/v1/organisations/{other_branch['id']}/subtree"), 404)
     listed = caller.get("/api/v1/organisations", per_page=100)
-    check(policy.ORGANISATIONS_READ, listed, 200)
-    if policy.ORGANISATIONS_READ in allowed:
+    check(roster.ORGANISATIONS_READ, listed, 200)
+    if roster.ORGANISATIONS_READ in allowed:
         ids = {o["id"] for o in listed.json()["items"]}
         assert other_branch["id"] not in ids and own_branch["id"] in ids
     online = {"name": "网络党支部", "kind": "village_online_branch"}
-    check(policy.ORGANISATIONS_WRITE, caller.post("/api/v1/organisations", {**online, "parent_id": own_branch["id"]}), 201)
-    check(policy.ORGANISATIONS_WRITE, caller.post("/api/v1/organisations", {**online, "parent_id": other_branch["id"]}), 422)
+    check(roster.ORGANISATIONS_WRITE, caller.post("/api/v1/organisations", {**online, "parent_id": own_branch["id"]}), 201)
+    check(roster.ORGANISATIONS_WRITE, caller.post("/api/v1/organisations", {**online, "parent_id": other_branch["id"]}), 422)
 
     # Members: one, all, by ID number, exported.
     read = caller.get(f"/api/v1/members/{own_member['id']}")
-    check(policy.MEMBERS_READ, read, 200)
+    check(roster.MEMBERS_READ, read, 200)
     if read.status_code == 200:
         body = read.json()
-        full = policy.PERSONAL_DATA_READ in allowed
+        full = roster.PERSONAL_DATA_READ in allowed
         assert body["id_number"] == (own_member["id_number"] if full else mask_id_number(own_member["id_number"]))
-        phone_shown = full or policy.PHONE_READ in allowed
+        phone_shown = full or roster.PHONE_READ in allowed
         assert body["phone"] == (own_member["phone"] if phone_shown else mask_phone(own_member["phone"]))
-    check(policy.MEMBERS_READ, caller.get(f"/api/v1/members/{other_member['id']}"), 404)
+    check(roster.MEMBERS_READ, caller.get(f"/api/v1/members/{other_member['id']}"), 404)
     listed = caller.get("/api/v1/members", per_page=100)
-    check(policy.MEMBERS_READ, listed, 200)
+    check(roster.MEMBERS_READ, listed, 200)
     if listed.status_code == 200:
         ids = {m["id"] for m in listed.json()["items"]}
         assert own_member["id"] in ids and other_member["id"] not in ids
         if is_member:
             assert ids == {own_member["id"]}
-    check(policy.MEMBERS_READ, caller.post("/api/v1/members/lookup", {"id_number": own_member["id_number"]}), 200)
-    check(policy.MEMBERS_READ, caller.post("/api/v1/members/lookup", {"id_number": other_member["id_number"]}), 404)
-    check(policy.MEMBERS_EXPORT, caller.get("/api/v1/members/export", organisation_id=own_branch["id"]), 200)
-    check(policy.MEMBERS_EXPORT, caller.get("/api/v1/members/export", organisation_id=other_branch["id"]), 422)
-    check(policy.MEMBERS_WRITE, caller.post("/api/v1/members", member_body(own_branch["id"])), 201)
-    check(policy.MEMBERS_WRITE, caller.post("/api/v1/members", member_body(other_branch["id"])), 422)
+    check(roster.MEMBERS_READ, caller.post("/api/v1/members/lookup", {"id_number": own_member["id_number"]}), 200)
+    check(roster.MEMBERS_READ, caller.post("/api/v1/members/lookup", {"id_number": other_member["id_number"]}), 404)
+    check(roster.MEMBERS_EXPORT, caller.get("/api/v1/members/export", organisation_id=own_branch["id"]), 200)
+    check(roster.MEMBERS_EXPORT, caller.get("/api/v1/members/export", organisation_id=other_branch["id"]), 422)
+    check(roster.MEMBERS_WRITE, caller.post("/api/v1/members", member_body(own_branch["id"])), 201)
+    check(roster.MEMBERS_WRITE, caller.post("/api/v1/members", member_body(other_branch["id"])), 422)
 
     # Movements: a departure and the return, on the own member and on the other.
     departure = {"destination_province": "甘肃省", "destination_city": "嘉峪关市", "work": "钢铁厂", "contact": "13700009999"}
-    check(policy.MOVEMENTS_WRITE, caller.post(f"/api/v1/members/{own_member['id']}/departures", departure), 201)
-    check(policy.MOVEMENTS_WRITE, caller.post(f"/api/v1/members/{own_member['id']}/returns", {}), 201)
-    check(policy.MOVEMENTS_WRITE, caller.post(f"/api/v1/members/{other_member['id']}/departures", departure), 404)
-    check(policy.MOVEMENTS_WRITE, caller.post(f"/api/v1/members/{other_member['id']}/returns", {}), 404)
+    check(roster.MOVEMENTS_WRITE, caller.post(f"/api/v1/members/{own_member['id']}/departures", departure), 201)
+    check(roster.MOVEMENTS_WRITE, caller.post(f"/api/v1/members/{own_member['id']}/returns", {}), 201)
+    check(roster.MOVEMENTS_WRITE, caller.post(f"/api/v1/members/{other_member['id']}/departures", departure), 404)
+    check(roster.MOVEMENTS_WRITE, caller.post(f"/api/v1/members/{other_member['id']}/returns", {}), 404)
 
     # The audit record and access management.
     check(policy.AUDIT_READ, caller.get("/api/v1/audit-records", per_page=5), 200)
