@@ -122,7 +122,8 @@ class Platform:
             assert self.gateway.alive(), f"gateway exited:\n{self.gateway.log()}"
             try:
                 return self.get("/readyz").status_code == 200
-            except requests.ConnectionError:
+            # A timeout too: on a busy machine the workers may take longer than one request to load the app.
+            except (requests.ConnectionError, requests.Timeout):
                 return False
 
         wait_for(ready, timeout=60, message="the gateway to be ready")

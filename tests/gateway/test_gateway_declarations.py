@@ -163,3 +163,13 @@ def test_every_service_call_documents_its_503(document):
     for path, method, operation in _operations(document):
         if path.startswith(("/api/v1/organisations", "/api/v1/members")):
             assert operation["responses"]["503"]["description"].startswith("service_unavailable"), (path, method)
+
+
+def test_a_json_boolean_is_true_or_false_only(access):
+    officer, _ = access.user_client(policy.SECURITY_OFFICER)
+    target = access.user()
+
+    response = officer.patch(f"/api/v1/users/{target['id']}", json={"active": 0})
+
+    assert response.status_code == 422
+    assert response.get_json()["error"]["details"] == {"json": {"active": ["Not a valid boolean."]}}
