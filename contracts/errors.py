@@ -85,6 +85,3 @@ class ServiceError(Exception):
 
     def __str__(self):
         return f"{self.code}: {self.message}"
-
-    def to_dict(self):
-        return {"code": self.code, "message": self.message, "details": self.details}

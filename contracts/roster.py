@@ -7,6 +7,47 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 SERVICE_NAME = "roster"
 
+# ---- permissions: what a caller may ask of roster, and which roles hold them -----
+# The gateway's policy (gateway.access.policy) is the union of every service's
+# ROLE_PERMISSIONS (found through contracts.platform.SERVICES) and its own.
+ORGANISATIONS_READ = "organisations:read"
+ORGANISATIONS_WRITE = "organisations:write"
+MEMBERS_READ = "members:read"
+MEMBERS_WRITE = "members:write"
+MOVEMENTS_WRITE = "movements:write"        # departure reports and returns
+MEMBERS_EXPORT = "members:export"
+PERSONAL_DATA_READ = "personal_data:read"  # ID number, phone and contact in full
+PHONE_READ = "phone:read"                  # phone and contact in full, ID number masked
+
+PERMISSIONS = (
+    ORGANISATIONS_READ, ORGANISATIONS_WRITE, MEMBERS_READ, MEMBERS_WRITE, MOVEMENTS_WRITE,
+    MEMBERS_EXPORT, PERSONAL_DATA_READ, PHONE_READ,
+)
+
+# The personal fields (contracts.access.PERSONAL_FIELDS) each permission shows in full.
+REVEALS = {
+    PERSONAL_DATA_READ: ("id_number", "phone", "contact"),
+    PHONE_READ: ("phone", "contact"),
+}
+
+# Roles are the platform's (named in gateway.access.policy); a role missing here holds nothing of roster's.
+ROLE_PERMISSIONS = {
+    "county_admin": frozenset({
+        ORGANISATIONS_READ, ORGANISATIONS_WRITE, MEMBERS_READ, MEMBERS_WRITE, MOVEMENTS_WRITE,
+        MEMBERS_EXPORT, PERSONAL_DATA_READ,
+    }),
+    # Reviews (审阅) the town's branches: reads all, records nothing for them.
+    "town_admin": frozenset({ORGANISATIONS_READ, ORGANISATIONS_WRITE, MEMBERS_READ, MEMBERS_EXPORT, PHONE_READ}),
+    "branch_secretary": frozenset({ORGANISATIONS_READ, MEMBERS_READ, MEMBERS_WRITE, MOVEMENTS_WRITE, PERSONAL_DATA_READ}),
+    "liaison": frozenset({ORGANISATIONS_READ, MEMBERS_READ, MOVEMENTS_WRITE, PHONE_READ}),
+    # Grants are placed on organisations: the officer needs to see the tree.
+    "security_officer": frozenset({ORGANISATIONS_READ}),
+    # The most a county system's key may be given; the key's own scopes decide.
+    "system_integration": frozenset(PERMISSIONS),
+    # Only ever over the member's own record (scope member_id, no organisations).
+    "member": frozenset({MEMBERS_READ, MOVEMENTS_WRITE, PERSONAL_DATA_READ}),
+}
+
 # 组织类型: the node types of the organisation tree, with the county's own words.
 ORGANISATION_KINDS = {
     "party_committee": "党委",

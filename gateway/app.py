@@ -44,7 +44,7 @@ from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from contracts import asyncapi
-from gateway import auth, errors
+from gateway import auth, errors, openapi
 from gateway.access import credentials
 from gateway.access.store import DEFAULT_URL, AccessStore
 from gateway.api import (
@@ -99,6 +99,13 @@ SECURITY_SCHEMES = {
 }
 
 
+# Every resource the gateway serves; create_app refuses any route among them
+# that declares no permission and is not marked open.
+BLUEPRINTS = (organisations, members, movements, tokens, access, audit_records, health)
+# flask-smorest's own routes: the OpenAPI document and its interactive page.
+DOCUMENT_ENDPOINTS = ("api-docs.openapi_json", "api-docs.openapi_swagger_ui")
+
+
 class ConfigurationError(ValueError):
     """The gateway cannot start with this configuration; the message says what to set."""
 
@@ -115,7 +122,7 @@ def create_app(config: dict | None = None, rpc=None) -> Flask:
 
     A fake needs one method: ``call(service, method, *args, timeout=None)``.
     """
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # it serves no files: no route that nobody declared
     app.config.update(OPENAPI)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.config.update({key: os.environ.get(key, default) for key, default in DEFAULTS.items()})
@@ -140,17 +147,26 @@ def create_app(config: dict | None = None, rpc=None) -> Flask:
         app.config["LIUDONG_AMQP_URI"], app.config["LIUDONG_RPC_TIMEOUT"],
     )
 
-    api = GatewayApi(app)
+    api = GatewayApi(app, spec_kwargs={"marshmallow_plugin": openapi.MarshmallowPlugin()})
     for name, scheme in SECURITY_SCHEMES.items():
         api.spec.components.security_scheme(name, scheme)
-    for module in (organisations, members, movements, tokens, access, audit_records, health):
+    for module in BLUEPRINTS:
         api.register_blueprint(module.blp)
     errors.register(app)
+    for endpoint in DOCUMENT_ENDPOINTS:
+        app.view_functions[endpoint] = auth.open_route(app.view_functions[endpoint])
 
     # The event catalogue, beside the OpenAPI document: built once, it only
     # changes with the code.
     events_document = asyncapi.document()
-    app.add_url_rule(f"{API_PREFIX}/asyncapi.json", "asyncapi", lambda: jsonify(events_document))
+    app.add_url_rule(f"{API_PREFIX}/asyncapi.json", "asyncapi", auth.open_route(lambda: jsonify(events_document)))
+
+    undeclared = auth.undeclared_routes(app)
+    if undeclared:
+        raise ConfigurationError(
+            "every route declares the permission it needs (@blp.requires) or is marked open (@blp.open, "
+            "gateway.auth.open_route); these do neither: " + "; ".join(undeclared)
+        )
 
     # Order matters: the caller is identified before the limiter counts the
     # request against them, and refused (401/403) after, so that failed

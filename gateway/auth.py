@@ -1,8 +1,11 @@
 """Authentication and authorisation of every request, as Flask hooks.
 
-An operation declares what it needs with ``@blp.requires(permission)``
-(``gateway.api.Blueprint``); an operation without it is open (the probes, the
-API documents, ``POST /api/v1/tokens``). For every other request:
+Deny by default: every operation declares what it needs with
+``@blp.requires(permission)`` (``gateway.api.Blueprint``) or is marked open with
+``@blp.open()`` / :func:`open_route` (the probes, the API documents,
+``POST /api/v1/tokens``); ``gateway.app.create_app`` refuses to build an app
+with a route that does neither (:func:`undeclared_routes`), and a request that
+reaches one anyway is refused. For every declared operation:
 
 1. :func:`identify` (before the rate limiter) reads the credential, if any:
    ``X-API-Key: ld_<key id>_<secret>`` or ``Authorization: Bearer <token>``,
@@ -20,6 +23,7 @@ API documents, ``POST /api/v1/tokens``). For every other request:
 import re
 import secrets
 from dataclasses import dataclass
+from functools import wraps
 
 from flask import current_app, g, request
 
@@ -31,6 +35,7 @@ from gateway.errors import HttpError
 
 ACCESS_EXTENSION = audit.ACCESS_EXTENSION
 REQUIREMENT_ATTRIBUTE = "_liudong_requirement"
+OPEN_ATTRIBUTE = "_liudong_open"
 API_KEY_HEADER = "X-API-Key"
 REQUEST_ID_HEADER = "X-Request-Id"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -72,23 +77,53 @@ class AuthenticationFailed(Exception):
 
 # ---- the operation being called --------------------------------------------
 
-def current_operation():
-    """The view function (a MethodView's method) serving this request, or None."""
-    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    if view is None:
-        return None
+def operation_of(view, method):
+    """The function that serves ``method`` in ``view`` (a MethodView's method), or None."""
     view_class = getattr(view, "view_class", None)
     if view_class is None:
         return view
-    method = request.method.lower()
+    method = method.lower()
     operation = getattr(view_class, method, None)
     if operation is None and method == "head":
         operation = getattr(view_class, "get", None)
     return operation
 
 
-def requirement():
-    return getattr(current_operation(), REQUIREMENT_ATTRIBUTE, None)
+def current_operation():
+    """The view function (a MethodView's method) serving this request, or None."""
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if view is None:
+        return None
+    return operation_of(view, request.method)
+
+
+def open_route(view):
+    """Mark a view open (no credential asked); answers a marked wrapper, so bound methods work too."""
+    @wraps(view)
+    def opened(*args, **kwargs):
+        return view(*args, **kwargs)
+
+    setattr(opened, OPEN_ATTRIBUTE, True)
+    return opened
+
+
+def is_declared(operation):
+    return getattr(operation, REQUIREMENT_ATTRIBUTE, None) is not None or getattr(operation, OPEN_ATTRIBUTE, False)
+
+
+def undeclared_routes(app):
+    """``METHOD /path (endpoint)`` of every route that neither requires a permission nor is marked open.
+
+    Walks ``app.url_map``, so routes outside the OpenAPI document count too.
+    HEAD and OPTIONS are Flask's own answers, served as GET's and as the list of methods.
+    """
+    missing = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            if not is_declared(operation_of(view, method)):
+                missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    return missing
 
 
 def principal() -> Principal | None:
@@ -113,7 +148,10 @@ def start_request():
 def identify():
     g.principal = None
     g.authentication_failure = None
-    g.requirement = requirement()
+    operation = current_operation()
+    g.requirement = getattr(operation, REQUIREMENT_ATTRIBUTE, None)
+    # create_app refuses undeclared routes; one added later is refused here.
+    g.undeclared = operation is not None and request.method != "OPTIONS" and not is_declared(operation)
     if g.requirement is None:
         return
     try:
@@ -125,6 +163,8 @@ def identify():
 def enforce():
     needed = g.get("requirement")
     if needed is None:
+        if g.get("undeclared"):
+            raise HttpError(ErrorCode.FORBIDDEN, "this operation declares no permission, so nobody may call it")
         return
     caller = g.principal
     if caller is None:

@@ -99,5 +99,3 @@ audit_resources = Table(
     Column("resource_id", String(64), primary_key=True),
     Index("ix_audit_resources_resource_id", "resource_id"),
 )
-
-APPEND_ONLY_TABLES = ("audit_records", "audit_resources")

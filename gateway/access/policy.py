@@ -5,30 +5,20 @@ platform). The gateway checks here that some grant of the caller allows the
 action (403 otherwise), then hands the service the subtrees of those grants as
 the caller's scope, and the service checks the object itself (404 outside it).
 
+Each service declares its permissions and what each role holds of them in its
+contract module (``ROLE_PERMISSIONS``, ``PERMISSIONS``, ``REVEALS``); the
+services are those of ``contracts.platform.SERVICES``, so a new service's
+permissions join the roles by declaration. The gateway adds its own below.
+
 Reviewing (审阅) is reading by the level above: a town administrator reads every
 branch of the town but records nothing for them. Approving (审核) is its own
 permission, held by town and county administrators, for the approval steps
 (transfers and the like) that later issues add.
 """
+import importlib
+
 from contracts.access import PERSONAL_FIELDS
-
-# ---- actions -------------------------------------------------------------
-ORGANISATIONS_READ = "organisations:read"
-ORGANISATIONS_WRITE = "organisations:write"
-MEMBERS_READ = "members:read"
-MEMBERS_WRITE = "members:write"
-MOVEMENTS_WRITE = "movements:write"      # departure reports and returns
-MEMBERS_EXPORT = "members:export"
-PERSONAL_DATA_READ = "personal_data:read"  # ID number, phone and contact in full
-PHONE_READ = "phone:read"                # phone and contact in full, ID number masked
-APPROVE = "approve"                      # 审核
-AUDIT_READ = "audit:read"
-ACCESS_MANAGE = "access:manage"          # users, API keys, grants
-
-PERMISSIONS = (
-    ORGANISATIONS_READ, ORGANISATIONS_WRITE, MEMBERS_READ, MEMBERS_WRITE, MOVEMENTS_WRITE,
-    MEMBERS_EXPORT, PERSONAL_DATA_READ, PHONE_READ, APPROVE, AUDIT_READ, ACCESS_MANAGE,
-)
+from contracts.platform import SERVICES
 
 # ---- roles ---------------------------------------------------------------
 COUNTY_ADMIN = "county_admin"            # 县级管理员
@@ -51,24 +41,55 @@ ROLE_LABELS = {
     MEMBER: "党员本人",
 }
 
-ROLE_PERMISSIONS = {
-    COUNTY_ADMIN: frozenset({
-        ORGANISATIONS_READ, ORGANISATIONS_WRITE, MEMBERS_READ, MEMBERS_WRITE, MOVEMENTS_WRITE,
-        MEMBERS_EXPORT, PERSONAL_DATA_READ, APPROVE,
-    }),
-    TOWN_ADMIN: frozenset({ORGANISATIONS_READ, ORGANISATIONS_WRITE, MEMBERS_READ, MEMBERS_EXPORT, PHONE_READ, APPROVE}),
-    BRANCH_SECRETARY: frozenset({ORGANISATIONS_READ, MEMBERS_READ, MEMBERS_WRITE, MOVEMENTS_WRITE, PERSONAL_DATA_READ}),
-    LIAISON: frozenset({ORGANISATIONS_READ, MEMBERS_READ, MOVEMENTS_WRITE, PHONE_READ}),
+# ---- the gateway's own permissions -----------------------------------------
+APPROVE = "approve"                      # 审核
+AUDIT_READ = "audit:read"
+ACCESS_MANAGE = "access:manage"          # users, API keys, grants
+
+GATEWAY_PERMISSIONS = (APPROVE, AUDIT_READ, ACCESS_MANAGE)
+GATEWAY_ROLE_PERMISSIONS = {
+    COUNTY_ADMIN: frozenset({APPROVE}),
+    TOWN_ADMIN: frozenset({APPROVE}),
     AUDITOR: frozenset({AUDIT_READ}),
-    SECURITY_OFFICER: frozenset({ACCESS_MANAGE, ORGANISATIONS_READ}),
-    # The key's own scopes decide; these are the most a key may be given.
-    SYSTEM_INTEGRATION: frozenset({
-        ORGANISATIONS_READ, ORGANISATIONS_WRITE, MEMBERS_READ, MEMBERS_WRITE, MOVEMENTS_WRITE,
-        MEMBERS_EXPORT, PERSONAL_DATA_READ, PHONE_READ,
-    }),
-    # Only ever over the member's own record (scope member_id, no organisations).
-    MEMBER: frozenset({MEMBERS_READ, MOVEMENTS_WRITE, PERSONAL_DATA_READ}),
+    SECURITY_OFFICER: frozenset({ACCESS_MANAGE}),
 }
+
+
+class PolicyError(ValueError):
+    """A contract declares a role or a permission the platform does not know."""
+
+
+def service_contracts():
+    """The contract module of every service in ``contracts.platform.SERVICES``."""
+    return [importlib.import_module(spec.contract) for spec in SERVICES]
+
+
+def _build(contracts):
+    declared = {permission: "gateway" for permission in GATEWAY_PERMISSIONS}
+    bundles = {role: set(GATEWAY_ROLE_PERMISSIONS.get(role, ())) for role in ROLE_LABELS}
+    reveals = {}
+    for contract in contracts:
+        for permission in contract.PERMISSIONS:
+            if permission in declared:
+                raise PolicyError(f"{contract.__name__} declares {permission!r}, already declared by {declared[permission]}")
+            declared[permission] = contract.__name__
+        for role, permissions in contract.ROLE_PERMISSIONS.items():
+            if role not in bundles:
+                raise PolicyError(f"{contract.__name__} gives permissions to {role!r}, which is no role of the platform")
+            unknown = set(permissions) - set(contract.PERMISSIONS)
+            if unknown:
+                raise PolicyError(f"{contract.__name__} bundles permissions it does not declare: {sorted(unknown)}")
+            bundles[role] |= permissions
+        for permission, fields in getattr(contract, "REVEALS", {}).items():
+            if not set(fields) <= set(PERSONAL_FIELDS):
+                raise PolicyError(f"{contract.__name__} reveals unknown personal fields {sorted(set(fields) - set(PERSONAL_FIELDS))}")
+            reveals[permission] = tuple(fields)
+    return frozenset(declared), {role: frozenset(p) for role, p in bundles.items()}, reveals
+
+
+# Every permission any service or the gateway declares; the roles' bundles;
+# the personal fields each permission shows in full.
+DECLARED_PERMISSIONS, ROLE_PERMISSIONS, REVEALS = _build(service_contracts())
 
 # 三员分立: administration, security and audit are held by different people.
 DUTIES = {
@@ -96,9 +117,6 @@ def duties_conflict(held_roles, new_role):
 
 
 def revealed_fields(permissions):
-    """The personal fields a set of permissions shows in full."""
-    if PERSONAL_DATA_READ in permissions:
-        return list(PERSONAL_FIELDS)
-    if PHONE_READ in permissions:
-        return ["phone", "contact"]
-    return []
+    """The personal fields a set of permissions shows in full, in ``PERSONAL_FIELDS`` order."""
+    shown = {name for permission in permissions for name in REVEALS.get(permission, ())}
+    return [name for name in PERSONAL_FIELDS if name in shown]

@@ -13,6 +13,15 @@ MIN_PASSWORD_LENGTH = 12
 KEY_PERMISSIONS = sorted(policy.ROLE_PERMISSIONS[policy.SYSTEM_INTEGRATION])
 ROLES = sorted(policy.ROLE_PERMISSIONS)
 
+class JsonBool(fields.Bool):
+    """A JSON body's true or false only: marshmallow's Bool also takes 0, 1 or "yes", which the document does not allow."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 _username = fields.Str(
     required=True,
     validate=validate.Regexp(USERNAME_PATTERN, error="3 to 64 characters: lower-case letters, digits, '.', '_' or '-'"),
@@ -54,7 +63,7 @@ class UserCreateSchema(StrictSchema):
 
 
 class UserUpdateSchema(StrictSchema):
-    active = fields.Bool(metadata={"description": "false disables the user: every token stops working at once"})
+    active = JsonBool(metadata={"description": "false disables the user: every token stops working at once"})
     display_name = fields.Str(validate=validate.Length(min=1, max=100))
 
     @validates_schema

@@ -1,34 +1,28 @@
 """Access management: users, API keys and role grants (安全保密管理员, permission ``access:manage``).
 
-A security officer manages access only within the organisation subtrees of
-their own ``security_officer`` grants: a grant (or a key's grant) on an
-organisation outside them is ``unknown_reference``, a platform-wide one needs a
-platform-wide officer, and a user or key can be changed only when every one of
-its active grants lies within them. Nobody changes their own access. Whether an
-organisation lies within a subtree is roster's answer (``get_organisation``
-with the officer's scope), since roster owns the tree. Every change is audited
-in the same transaction as the change; a refused change is audited too.
+What an officer may change is ``gateway.access.area.ManagedArea``'s to say
+(their subtrees, as roster knows the tree); nobody changes their own access.
+Every change is audited in the same transaction as the change; a refused change
+is audited too.
 """
 from functools import wraps
 
 from flask.views import MethodView
 
 from contracts import roster
-from contracts.errors import HTTP_STATUS, ErrorCode, ServiceError
+from contracts.errors import HTTP_STATUS, ServiceError
 from gateway import audit, auth
 from gateway.access import management, policy, store
 from gateway.access import schemas as s
+from gateway.access.area import ManagedArea, not_found, not_yours
 from gateway.access.authorisation import KEY, USER, parse_principal
-from gateway.api import API_PREFIX, UNAVAILABLE, Blueprint, rpc
+from gateway.api import API_PREFIX, Blueprint, rpc
 from gateway.errors import ErrorSchema
 
 blp = Blueprint(
     "access", __name__, url_prefix=API_PREFIX,
     description="安全保密管理: users, API keys and role grants on organisation subtrees (security officers)",
 )
-
-NOT_YOURS = "you cannot change your own access; another security officer must"
-
 
 def _store():
     return auth.settings().store
@@ -38,92 +32,10 @@ def _actor():
     return auth.principal().principal
 
 
-class ManagedArea:
-    """The organisation subtrees the calling security officer manages."""
-
-    def __init__(self):
-        grants = auth.principal().grants_allowing(policy.ACCESS_MANAGE)
-        self.platform = any(grant.organisation_id is None for grant in grants)
-        self.roots = sorted({grant.organisation_id for grant in grants if grant.organisation_id})
-        self._ids = None
-
-    def covers(self, organisation_id):
-        """True when ``organisation_id`` (None: the whole platform) lies within these subtrees."""
-        if self.platform:
-            return True
-        if organisation_id is None:
-            return False
-        if self._ids is not None:
-            return str(organisation_id) in self._ids
-        try:
-            rpc().call(roster.SERVICE_NAME, "get_organisation", str(organisation_id), auth.scope())
-        except ServiceError as exc:
-            if exc.code in (ErrorCode.ORGANISATION_NOT_FOUND, ErrorCode.NOT_FOUND):
-                return False
-            raise
-        return True
-
-    def organisation_ids(self):
-        """Every organisation within these subtrees (None: the whole platform)."""
-        if self.platform:
-            return None
-        if self._ids is None:
-            ids = set()
-            for root in self.roots:
-                try:
-                    tree = rpc().call(roster.SERVICE_NAME, "get_organisation_subtree", root, auth.scope())
-                except ServiceError as exc:
-                    if exc.code in (ErrorCode.ORGANISATION_NOT_FOUND, ErrorCode.NOT_FOUND):
-                        continue  # a grant on an organisation roster does not know: nothing under it
-                    raise
-                stack = [tree]
-                while stack:
-                    node = stack.pop()
-                    ids.add(str(node["id"]))
-                    stack.extend(node.get("children") or [])
-            self._ids = ids
-        return self._ids
-
-    def member_branch(self, member_id):
-        """The home branch of a member within these subtrees; unknown_reference otherwise."""
-        try:
-            member = rpc().call(roster.SERVICE_NAME, "get_member", str(member_id), auth.scope())
-        except ServiceError as exc:
-            if exc.code in (ErrorCode.MEMBER_NOT_FOUND, ErrorCode.NOT_FOUND):
-                raise ServiceError(
-                    ErrorCode.UNKNOWN_REFERENCE, "the user's member_id names no member within your organisations",
-                    {"member_id": str(member_id)},
-                ) from None
-            raise
-        return str(member["organisation_id"])
-
-    def may_change(self, conn, kind, principal_id):
-        """Every active grant of the principal lies within these subtrees."""
-        if self.platform:
-            return True
-        return all(
-            grant["organisation_id"] is not None and self.covers(grant["organisation_id"])
-            for grant in store.active_grants(conn, kind, principal_id)
-        )
-
-    def visible(self, conn, kind):
-        """Ids of the users (or keys) this officer may see; None: all of them."""
-        ids = self.organisation_ids()
-        if ids is None:
-            return None
-        users, keys = store.principals_with_grants_on(conn, ids)
-        return (users if kind == USER else keys) | store.principals_without_grants(conn, kind)
-
-
-def require_organisation(area, organisation_id, field="organisation_id"):
-    if organisation_id is None:
-        if not area.platform:
-            raise ServiceError(ErrorCode.FORBIDDEN, "only a platform-wide security officer grants platform-wide access", {"field": field})
-        return
-    if not area.covers(organisation_id):
-        raise ServiceError(
-            ErrorCode.UNKNOWN_REFERENCE, "the organisation is not one you manage", {field: str(organisation_id)},
-        )
+def _area():
+    return ManagedArea(
+        auth.principal(), lambda method, *args: rpc().call(roster.SERVICE_NAME, method, *args, auth.scope()),
+    )
 
 
 def audited_change(action, resource_type):
@@ -151,21 +63,17 @@ def _safe_details(exc):
     return {key: exc.details[key] for key in ("role", "held_roles") if key in (exc.details or {})}
 
 
-def _not_found(kind, identifier):
-    return ServiceError(ErrorCode.NOT_FOUND, f"there is no {kind} {identifier} among those you manage")
-
-
 # ---- users ------------------------------------------------------------------------
 
 @blp.route("/users")
 class Users(MethodView):
     @blp.arguments(s.UserQuerySchema, location="query")
     @blp.response(200, s.UserPageSchema)
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.ACCESS_MANAGE)
+    @blp.calls(roster.SERVICE_NAME)
+    @blp.requires(policy.ACCESS_MANAGE, operation_id="listUsers")
     def get(self, query):
         """List the users you manage: those with a grant in your subtrees, and those with none yet"""
-        area = ManagedArea()
+        area = _area()
         with _store().connect() as conn:
             items, total = store.list_users(
                 conn, page=query["page"], per_page=query["per_page"], username=query.get("username"),
@@ -175,8 +83,7 @@ class Users(MethodView):
 
     @blp.arguments(s.UserCreateSchema)
     @blp.response(201, s.UserCreatedSchema)
-    @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
-    @blp.requires(policy.ACCESS_MANAGE)
+    @blp.requires(policy.ACCESS_MANAGE, operation_id="createUser")
     @audited_change("access.user_created", "user")
     def post(self, payload):
         """Create a user; without ``password`` one is generated and answered this once
@@ -200,24 +107,23 @@ class Users(MethodView):
 class User(MethodView):
     @blp.response(200, s.UserSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="not_found")
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.ACCESS_MANAGE)
+    @blp.calls(roster.SERVICE_NAME)
+    @blp.requires(policy.ACCESS_MANAGE, operation_id="getUser")
     def get(self, user_id):
         """Get one user"""
-        area = ManagedArea()
+        area = _area()
         with _store().connect() as conn:
             user = store.get_user(conn, str(user_id))
             visible = area.visible(conn, USER)
         if user is None or (visible is not None and user["id"] not in visible):
-            raise _not_found("user", user_id)
+            raise not_found("user", user_id)
         return user
 
     @blp.arguments(s.UserUpdateSchema)
     @blp.response(200, s.UserSchema)
-    @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
     @blp.alt_response(404, schema=ErrorSchema, description="not_found")
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.ACCESS_MANAGE)
+    @blp.calls(roster.SERVICE_NAME)
+    @blp.requires(policy.ACCESS_MANAGE, operation_id="updateUser")
     @audited_change("access.user_updated", "user")
     def patch(self, changes, user_id):
         """Disable (``active: false``) or re-enable a user, or change the display name
@@ -225,12 +131,12 @@ class User(MethodView):
         A disabled user's tokens stop working at once.
         """
         if f"{USER}:{user_id}" == _actor():
-            raise ServiceError(ErrorCode.FORBIDDEN, NOT_YOURS)
-        area = ManagedArea()
+            raise not_yours()
+        area = _area()
         with _store().begin() as conn:
             user = store.get_user(conn, str(user_id))
             if user is None or not area.may_change(conn, USER, user["id"]):
-                raise _not_found("user", user_id)
+                raise not_found("user", user_id)
             user = store.update_user(conn, user["id"], _actor(), **changes)
             audit.record(
                 "access.user_updated", outcome="succeeded", status=200, resource_type="user", resource_ids=[user["id"]],
@@ -245,11 +151,11 @@ class User(MethodView):
 class ApiKeys(MethodView):
     @blp.arguments(s.ApiKeyQuerySchema, location="query")
     @blp.response(200, s.ApiKeyPageSchema)
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.ACCESS_MANAGE)
+    @blp.calls(roster.SERVICE_NAME)
+    @blp.requires(policy.ACCESS_MANAGE, operation_id="listApiKeys")
     def get(self, query):
         """List the API keys you manage (never their secrets)"""
-        area = ManagedArea()
+        area = _area()
         with _store().connect() as conn:
             items, total = store.list_api_keys(
                 conn, page=query["page"], per_page=query["per_page"], include_revoked=query["include_revoked"],
@@ -259,9 +165,8 @@ class ApiKeys(MethodView):
 
     @blp.arguments(s.ApiKeyCreateSchema)
     @blp.response(201, s.ApiKeyCreatedSchema)
-    @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.ACCESS_MANAGE)
+    @blp.calls(roster.SERVICE_NAME)
+    @blp.requires(policy.ACCESS_MANAGE, operation_id="createApiKey")
     @audited_change("access.key_created", "api_key")
     def post(self, payload):
         """Create an API key for a county system, with its system_integration grant
@@ -269,7 +174,7 @@ class ApiKeys(MethodView):
         The whole key (``ld_<key id>_<secret>``) is answered this once and stored only as a digest.
         """
         organisation_id = None if payload["organisation_id"] is None else str(payload["organisation_id"])
-        require_organisation(ManagedArea(), organisation_id)
+        _area().require_organisation(organisation_id)
         with _store().begin() as conn:
             key, plaintext = management.create_api_key(
                 conn, name=payload["name"], owner=payload["owner"], scopes=payload["scopes"], actor=_actor(),
@@ -291,18 +196,18 @@ class ApiKeys(MethodView):
 class ApiKey(MethodView):
     @blp.response(200, s.ApiKeySchema)
     @blp.alt_response(404, schema=ErrorSchema, description="not_found")
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.ACCESS_MANAGE)
+    @blp.calls(roster.SERVICE_NAME)
+    @blp.requires(policy.ACCESS_MANAGE, operation_id="revokeApiKey")
     @audited_change("access.key_revoked", "api_key")
     def delete(self, key_id):
         """Revoke an API key: it stops working at once and stays listed (``include_revoked``)"""
         if f"{KEY}:{key_id}" == _actor():
-            raise ServiceError(ErrorCode.FORBIDDEN, NOT_YOURS)
-        area = ManagedArea()
+            raise not_yours()
+        area = _area()
         with _store().begin() as conn:
             key = store.get_api_key(conn, key_id)
             if key is None or not area.may_change(conn, KEY, key_id):
-                raise _not_found("API key", key_id)
+                raise not_found("API key", key_id)
             if key["revoked_at"] is None:
                 key = store.revoke_api_key(conn, key_id, _actor())
                 audit.record(
@@ -318,11 +223,11 @@ class ApiKey(MethodView):
 class Grants(MethodView):
     @blp.arguments(s.GrantQuerySchema, location="query")
     @blp.response(200, s.GrantPageSchema)
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.ACCESS_MANAGE)
+    @blp.calls(roster.SERVICE_NAME)
+    @blp.requires(policy.ACCESS_MANAGE, operation_id="listGrants")
     def get(self, query):
         """List grants on the organisations you manage, by principal, role or organisation"""
-        area = ManagedArea()
+        area = _area()
         kind, principal_id = parse_principal(query.get("principal")) or (None, None)
         with _store().connect() as conn:
             items, total = store.list_grants(
@@ -338,10 +243,9 @@ class Grants(MethodView):
 
     @blp.arguments(s.GrantCreateSchema)
     @blp.response(201, s.GrantSchema)
-    @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
     @blp.alt_response(409, schema=ErrorSchema, description="separation_of_duties: administration, security and audit are held by different people (三员分立)")
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.ACCESS_MANAGE)
+    @blp.calls(roster.SERVICE_NAME)
+    @blp.requires(policy.ACCESS_MANAGE, operation_id="createGrant")
     @audited_change("access.grant_created", "grant")
     def post(self, payload):
         """Grant a role on an organisation subtree (null: the whole platform)
@@ -353,8 +257,8 @@ class Grants(MethodView):
         """
         kind, principal_id = parse_principal(payload["principal"])
         if payload["principal"] == _actor():
-            raise ServiceError(ErrorCode.FORBIDDEN, NOT_YOURS)
-        area = ManagedArea()
+            raise not_yours()
+        area = _area()
         role = payload["role"]
         organisation_id = None if payload["organisation_id"] is None else str(payload["organisation_id"])
         with _store().begin() as conn:
@@ -366,9 +270,9 @@ class Grants(MethodView):
                     raise management.invalid("organisation_id", "the member role is over the member's own record: leave organisation_id out")
                 organisation_id = area.member_branch(row["member_id"])
             else:
-                require_organisation(area, organisation_id)
+                area.require_organisation(organisation_id)
             if not area.may_change(conn, kind, principal_id):
-                raise _not_found(kind, principal_id)
+                raise not_found(kind, principal_id)
             grant, created = management.create_grant(
                 conn, kind=kind, principal_id=principal_id, role=role, organisation_id=organisation_id, actor=_actor(),
             )
@@ -386,20 +290,14 @@ class Grants(MethodView):
 class Grant(MethodView):
     @blp.response(200, s.GrantSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="not_found")
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.ACCESS_MANAGE)
+    @blp.calls(roster.SERVICE_NAME)
+    @blp.requires(policy.ACCESS_MANAGE, operation_id="revokeGrant")
     @audited_change("access.grant_revoked", "grant")
     def delete(self, grant_id):
         """Revoke a grant: it stops counting at once; its history stays (``include_revoked``)"""
-        area = ManagedArea()
+        area = _area()
         with _store().begin() as conn:
-            grant = store.get_grant(conn, str(grant_id))
-            if grant is None or not (
-                area.platform or (grant["organisation_id"] is not None and area.covers(grant["organisation_id"]))
-            ):
-                raise _not_found("grant", grant_id)
-            if store.principal_of(grant) == _actor():
-                raise ServiceError(ErrorCode.FORBIDDEN, NOT_YOURS)
+            grant = area.revocable_grant(conn, grant_id)
             if grant["revoked_at"] is None:
                 grant = store.revoke_grant(conn, grant["id"], _actor())
                 audit.record(

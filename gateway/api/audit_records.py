@@ -16,7 +16,7 @@ blp = Blueprint(
 class AuditRecords(MethodView):
     @blp.arguments(s.AuditQuerySchema, location="query")
     @blp.response(200, s.AuditRecordPageSchema)
-    @blp.requires(policy.AUDIT_READ)
+    @blp.requires(policy.AUDIT_READ, operation_id="listAuditRecords")
     def get(self, query):
         """List audit records, newest first, by principal, action, outcome, resource or time
 

@@ -51,6 +51,7 @@ class ReadinessSchema(Schema):
 @blp.route("/healthz")
 class Liveness(MethodView):
     @blp.response(200, LivenessSchema)
+    @blp.open(operation_id="getLiveness")
     def get(self):
         """The process is up and answering (touches nothing else)"""
         return {"status": "ok"}
@@ -62,6 +63,7 @@ class Readiness(MethodView):
     @blp.alt_response(503, schema=ErrorSchema, description=(
         "service_unavailable; details.checks names the broker and every service with its state (ok, down, unknown)"
     ))
+    @blp.open(operation_id="getReadiness")
     def get(self):
         """Ready for traffic: the broker is reachable and every service answers ``ping`` in time"""
         checks, problems = readiness(rpc(), [spec.name for spec in platform.SERVICES],

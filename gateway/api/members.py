@@ -10,11 +10,9 @@ from flask import Response
 from flask.views import MethodView
 
 from contracts import roster
-from contracts.errors import HTTP_STATUS, ServiceError
+from contracts.errors import HTTP_STATUS, ErrorCode, ServiceError
 from gateway import audit
-from gateway.access import policy
-from gateway.api import API_PREFIX, UNAVAILABLE, Blueprint, call
-from gateway.errors import ErrorSchema
+from gateway.api import API_PREFIX, Blueprint, call
 from gateway.xlsx import XLSX_MIMETYPE, members_workbook
 
 blp = Blueprint(
@@ -22,18 +20,14 @@ blp = Blueprint(
     description="党员: members, their home branch and their status (在家 / 外出)",
 )
 
-MASKING = (
-    "ID number, phone and departure contact are masked (e.g. ``620***********123X``) unless the "
-    "caller's roles reveal them; answers that show them in full are audited."
-)
 
 
 @blp.route("")
 class Members(MethodView):
     @blp.arguments(roster.MemberQuerySchema, location="query")
     @blp.response(200, roster.MemberPageSchema)
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.MEMBERS_READ)
+    @blp.calls(roster.SERVICE_NAME)
+    @blp.requires(roster.MEMBERS_READ, operation_id="listMembers")
     def get(self, query):
         """List members, a page at a time, filtered by organisation subtree, status, membership, gender or name
 
@@ -48,10 +42,11 @@ class Members(MethodView):
 
     @blp.arguments(roster.MemberCreateSchema)
     @blp.response(201, roster.MemberSchema)
-    @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
-    @blp.alt_response(409, schema=ErrorSchema, description="duplicate_id_number: a member with this ID number exists")
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.MEMBERS_WRITE, audit_action="members.register", resource_type="member")
+    @blp.calls(roster.SERVICE_NAME, (ErrorCode.DUPLICATE_ID_NUMBER, "a member with this ID number exists"),
+               idempotent=True)
+    @blp.requires(
+        roster.MEMBERS_WRITE, operation_id="registerMember", audit_action="members.register", resource_type="member",
+    )
     def post(self, payload):
         """Register a member in a home branch
 
@@ -67,9 +62,8 @@ class Members(MethodView):
 @blp.route("/<uuid:member_id>")
 class Member(MethodView):
     @blp.response(200, roster.MemberSchema)
-    @blp.alt_response(404, schema=ErrorSchema, description="member_not_found (also for a member outside the caller's organisations)")
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.MEMBERS_READ)
+    @blp.calls(roster.SERVICE_NAME, (ErrorCode.MEMBER_NOT_FOUND, "also for a member outside the caller's organisations"))
+    @blp.requires(roster.MEMBERS_READ, operation_id="getMember")
     def get(self, member_id):
         """Get one member, with the current departure when away"""
         member = call(roster.SERVICE_NAME, "get_member", str(member_id), reply_schema=roster.MemberSchema)
@@ -81,10 +75,10 @@ class Member(MethodView):
 class MemberLookup(MethodView):
     @blp.arguments(roster.MemberLookupSchema)
     @blp.response(200, roster.MemberSchema)
-    @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
-    @blp.alt_response(404, schema=ErrorSchema, description="member_not_found: no member with this ID number among the caller's organisations")
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.MEMBERS_READ)
+    @blp.calls(
+        roster.SERVICE_NAME, (ErrorCode.MEMBER_NOT_FOUND, "no member with this ID number among the caller's organisations"),
+    )
+    @blp.requires(roster.MEMBERS_READ, operation_id="lookupMember")
     def post(self, lookup):
         """Find a member by ID number (exact match)
 
@@ -116,9 +110,11 @@ class MemberExport(MethodView):
         200, {"type": "string", "format": "binary"}, content_type=XLSX_MIMETYPE,
         description=f"an Excel workbook, one row per member (at most {roster.MAX_EXPORT_ROWS})",
     )
-    @blp.alt_response(422, schema=ErrorSchema, description=f"export_too_large: more than {roster.MAX_EXPORT_ROWS} members match; narrow the filters")
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.MEMBERS_EXPORT)
+    @blp.calls(
+        roster.SERVICE_NAME,
+        (ErrorCode.EXPORT_TOO_LARGE, f"more than {roster.MAX_EXPORT_ROWS} members match; narrow the filters"),
+    )
+    @blp.requires(roster.MEMBERS_EXPORT, operation_id="exportMembers")
     def get(self, query):
         """Export every matching member of the caller's organisations as an .xlsx workbook
 

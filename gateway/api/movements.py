@@ -2,25 +2,29 @@
 from flask.views import MethodView
 
 from contracts import roster
-from gateway.access import policy
-from gateway.api import API_PREFIX, UNAVAILABLE, Blueprint, call
-from gateway.errors import ErrorSchema
+from contracts.errors import ErrorCode
+from gateway.api import API_PREFIX, Blueprint, call
 
 blp = Blueprint(
     "movements", __name__, url_prefix=f"{API_PREFIX}/members",
     description="外出报备 and 返乡报到: departure and return reports of a member",
 )
 
+NOT_FOUND = (ErrorCode.MEMBER_NOT_FOUND, "also for a member outside the caller's organisations")
+
 
 @blp.route("/<uuid:member_id>/departures")
 class Departures(MethodView):
     @blp.arguments(roster.DepartureReportSchema)
     @blp.response(201, roster.DepartureSchema)
-    @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
-    @blp.alt_response(404, schema=ErrorSchema, description="member_not_found (also for a member outside the caller's organisations)")
-    @blp.alt_response(409, schema=ErrorSchema, description="member_already_away: the member has a departure without a return")
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.MOVEMENTS_WRITE, audit_action="members.report_departure", resource_type="member")
+    @blp.calls(
+        roster.SERVICE_NAME, NOT_FOUND,
+        (ErrorCode.MEMBER_ALREADY_AWAY, "the member has a departure without a return"), idempotent=True,
+    )
+    @blp.requires(
+        roster.MOVEMENTS_WRITE, operation_id="reportDeparture",
+        audit_action="members.report_departure", resource_type="member",
+    )
     def post(self, report, member_id):
         """Report a departure (外出报备): where to, what work, how long, how to reach the member"""
         return call(
@@ -33,10 +37,11 @@ class Departures(MethodView):
 class Returns(MethodView):
     @blp.arguments(roster.ReturnReportSchema)
     @blp.response(201, roster.DepartureSchema)
-    @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
-    @blp.alt_response(404, schema=ErrorSchema, description="member_not_found (also for a member outside the caller's organisations)")
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.MOVEMENTS_WRITE, audit_action="members.report_return", resource_type="member")
+    @blp.calls(roster.SERVICE_NAME, NOT_FOUND, idempotent=True)
+    @blp.requires(
+        roster.MOVEMENTS_WRITE, operation_id="reportReturn",
+        audit_action="members.report_return", resource_type="member",
+    )
     def post(self, report, member_id):
         """Report a return (返乡报到); answers the departure it closes
 

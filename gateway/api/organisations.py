@@ -2,9 +2,8 @@
 from flask.views import MethodView
 
 from contracts import roster
-from gateway.access import policy
-from gateway.api import API_PREFIX, UNAVAILABLE, Blueprint, call
-from gateway.errors import ErrorSchema
+from contracts.errors import ErrorCode
+from gateway.api import API_PREFIX, Blueprint, call
 
 blp = Blueprint(
     "organisations", __name__, url_prefix=f"{API_PREFIX}/organisations",
@@ -16,8 +15,8 @@ blp = Blueprint(
 class Organisations(MethodView):
     @blp.arguments(roster.OrganisationQuerySchema, location="query")
     @blp.response(200, roster.OrganisationPageSchema)
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.ORGANISATIONS_READ)
+    @blp.calls(roster.SERVICE_NAME)
+    @blp.requires(roster.ORGANISATIONS_READ, operation_id="listOrganisations")
     def get(self, query):
         """List organisations, a page at a time, optionally by kind or parent"""
         return call(
@@ -27,9 +26,11 @@ class Organisations(MethodView):
 
     @blp.arguments(roster.OrganisationCreateSchema)
     @blp.response(201, roster.OrganisationSchema)
-    @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.ORGANISATIONS_WRITE, audit_action="organisations.create", resource_type="organisation")
+    @blp.calls(roster.SERVICE_NAME, idempotent=True)
+    @blp.requires(
+        roster.ORGANISATIONS_WRITE, operation_id="createOrganisation",
+        audit_action="organisations.create", resource_type="organisation",
+    )
     def post(self, payload):
         """Create an organisation under a parent (no parent: a root of the tree)
 
@@ -45,9 +46,8 @@ class Organisations(MethodView):
 @blp.route("/<uuid:organisation_id>")
 class Organisation(MethodView):
     @blp.response(200, roster.OrganisationSchema)
-    @blp.alt_response(404, schema=ErrorSchema, description="organisation_not_found")
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.ORGANISATIONS_READ)
+    @blp.calls(roster.SERVICE_NAME, ErrorCode.ORGANISATION_NOT_FOUND)
+    @blp.requires(roster.ORGANISATIONS_READ, operation_id="getOrganisation")
     def get(self, organisation_id):
         """Get one organisation"""
         return call(roster.SERVICE_NAME, "get_organisation", str(organisation_id), reply_schema=roster.OrganisationSchema)
@@ -56,9 +56,8 @@ class Organisation(MethodView):
 @blp.route("/<uuid:organisation_id>/subtree")
 class OrganisationSubtree(MethodView):
     @blp.response(200, roster.OrganisationTreeSchema)
-    @blp.alt_response(404, schema=ErrorSchema, description="organisation_not_found")
-    @blp.alt_response(503, **UNAVAILABLE)
-    @blp.requires(policy.ORGANISATIONS_READ)
+    @blp.calls(roster.SERVICE_NAME, ErrorCode.ORGANISATION_NOT_FOUND)
+    @blp.requires(roster.ORGANISATIONS_READ, operation_id="getOrganisationSubtree")
     def get(self, organisation_id):
         """Get an organisation with everything under it, as a tree"""
         return call(

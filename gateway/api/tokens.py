@@ -5,8 +5,8 @@ from flask.views import MethodView
 
 from contracts.errors import ErrorCode
 from gateway import audit, auth
-from gateway.access import credentials, store
 from gateway.access import schemas as s
+from gateway.access import sign_in
 from gateway.api import API_PREFIX, RATE_LIMITED, SELF, Blueprint
 from gateway.errors import ErrorSchema, HttpError
 
@@ -15,13 +15,14 @@ blp = Blueprint(
     description="登录: a token for a person, to send as 'Authorization: Bearer <token>'",
 )
 
+
 @blp.route("/tokens")
 class Tokens(MethodView):
     @blp.arguments(s.TokenRequestSchema)
     @blp.response(200, s.TokenSchema)
-    @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
     @blp.alt_response(401, schema=ErrorSchema, description="unauthenticated: the username and password were not accepted, or the user is disabled")
     @blp.alt_response(429, **RATE_LIMITED)
+    @blp.open(operation_id="issueToken")
     def post(self, login):
         """Log in: a bearer token that expires after ``expires_in`` seconds
 
@@ -29,45 +30,39 @@ class Tokens(MethodView):
         Every refusal is audited as ``authentication.failed``.
         """
         settings = auth.settings()
-        with settings.store.connect() as conn:
-            user = store.get_user_by_username(conn, login["username"])
-        accepted = credentials.verify_password(user["password_hash"] if user else None, login["password"])
-        if not accepted or not user["active"]:
-            reason = "disabled" if accepted else ("wrong_password" if user else "unknown_user")
+        try:
+            issued = sign_in.issue_token(
+                settings.store, login["username"], login["password"], settings.token_secret, settings.token_ttl,
+            )
+        except sign_in.SignInRefused as refused:
             # An unknown username is not recorded: people type passwords into that field.
-            details = {"credential": "password", "reason": reason}
             audit.record(
                 "authentication.failed", outcome="failed", status=401,
-                principal=f"user:{user['id']}" if user else "anonymous", details=details,
+                principal=f"user:{refused.user['id']}" if refused.user else "anonymous",
+                details={"credential": "password", "reason": refused.reason},
             )
-            message = "this user is disabled" if accepted else "the username and password were not accepted"
-            raise HttpError(ErrorCode.UNAUTHENTICATED, message, headers={"WWW-Authenticate": 'Bearer realm="liudong"'})
-        if credentials.needs_rehash(user["password_hash"]):
-            with settings.store.begin() as conn:
-                store.update_user(conn, user["id"], f"user:{user['id']}", password_hash=credentials.hash_password(login["password"]))
-        token = credentials.issue_token(user["id"], settings.token_secret, settings.token_ttl)
-        audit.record("authentication.token_issued", outcome="succeeded", status=200, principal=f"user:{user['id']}",
-                     resource_type="user", resource_ids=[user["id"]])
-        return {"access_token": token, "token_type": "Bearer", "expires_in": settings.token_ttl}
+            message = "this user is disabled" if refused.reason == "disabled" else "the username and password were not accepted"
+            raise HttpError(ErrorCode.UNAUTHENTICATED, message, headers={"WWW-Authenticate": 'Bearer realm="liudong"'}) from None
+        user_id = issued.user["id"]
+        audit.record("authentication.token_issued", outcome="succeeded", status=200, principal=f"user:{user_id}",
+                     resource_type="user", resource_ids=[user_id])
+        return {"access_token": issued.access_token, "token_type": "Bearer", "expires_in": issued.expires_in}
 
 
 @blp.route("/users/me/password")
 class OwnPassword(MethodView):
     @blp.arguments(s.PasswordChangeSchema)
     @blp.response(204)
-    @blp.alt_response(400, schema=ErrorSchema, description="malformed_json")
-    @blp.requires(SELF)
+    @blp.requires(SELF, operation_id="changeOwnPassword")
     def put(self, change):
         """Change your own password (an initial one, say); tokens already issued stay valid until they expire"""
         caller = auth.principal()
         access_store = auth.settings().store
-        with access_store.connect() as conn:
-            user = store.get_user(conn, caller.id)
-        if not credentials.verify_password(user["password_hash"], change["current_password"]):
+        if not sign_in.password_matches(access_store, caller.id, change["current_password"]):
             audit.record("access.password_changed", outcome="failed", status=403, resource_type="user",
-                         resource_ids=[user["id"]], details={"error": "wrong_password"})
+                         resource_ids=[caller.id], details={"error": "wrong_password"})
             raise HttpError(ErrorCode.FORBIDDEN, "the current password is not right", {"field": "current_password"})
         with access_store.begin() as conn:
-            store.update_user(conn, user["id"], caller.principal, password_hash=credentials.hash_password(change["new_password"]))
+            sign_in.set_password(conn, caller.id, caller.principal, change["new_password"])
             audit.record("access.password_changed", outcome="succeeded", status=204, resource_type="user",
-                         resource_ids=[user["id"]], conn=conn)
+                         resource_ids=[caller.id], conn=conn)

@@ -1,30 +1,40 @@
-"""Every role, on its own subtree and on another, against every endpoint: the
-gateway refuses what the role does not allow (403), roster hides what lies
-outside the caller's subtrees (404 for a path id, 422 for a reference in a body
-or filter, absence from lists), and nothing is read or written outside.
+"""The permission matrix, generated from the declarations: every route of the app
+(``app.url_map`` x methods, the routes outside the OpenAPI document too), for every role,
+on the role's own subtree and on another one, is called and answers what its declaration
+says: 403 ``forbidden`` when no role of the caller holds the route's permission, 401
+``unauthenticated`` for an API key on a person-only operation, 404 ``*_not_found`` or 422
+``unknown_reference`` outside the caller's subtrees, and success inside.
+
+Requests come from ``EXAMPLES``, one per operation (keyed by operationId, or by
+``METHOD /path`` for a route outside the document); a route without an example fails
+``test_every_route_has_an_example``, so a new route is covered by construction.
 
 The world: county C with towns T1 (branch B1, member M1) and T2 (B2, M2), and a
 neighbouring county C2 (B3, M3) sharing the platform. Grants sit where the role
 lives: county_admin on C, town_admin and security_officer on T1, branch_secretary
 and liaison on B1, the auditor on the whole platform, a county system's key on
 T1 with every scope a key may hold, and M1 as a member. "Other" is B2/M2, or
-B3/M3 for the county administrator.
+B3/M3 for the county administrator. The security officer manages users, keys and
+grants placed on B1 ("own") and on B2 ("other").
 """
 import itertools
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
+from typing import Callable
 
 import pytest
 
+from contracts import roster
 from contracts.access import mask_id_number, mask_phone
+from gateway import auth
 from gateway.access import policy
+from gateway.app import create_app
 from tests.e2e.conftest import KEY_SCOPES
 
 _serial = itertools.count(1)
 
-
-def ok(response, status):
-    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
-    return response.json() if response.content and "json" in response.headers.get("Content-Type", "") else None
+ROLES = ["county_admin", "town_admin", "branch_secretary", "liaison", "auditor", "security_officer",
+         "system_integration", "member"]
 
 
 def member_body(branch_id):
@@ -32,6 +42,46 @@ def member_body(branch_id):
     return {"name": "矩阵测试", "gender": "female", "birth_date": "1990-01-01", "id_number": f"62072419900101{n:03d}7",
             "phone": f"1370000{n:04d}", "joined_on": "2015-07-01", "organisation_id": branch_id}
 
+
+def ok(response, status):
+    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
+    return response.json() if response.content and "json" in response.headers.get("Content-Type", "") else None
+
+
+# ---- the routes, as the app declares them ---------------------------------------------------
+
+@dataclass(frozen=True)
+class Route:
+    key: str             # operationId, or "METHOD /path" outside the OpenAPI document
+    method: str
+    endpoint: str
+    requirement: object  # gateway.auth.Requirement, or None when open
+
+
+def declared_routes(tmp_path):
+    app = create_app({
+        "LIUDONG_TOKEN_SECRET": secrets.token_urlsafe(48),
+        "LIUDONG_GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path}/introspection.db",
+    }, rpc=object())
+    routes = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            operation = auth.operation_of(view, method)
+            operation_id = getattr(operation, "_apidoc", {}).get("manual_doc", {}).get("operationId")
+            routes.append(Route(
+                operation_id or f"{method} {rule.rule}", method, rule.endpoint,
+                getattr(operation, auth.REQUIREMENT_ATTRIBUTE, None),
+            ))
+    return app, routes
+
+
+@pytest.fixture(scope="module")
+def declared(tmp_path_factory):
+    return declared_routes(tmp_path_factory.mktemp("introspection"))
+
+
+# ---- the world --------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def world(platform):
@@ -48,108 +98,214 @@ def world(platform):
     c2 = org("中共临泽县委员会", "party_committee")
     b3 = org("临泽县第1村党支部", "branch", c2)
     w = {"C": c, "T1": t1, "T2": t2, "B1": b1, "B2": b2, "C2": c2, "B3": b3,
-         "M1": member(b1), "M2": member(b2), "M3": member(b3)}
+         "M1": member(b1), "M2": member(b2), "M3": member(b3), "credentials": {}, "passwords": {}, "users": {}}
+
+    def person(role, where=None, member_id=None):
+        username, password = platform.create_user(role, organisation_id=where["id"] if where else None, member_id=member_id)
+        return username, password
 
     grant_on = {"county_admin": c, "town_admin": t1, "security_officer": t1, "branch_secretary": b1,
                 "liaison": b1, "auditor": None}
-    w["credentials"] = {}
     for role, where in grant_on.items():
-        username, password = platform.create_user(role, organisation_id=where["id"] if where else None)
+        username, password = person(role, where)
         w["credentials"][role] = platform.token_headers(username, password)
-    username, password = platform.create_user("member", organisation_id=b1["id"], member_id=w["M1"]["id"])
+        w["passwords"][role] = (username, password)
+    username, password = person("member", b1, member_id=w["M1"]["id"])
     w["credentials"]["member"] = platform.token_headers(username, password)
+    w["passwords"]["member"] = (username, password)
     w["credentials"]["system_integration"] = {"X-API-Key": platform.create_key(KEY_SCOPES, organisation_id=t1["id"])}
+
+    # What the town security officer manages (on B1) and does not (on B2), found by a platform-wide officer.
+    setup = platform.token_headers(*person("security_officer"))
+
+    def setup_get(path, **params):
+        return ok(platform.http.get(platform.base_url + path, params=params, headers=setup, timeout=10), 200)
+
+    def user_id(username):
+        return setup_get("/api/v1/users", username=username)["items"][0]["id"]
+
+    for side, branch in (("own", b1), ("other", b2)):
+        target = user_id(person("liaison", branch)[0])
+        grant = setup_get("/api/v1/grants", principal=f"user:{target}")["items"][0]["id"]
+        key = platform.create_key([roster.MEMBERS_READ], organisation_id=branch["id"]).split("_")[1]
+        w["users"][side] = {"user": target, "grant": grant, "key": key}
+    officer = user_id(w["passwords"]["security_officer"][0])
+    w["officer_grant"] = setup_get("/api/v1/grants", principal=f"user:{officer}")["items"][0]["id"]
     return w
 
 
-ROLES = ["county_admin", "town_admin", "branch_secretary", "liaison", "auditor", "security_officer",
-         "system_integration", "member"]
+def sides(w, role):
+    """(own, other): the branch and member a role works on, and one it must not reach."""
+    own = {"branch": w["B1"], "member": w["M1"], **w["users"]["own"]}
+    other_branch, other_member = (w["B3"], w["M3"]) if role == "county_admin" else (w["B2"], w["M2"])
+    other = {"branch": other_branch, "member": other_member, **w["users"]["other"]}
+    return own, other
+
+
+# ---- one example request per operation ---------------------------------------------------------
+
+@dataclass
+class Example:
+    """``request(w, side, role)`` answers ``(path values, query, json)``; ``success`` inside the subtree;
+    ``outside``: (status, code) on the other side, or None when the operation has no other side."""
+
+    request: Callable
+    success: int = 200
+    outside: tuple | None = None
+    check: Callable | None = field(default=None)  # more assertions on the answer inside (or outside)
+
+
+def _ids(body):
+    return {item["id"] for item in body["items"]}
+
+
+def _lists_own_member_only(body, own, other, role):
+    ids = _ids(body)
+    assert own["member"]["id"] in ids and other["member"]["id"] not in ids
+    if role == "member":
+        assert ids == {own["member"]["id"]}
+
+
+def _shows_personal_data_as_the_role_may(body, own, other, role):
+    allowed = permissions_of(role)
+    full = roster.PERSONAL_DATA_READ in allowed
+    assert body["id_number"] == (own["member"]["id_number"] if full else mask_id_number(own["member"]["id_number"]))
+    shown = full or roster.PHONE_READ in allowed
+    assert body["phone"] == (own["member"]["phone"] if shown else mask_phone(own["member"]["phone"]))
+
+
+def _lists_own_branch_only(body, own, other, role):
+    ids = _ids(body)
+    assert own["branch"]["id"] in ids and other["branch"]["id"] not in ids
+
+
+DEPARTURE = {"destination_province": "甘肃省", "destination_city": "嘉峪关市", "work": "钢铁厂", "contact": "13700009999"}
+ONLINE = {"name": "网络党支部", "kind": "village_online_branch"}
+NOT_FOUND = (404, "not_found")
+UNKNOWN = (422, "unknown_reference")
+
+
+def _lists_own_principal_only(kind):
+    def check(body, own, other, role):
+        ids = _ids(body)
+        assert own[kind] in ids and other[kind] not in ids, ids
+
+    return check
+
+
+def _password(w, role):
+    """The role's own password, set again unchanged; a key has none (and is refused before the body counts)."""
+    return w["passwords"].get(role, ("", "no-password-for-a-key"))[1]
+
+
+def _new_username():
+    return f"liaison-{next(_serial)}-{secrets.token_hex(2)}"
+
+
+# The order is the order of the calls: a departure before its return.
+EXAMPLES = {
+    # organisations
+    "listOrganisations": Example(lambda w, s, r: ({}, {"per_page": 100}, None), check=_lists_own_branch_only),
+    "createOrganisation": Example(lambda w, s, r: ({}, None, {**ONLINE, "parent_id": s["branch"]["id"]}), 201, UNKNOWN),
+    "getOrganisation": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, None),
+                               outside=(404, "organisation_not_found")),
+    "getOrganisationSubtree": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, None),
+                                      outside=(404, "organisation_not_found")),
+    # members
+    "listMembers": Example(lambda w, s, r: ({}, {"per_page": 100} if s["own"] else {"organisation_id": s["branch"]["id"]}, None),
+                           outside=UNKNOWN, check=_lists_own_member_only),
+    "registerMember": Example(lambda w, s, r: ({}, None, member_body(s["branch"]["id"])), 201, UNKNOWN),
+    "getMember": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, None),
+                         outside=(404, "member_not_found"), check=_shows_personal_data_as_the_role_may),
+    "lookupMember": Example(lambda w, s, r: ({}, None, {"id_number": s["member"]["id_number"]}),
+                            outside=(404, "member_not_found")),
+    "exportMembers": Example(lambda w, s, r: ({}, {"organisation_id": s["branch"]["id"]}, None), outside=UNKNOWN),
+    "reportDeparture": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, DEPARTURE), 201,
+                               (404, "member_not_found")),
+    "reportReturn": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, {}), 201, (404, "member_not_found")),
+    # people's own account and the audit record
+    "changeOwnPassword": Example(lambda w, s, r: ({}, None, {"current_password": _password(w, r), "new_password": _password(w, r)}),
+                                 204),
+    "listAuditRecords": Example(lambda w, s, r: ({}, {"per_page": 5}, None)),
+    # access management
+    "listUsers": Example(lambda w, s, r: ({}, {"per_page": 100}, None), check=_lists_own_principal_only("user")),
+    "createUser": Example(lambda w, s, r: ({}, None, {"username": _new_username(), "display_name": "联络员"}), 201),
+    "getUser": Example(lambda w, s, r: ({"user_id": s["user"]}, None, None), outside=NOT_FOUND),
+    "updateUser": Example(lambda w, s, r: ({"user_id": s["user"]}, None, {"display_name": "联络员（已核）"}), outside=NOT_FOUND),
+    "listApiKeys": Example(lambda w, s, r: ({}, {"per_page": 100}, None), check=_lists_own_principal_only("key")),
+    "createApiKey": Example(lambda w, s, r: ({}, None, {"name": "镇便民服务中心", "owner": "镇党委", "scopes": [roster.MEMBERS_READ],
+                                                       "organisation_id": s["branch"]["id"]}), 201, UNKNOWN),
+    "revokeApiKey": Example(lambda w, s, r: ({"key_id": s["key"]}, None, None), outside=NOT_FOUND),
+    "listGrants": Example(lambda w, s, r: ({}, {"per_page": 100}, None)),
+    "createGrant": Example(lambda w, s, r: ({}, None, {"principal": f"user:{s['user']}", "role": "branch_secretary",
+                                                       "organisation_id": s["branch"]["id"]}), 201, UNKNOWN),
+    "revokeGrant": Example(lambda w, s, r: ({"grant_id": s["grant"]}, None, None), outside=NOT_FOUND),
+    # open: sign-in, probes and documents
+    "issueToken": Example(lambda w, s, r: ({}, None, dict(zip(("username", "password"), w["passwords"]["liaison"])))),
+    "getLiveness": Example(lambda w, s, r: ({}, None, None)),
+    "getReadiness": Example(lambda w, s, r: ({}, None, None)),
+    "GET /api/v1/openapi.json": Example(lambda w, s, r: ({}, None, None)),
+    "GET /api/v1/docs": Example(lambda w, s, r: ({}, None, None)),
+    "GET /api/v1/asyncapi.json": Example(lambda w, s, r: ({}, None, None)),
+}
 
 
 def permissions_of(role):
     return set(KEY_SCOPES) if role == "system_integration" else set(policy.ROLE_PERMISSIONS[role])
 
 
-@dataclass
-class Caller:
-    platform: object
-    headers: dict
+def expected(route, example, role, inside):
+    """(status, error code or None) the declaration promises."""
+    needed = route.requirement
+    if needed is None:
+        return (example.success, None) if inside else None
+    if role == "system_integration" and not policy.keys_may_use(needed.permission):
+        return 401, "unauthenticated"
+    if needed.permission is not None and needed.permission not in permissions_of(role):
+        return 403, "forbidden"
+    if inside:
+        return example.success, None
+    return example.outside
 
-    def get(self, path, **params):
-        return self.platform.http.get(self.platform.base_url + path, params=params, headers=self.headers, timeout=10)
 
-    def post(self, path, body):
-        return self.platform.http.post(self.platform.base_url + path, json=body, headers=self.headers, timeout=10)
+def test_every_route_has_an_example(declared):
+    _, routes = declared
+    keys = [route.key for route in routes]
+    assert len(keys) == len(set(keys)), "two routes share an operationId"
+    assert set(keys) - set(EXAMPLES) == set(), "routes without an example request: add them to EXAMPLES"
+    assert set(EXAMPLES) - set(keys) == set(), "examples of routes that no longer exist"
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_role_sees_and_changes_only_its_own_subtree(platform, world, role):
-    caller = Caller(platform, world["credentials"][role])
-    allowed = permissions_of(role)
-    is_member = role == "member"
-    own_branch, own_member = world["B1"], world["M1"]
-    other_branch, other_member = (world["B3"], world["M3"]) if role == "county_admin" else (world["B2"], world["M2"])
-
-    def check(permission, response, expected):
-        if role == "system_integration" and not policy.keys_may_use(permission):
-            ok(response, 401)  # a person-only operation: a key is no credential for it
-        else:
-            ok(response, expected if permission in allowed else 403)
-
-    # Organisations: a member's grant reaches no organisation, only their own record.
-    org_status = 404 if is_member else 200
-    check(policy.ORGANISATIONS_READ, caller.get(f"/api/v1/organisations/{own_branch['id']}"), org_status)
-    check(policy.ORGANISATIONS_READ, caller.get(f"/api/v1/organisations/{own_branch['id']}/subtree"), org_status)
-    check(policy.ORGANISATIONS_READ, caller.get(f"/api/v1/organisations/{other_branch['id']}"), 404)
-    check(policy.ORGANISATIONS_READ, caller.get(f"/api/v1/organisations/{other_branch['id']}/subtree"), 404)
-    listed = caller.get("/api/v1/organisations", per_page=100)
-    check(policy.ORGANISATIONS_READ, listed, 200)
-    if policy.ORGANISATIONS_READ in allowed:
-        ids = {o["id"] for o in listed.json()["items"]}
-        assert other_branch["id"] not in ids and own_branch["id"] in ids
-    online = {"name": "网络党支部", "kind": "village_online_branch"}
-    check(policy.ORGANISATIONS_WRITE, caller.post("/api/v1/organisations", {**online, "parent_id": own_branch["id"]}), 201)
-    check(policy.ORGANISATIONS_WRITE, caller.post("/api/v1/organisations", {**online, "parent_id": other_branch["id"]}), 422)
-
-    # Members: one, all, by ID number, exported.
-    read = caller.get(f"/api/v1/members/{own_member['id']}")
-    check(policy.MEMBERS_READ, read, 200)
-    if read.status_code == 200:
-        body = read.json()
-        full = policy.PERSONAL_DATA_READ in allowed
-        assert body["id_number"] == (own_member["id_number"] if full else mask_id_number(own_member["id_number"]))
-        phone_shown = full or policy.PHONE_READ in allowed
-        assert body["phone"] == (own_member["phone"] if phone_shown else mask_phone(own_member["phone"]))
-    check(policy.MEMBERS_READ, caller.get(f"/api/v1/members/{other_member['id']}"), 404)
-    listed = caller.get("/api/v1/members", per_page=100)
-    check(policy.MEMBERS_READ, listed, 200)
-    if listed.status_code == 200:
-        ids = {m["id"] for m in listed.json()["items"]}
-        assert own_member["id"] in ids and other_member["id"] not in ids
-        if is_member:
-            assert ids == {own_member["id"]}
-    check(policy.MEMBERS_READ, caller.post("/api/v1/members/lookup", {"id_number": own_member["id_number"]}), 200)
-    check(policy.MEMBERS_READ, caller.post("/api/v1/members/lookup", {"id_number": other_member["id_number"]}), 404)
-    check(policy.MEMBERS_EXPORT, caller.get("/api/v1/members/export", organisation_id=own_branch["id"]), 200)
-    check(policy.MEMBERS_EXPORT, caller.get("/api/v1/members/export", organisation_id=other_branch["id"]), 422)
-    check(policy.MEMBERS_WRITE, caller.post("/api/v1/members", member_body(own_branch["id"])), 201)
-    check(policy.MEMBERS_WRITE, caller.post("/api/v1/members", member_body(other_branch["id"])), 422)
-
-    # Movements: a departure and the return, on the own member and on the other.
-    departure = {"destination_province": "甘肃省", "destination_city": "嘉峪关市", "work": "钢铁厂", "contact": "13700009999"}
-    check(policy.MOVEMENTS_WRITE, caller.post(f"/api/v1/members/{own_member['id']}/departures", departure), 201)
-    check(policy.MOVEMENTS_WRITE, caller.post(f"/api/v1/members/{own_member['id']}/returns", {}), 201)
-    check(policy.MOVEMENTS_WRITE, caller.post(f"/api/v1/members/{other_member['id']}/departures", departure), 404)
-    check(policy.MOVEMENTS_WRITE, caller.post(f"/api/v1/members/{other_member['id']}/returns", {}), 404)
-
-    # The audit record and access management.
-    check(policy.AUDIT_READ, caller.get("/api/v1/audit-records", per_page=5), 200)
-    check(policy.ACCESS_MANAGE, caller.get("/api/v1/users", per_page=5), 200)
-    if policy.ACCESS_MANAGE in allowed:
-        user = ok(caller.post("/api/v1/users", {"username": f"liaison-{next(_serial)}", "display_name": "联络员"}), 201)
-        grant = {"principal": f"user:{user['id']}", "role": "liaison"}
-        ok(caller.post("/api/v1/grants", {**grant, "organisation_id": own_branch["id"]}), 201)
-        ok(caller.post("/api/v1/grants", {**grant, "organisation_id": other_branch["id"]}), 422)
+def test_every_route_answers_every_role_as_declared(platform, world, declared, role):
+    app, routes = declared
+    by_key = {route.key: route for route in routes}
+    own, other = sides(world, role)
+    urls = app.url_map.bind("localhost")
+    failures = []
+    for key, example in EXAMPLES.items():
+        route = by_key[key]
+        for inside, side in ((True, own), (False, other)):
+            promised = expected(route, example, role, inside)
+            if promised is None:
+                continue  # nothing lies outside (a list, the caller's own account)
+            values, query, body = example.request(world, {**side, "own": inside}, role)
+            path = urls.build(route.endpoint, values, method=route.method)
+            headers = {"X-API-Key": None} if route.requirement is None else world["credentials"][role]
+            response = platform.http.request(route.method, platform.base_url + path, params=query, json=body,
+                                             headers=headers, timeout=10)
+            status, code = promised
+            answer = response.json() if response.content and "json" in response.headers.get("Content-Type", "") else None
+            got_code = (answer or {}).get("error", {}).get("code") if isinstance(answer, dict) else None
+            if response.status_code != status or (code is not None and got_code != code):
+                failures.append(f"{role} {key} {'inside' if inside else 'outside'}: expected {status} {code or ''}, "
+                                f"got {response.status_code} {response.text[:300]}")
+            elif inside and example.check and status < 300 and route.requirement is not None:
+                try:
+                    example.check(answer, own, other, role)
+                except AssertionError as exc:
+                    failures.append(f"{role} {key}: {exc}")
+    assert not failures, "\n".join(failures)
 
 
 def test_nothing_was_written_outside_the_granted_subtrees(platform, world):
@@ -160,6 +316,18 @@ def test_nothing_was_written_outside_the_granted_subtrees(platform, world):
         assert members["items"][0]["status"] == "at_home" and members["items"][0]["current_departure"] is None
         tree = ok(platform.get(f"/api/v1/organisations/{world[branch]['id']}/subtree"), 200)
         assert tree["children"] == []
+
+
+def test_a_town_security_officer_cannot_revoke_outside_the_town_nor_their_own_grant(platform, world):
+    officer = world["credentials"]["security_officer"]
+
+    def delete(path):
+        return platform.http.delete(platform.base_url + path, headers=officer, timeout=10)
+
+    other = world["users"]["other"]
+    assert ok(delete(f"/api/v1/grants/{other['grant']}"), 404)["error"]["code"] == "not_found"
+    assert ok(delete(f"/api/v1/api-keys/{other['key']}"), 404)["error"]["code"] == "not_found"
+    assert ok(delete(f"/api/v1/grants/{world['officer_grant']}"), 403)["error"]["code"] == "forbidden"
 
 
 @pytest.mark.parametrize("headers, why", [

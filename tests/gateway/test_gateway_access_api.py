@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from contracts import roster
 from contracts.errors import ServiceError
 from gateway.access import policy, store
 from gateway.access.__main__ import main as cli
@@ -120,7 +121,7 @@ def test_an_officer_creates_a_key_shown_once_lists_it_without_secret_and_revokes
     fake_rpc.will_answer("list_members", replies.page([]))
 
     response = client.post("/api/v1/api-keys", json={
-        "name": "县人社局对接", "owner": "县人社局 信息科", "scopes": [policy.MEMBERS_READ],
+        "name": "县人社局对接", "owner": "县人社局 信息科", "scopes": [roster.MEMBERS_READ],
     })
 
     assert response.status_code == 201
@@ -262,7 +263,7 @@ def test_a_grant_outside_the_officers_subtree_is_refused(town_officer, access):
     error = error_of(grant(client, f"user:{user['id']}", policy.BRANCH_SECRETARY, OTHER_TOWN), 422, "unknown_reference")
     assert error["details"] == {"organisation_id": OTHER_TOWN}
     error_of(grant(client, f"user:{user['id']}", policy.COUNTY_ADMIN, None), 403, "forbidden")
-    error_of(client.post("/api/v1/api-keys", json={"name": "x", "owner": "y", "scopes": [policy.MEMBERS_READ]}), 403, "forbidden")
+    error_of(client.post("/api/v1/api-keys", json={"name": "x", "owner": "y", "scopes": [roster.MEMBERS_READ]}), 403, "forbidden")
     # An API key, whatever its scopes, is no credential for access management.
     error_of(access.key_client()[0].get("/api/v1/users"), 401, "unauthenticated")
     with access.store.connect() as conn:
@@ -288,13 +289,13 @@ def test_an_officer_creates_keys_within_their_subtree(town_officer, anonymous, f
     client, _ = town_officer
 
     created = client.post("/api/v1/api-keys", json={
-        "name": "镇便民服务中心", "owner": "镇党委", "scopes": [policy.MEMBERS_READ], "organisation_id": BRANCH,
+        "name": "镇便民服务中心", "owner": "镇党委", "scopes": [roster.MEMBERS_READ], "organisation_id": BRANCH,
     })
 
     assert created.status_code == 201
     assert created.get_json()["grant"]["organisation_id"] == BRANCH
     error_of(client.post("/api/v1/api-keys", json={
-        "name": "x", "owner": "y", "scopes": [policy.MEMBERS_READ], "organisation_id": OTHER_TOWN,
+        "name": "x", "owner": "y", "scopes": [roster.MEMBERS_READ], "organisation_id": OTHER_TOWN,
     }), 422, "unknown_reference")
 
 

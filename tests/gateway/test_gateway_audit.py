@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy
 from sqlalchemy import text
 
+from contracts import roster
 from contracts.errors import ServiceError
 from gateway.access import policy, store
 from gateway.access.store import AccessStore
@@ -69,7 +70,7 @@ def test_a_list_read_names_every_member_shown(secretary, fake_rpc, replies, reco
 
 
 def test_a_read_with_everything_masked_is_not_a_personal_data_read(access, fake_rpc, replies, records):
-    client, _ = access.key_client(scopes=[policy.MEMBERS_READ])
+    client, _ = access.key_client(scopes=[roster.MEMBERS_READ])
     fake_rpc.will_answer("get_member", replies.member())
     fake_rpc.will_answer("list_members", replies.page([replies.member()]))
 
@@ -192,7 +193,7 @@ def test_access_changes_are_audited(access, records):
     refused = client.post("/api/v1/grants", json={"principal": f"user:{user['id']}", "role": policy.AUDITOR})
     client.delete(f"/api/v1/grants/{granted['id']}")
     client.patch(f"/api/v1/users/{user['id']}", json={"active": False})
-    key = client.post("/api/v1/api-keys", json={"name": "k", "owner": "o", "scopes": [policy.MEMBERS_READ]}).get_json()
+    key = client.post("/api/v1/api-keys", json={"name": "k", "owner": "o", "scopes": [roster.MEMBERS_READ]}).get_json()
     client.delete(f"/api/v1/api-keys/{key['id']}")
 
     assert refused.status_code == 409
@@ -234,7 +235,7 @@ def test_refusals_by_role_are_audited(access, records):
     client.get("/api/v1/members")
 
     (record,) = records("authorisation.denied")
-    assert record["principal"] == f"user:{user['id']}" and record["details"] == {"permission": policy.MEMBERS_READ}
+    assert record["principal"] == f"user:{user['id']}" and record["details"] == {"permission": roster.MEMBERS_READ}
 
 
 # ---- never skipped ------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from contracts import roster
 from gateway.access import policy, store
 from gateway.app import create_app
 
@@ -250,7 +251,7 @@ def test_a_user_with_no_grant_is_403(access, fake_rpc):
 
 
 def test_a_key_is_limited_by_its_scopes(access, fake_rpc, replies):
-    client, key_id = access.key_client(scopes=[policy.MEMBERS_READ])
+    client, key_id = access.key_client(scopes=[roster.MEMBERS_READ])
     fake_rpc.will_answer("list_members", replies.page([]))
 
     assert client.get("/api/v1/members").status_code == 200
@@ -330,9 +331,9 @@ def test_the_scope_counts_only_the_grants_that_allow_the_action(access, fake_rpc
 
 
 @pytest.mark.parametrize(("scopes", "reveal"), [
-    ([policy.MEMBERS_READ], []),
-    ([policy.MEMBERS_READ, policy.PHONE_READ], PHONE),
-    ([policy.MEMBERS_READ, policy.PERSONAL_DATA_READ], ALL),
+    ([roster.MEMBERS_READ], []),
+    ([roster.MEMBERS_READ, roster.PHONE_READ], PHONE),
+    ([roster.MEMBERS_READ, roster.PERSONAL_DATA_READ], ALL),
 ])
 def test_a_key_hands_roster_its_organisation_and_what_its_scopes_reveal(access, fake_rpc, replies, scopes, reveal):
     client, key_id = access.key_client(scopes=scopes, organisation_id=TOWN)

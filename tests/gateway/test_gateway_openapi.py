@@ -87,7 +87,9 @@ def test_errors_are_documented_with_the_error_shape(document):
     assert set(schemas["ErrorDetail"]["required"]) == {"code", "message", "details"}
 
     post_member = document["paths"]["/api/v1/members"]["post"]["responses"]
-    assert post_member["422"] == {"$ref": "#/components/responses/UNPROCESSABLE_ENTITY"}
+    assert post_member["422"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert post_member["422"]["description"].startswith("validation_failed")
+    assert "idempotency_key_reused" in post_member["422"]["description"]
     assert document["components"]["responses"]["UNPROCESSABLE_ENTITY"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Error"
     }
@@ -170,3 +172,15 @@ def test_readiness_is_documented_with_every_declared_service(document):
     assert set(readiness) >= {"200", "503"}
     schema = document["components"]["schemas"]["Readiness"]
     assert set(schema["properties"]["checks"]["example"]) == {"broker", *(spec.name for spec in SERVICES)}
+
+
+def test_writes_a_client_may_retry_take_an_idempotency_key(document):
+    takes_key = {
+        (method, path) for path, operations in document["paths"].items() for method, operation in operations.items()
+        if isinstance(operation, dict)
+        and any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in operation.get("parameters", []))
+    }
+    assert takes_key == {
+        ("post", "/api/v1/organisations"), ("post", "/api/v1/members"),
+        ("post", "/api/v1/members/{member_id}/departures"), ("post", "/api/v1/members/{member_id}/returns"),
+    }
