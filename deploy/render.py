@@ -155,6 +155,9 @@ COMPOSE_SERVICE = """
   @name@:
     <<: *liudong
     command: @command@
+    # Beyond the runner's own bound (10 s grace, 3 s kill, 2 s): docker's default
+    # 10 s would SIGKILL just as the runner starts killing unfinished workers.
+    stop_grace_period: 20s
     environment:
       <<: *liudong-env
       @database_url_variable@: postgresql://liudong:liudong@postgres:5432/@database@
@@ -220,7 +223,7 @@ spec:
         app.kubernetes.io/name: @name@
         app.kubernetes.io/component: service
     spec:
-      terminationGracePeriodSeconds: 30  # nameko finishes running workers on SIGTERM
+      terminationGracePeriodSeconds: 30  # above the runner's worst case: 10 s grace + 3 s kill + 2 s
       securityContext:
         runAsNonRoot: true
         runAsUser: 10001

@@ -6,7 +6,7 @@ Configuration comes from environment variables (defaults in brackets), and the
 - ``LIUDONG_AMQP_URI`` [amqp://guest:guest@localhost:5672/]: the broker.
 - ``LIUDONG_RPC_TIMEOUT`` [4]: seconds an RPC may take before the gateway
   answers 503; requests also expire in the broker after this long.
-- ``LIUDONG_READY_TIMEOUT`` [1]: seconds ``/readyz`` waits for ``roster.ping``
+- ``LIUDONG_READY_TIMEOUT`` [1]: seconds ``/readyz`` waits, in all, for every service's ``ping``
   (Kubernetes' default probe timeout is 1 s).
 - ``LIUDONG_GATEWAY_DATABASE_URL`` [sqlite:///var/gateway.db]: the gateway's own
   database of users, API keys, grants and the audit record

@@ -1,4 +1,4 @@
-"""End-to-end: the real processes (`nameko run`, gunicorn) on the real broker
+"""End-to-end: the real processes (each service under `python -m services.common.run`, gunicorn) on the real broker
 (a throwaway vhost) and PostgreSQL (a throwaway database), driven over HTTP."""
 import os
 import secrets
