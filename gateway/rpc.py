@@ -20,8 +20,8 @@ connection. Requests are transient with a per-message TTL of what is left of
 the call's timeout: an RPC needs no persistence, and a request still queued
 when the gateway has already answered 503 is dropped by the broker rather than
 executed later, when the service comes back. (A request the service took just
-before the deadline may still run; only an ``Idempotency-Key`` makes retries of
-such writes safe.)
+before the deadline may still run and commit; only an ``Idempotency-Key``, on
+the writes that take one, makes a client's retry of such a write safe.)
 
 Every failure that means "the platform cannot answer now" becomes
 :class:`ServiceUnavailable` (HTTP 503) well inside 5 seconds:
