@@ -105,7 +105,7 @@ def start_baseline(env, log_dir, database_url):
         assert process.alive(), f"baseline exited:\n{process.log()}"
         try:
             return requests.get(base_url + "/healthz", timeout=2).status_code == 200
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a worker still booting on a busy machine
             return False
 
     wait_for(ready, timeout=60, message="the baseline app to answer")

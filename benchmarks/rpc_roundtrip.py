@@ -1,5 +1,6 @@
 """What persistence and confirms cost an RPC on the broker: raw kombu
-request/reply round trips in three modes, in the same run and rotating rounds.
+request/reply round trips in three modes, and the gateway's own RPC client, in
+the same run and rotating rounds.
 
 - ``as nameko 2.14``: what nameko 2.14 does for every gateway -> roster call:
   a persistent request published with a confirm, a persistent reply published
@@ -7,17 +8,22 @@ request/reply round trips in three modes, in the same run and rotating rounds.
 - ``transient, confirmed``: both messages non-persistent, still confirmed; the
   reply queue exclusive, auto-deleted, not durable;
 - ``transient``: the same without confirms (the reply itself says the request
-  arrived).
+  arrived);
+- ``gateway RpcClient``: ``gateway.rpc.RpcClient`` as the gateway uses it (one
+  client shared by the threads), calling a responder that answers as a nameko
+  2.14 service does (through ``nameko-rpc``, reply persistent and confirmed).
+  Run from another checkout, it measures that checkout's client against the
+  same baseline (``--modes`` picks some).
 
-No nameko, no database and no HTTP: a responder process per mode answers at
+No nameko service, no database and no HTTP: a responder process per mode answers at
 once with a body the size of a member, and 8 client threads (each with its
 own connection and reply queue, as the gateway's 2 x 4 threads) call it in a
 closed loop. The service queue is durable in every mode. Reported: calls/s,
 median and p95 latency, the CPU RabbitMQ, the responder and the client used
 per call, and the ratios to ``as nameko 2.14``: the most that making RPC
-transient could give.
+transient could give, and how much of it the gateway's client gets.
 
-    .venv/bin/python benchmarks/rpc_roundtrip.py        # ~1.5 minutes
+    .venv/bin/python benchmarks/rpc_roundtrip.py        # ~2 minutes
 """
 import argparse
 import contextlib
@@ -33,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from kombu import Connection, Consumer, Producer, Queue  # noqa: E402
+from kombu import Connection, Consumer, Exchange, Producer, Queue  # noqa: E402
 
 from benchmarks.common import (
     CpuMeter,
@@ -49,11 +55,15 @@ from benchmarks.common import (
 )
 
 NAMEKO, TRANSIENT_CONFIRMED, TRANSIENT = "as nameko 2.14", "transient, confirmed", "transient"
-MODES = {  # name -> (delivery_mode, confirms, durable reply queue)
+GATEWAY = "gateway RpcClient"
+MODES = {  # name -> (delivery_mode, confirms, durable reply queue) of the raw modes; for GATEWAY, of the reply
     NAMEKO: (2, True, True),
     TRANSIENT_CONFIRMED: (1, True, False),
     TRANSIENT: (1, False, False),
+    GATEWAY: (2, True, None),  # as nameko's Responder publishes; the client makes its own reply queue
 }
+SERVICE = "bench"  # the gateway mode's responder stands for a nameko service of this name
+RPC_EXCHANGE = Exchange("nameko-rpc", type="topic", durable=True)  # as nameko.rpc.get_rpc_exchange declares it
 BASELINE = NAMEKO
 REPLY = {"id": str(uuid.uuid4()), "name": "马永福", "gender": "male", "birth_date": "1978-04-09",
          "id_number": "62072419780400001X", "phone": "13900000001", "joined_on": "2004-07-01",
@@ -82,8 +92,12 @@ def serve(amqp_uri, mode):
         # waiting for a reply's confirm may deliver further requests, and
         # answering those inside that wait would nest confirm waits.
         pending = []
-        queue = Queue(queue_name(mode), durable=True, channel=channel)
+        if mode == GATEWAY:  # as nameko's RpcConsumer declares a service's queue
+            queue = Queue(f"rpc-{SERVICE}", RPC_EXCHANGE, routing_key=f"{SERVICE}.*", durable=True, channel=channel)
+        else:
+            queue = Queue(queue_name(mode), durable=True, channel=channel)
         queue.declare()
+        reply_exchange = RPC_EXCHANGE.name if mode == GATEWAY else ""
         with Consumer(channel, queues=[queue], callbacks=[lambda body, message: pending.append(message)],
                       accept=["json"]):
             print("ready", flush=True)
@@ -95,7 +109,8 @@ def serve(amqp_uri, mode):
                         pass
                     continue
                 message = pending.pop(0)
-                producer.publish({"result": REPLY, "error": None}, routing_key=message.properties["reply_to"],
+                producer.publish({"result": REPLY, "error": None}, exchange=reply_exchange,
+                                 routing_key=message.properties["reply_to"],
                                  correlation_id=message.properties["correlation_id"], delivery_mode=delivery_mode)
                 message.ack()
 
@@ -109,6 +124,26 @@ def call_for(amqp_uri, mode, seconds, clients):
     errors = []
     ready = threading.Barrier(clients + 1)
     deadline = [0.0]
+    if mode == GATEWAY:
+        from gateway.rpc import RpcClient
+
+        rpc = RpcClient(amqp_uri, 10)
+
+    def gateway_client(n):
+        try:
+            rpc.call(SERVICE, "get_member", REPLY["id"])  # connects this thread
+            ready.wait()
+            mine = latencies[n]
+            while True:
+                started = time.perf_counter()
+                if started >= deadline[0]:
+                    break
+                rpc.call(SERVICE, "get_member", REPLY["id"])
+                mine.append(time.perf_counter() - started)
+        except Exception as exc:  # reported by the caller
+            errors.append(repr(exc))
+            with contextlib.suppress(threading.BrokenBarrierError):
+                ready.abort()
 
     def client(n):
         try:
@@ -149,7 +184,8 @@ def call_for(amqp_uri, mode, seconds, clients):
             with contextlib.suppress(threading.BrokenBarrierError):
                 ready.abort()
 
-    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
+    target = gateway_client if mode == GATEWAY else client
+    threads = [threading.Thread(target=target, args=(n,), daemon=True) for n in range(clients)]
     for thread in threads:
         thread.start()
     began = time.perf_counter()
@@ -163,6 +199,8 @@ def call_for(amqp_uri, mode, seconds, clients):
     for thread in threads:
         thread.join(timeout=seconds + 30)
     elapsed = time.perf_counter() - began
+    if mode == GATEWAY:
+        rpc.close()
     if errors:
         raise RuntimeError(f"{mode}: {errors[:3]}")
     every = sorted(x for per in latencies for x in per)
@@ -195,6 +233,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=6, help="calling time per mode per round [6]")
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--modes", nargs="+", default=list(MODES), metavar="MODE",
+                        help=f"modes to run, each quoted, from: {'; '.join(MODES)} [all]; the baseline is always run")
     parser.add_argument("--json", help="also write the raw per-round figures here")
     parser.add_argument("--serve", nargs=2, metavar=("AMQP_URI", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -206,7 +246,10 @@ def main():
     handle_termination()
     notes = machine_notes()
     notes["load_average_before"] = notes.pop("load_average")
-    modes = list(MODES)
+    unknown = [m for m in args.modes if m not in MODES]
+    if unknown:
+        parser.error(f"unknown modes {unknown}; known: {list(MODES)}")
+    modes = [BASELINE] + [m for m in MODES if m in args.modes and m != BASELINE]
     with contextlib.ExitStack() as cleanup, tempfile.TemporaryDirectory(prefix="liudong-bench-rpc-") as log_dir:
         vhost, amqp_uri = create_vhost("liudong-bench")
         cleanup.callback(shielded(delete_vhost), vhost)

@@ -1,65 +1,87 @@
-"""RPC from the gateway to the nameko services.
+"""RPC from the gateway to the nameko services, on py-amqp rather than nameko's proxies.
 
-Each worker thread owns one ``ClusterRpcProxy``, started on its first call: the
-standalone proxy is single-threaded, and one per thread keeps calls from waiting
-on each other. Every failure that means "the platform cannot answer now" becomes
+nameko 2.14's standalone proxy is built for a script, not for a threaded web
+server that must answer within seconds: it publishes each request persistent
+and confirmed on a pooled connection, declares a durable reply queue, retries a
+lost broker for many seconds, and keeps a late reply to restart the next call's
+wait. Bending it into shape took six subclasses reaching into private state,
+so this module speaks nameko's RPC wire format itself, which is small and
+stable: a JSON ``{"args": [...], "kwargs": {...}}`` published to the durable
+topic exchange ``nameko-rpc`` with routing key ``<service>.<method>``,
+``reply_to`` (the routing key that binds the caller's reply queue to the same
+exchange) and ``correlation_id``; the reply is ``{"result": ..., "error": ...}``
+and an error is turned back into an exception by nameko's own
+``deserialize``, so a service's ``ServiceError`` arrives with its code, message
+and details.
+
+Each calling thread owns one connection with one exclusive, auto-deleted reply
+queue, so calls never wait on each other and nothing of a thread outlives its
+connection. Requests are transient with a per-message TTL of what is left of
+the call's timeout: an RPC needs no persistence, and a request still queued
+when the gateway has already answered 503 is dropped by the broker rather than
+executed later, when the service comes back. (A request the service took just
+before the deadline may still run and commit; only an ``Idempotency-Key``, on
+the writes that take one, makes a client's retry of such a write safe.)
+
+Every failure that means "the platform cannot answer now" becomes
 :class:`ServiceUnavailable` (HTTP 503) well inside 5 seconds:
 
-- broker unreachable: one connection attempt bounded by ``CONNECT_TIMEOUT``,
-  instead of kombu's default of retrying after growing pauses (up to ~9 s);
-  a broker that hangs costs at most ``PUBLISH_TIMEOUT + 2 x CONNECT_TIMEOUT``;
-- service not running (no queue bound for it): nameko's ``UnknownService``,
-  known as soon as the broker returns the unroutable request;
-- service silent: the whole call (publish + wait for the reply) is bounded by
-  the RPC timeout.
+- broker unreachable: one connection attempt, each step bounded by
+  ``CONNECT_TIMEOUT`` (kombu would retry after growing pauses);
+- service not running (no queue bound for ``<service>.*``): requests are
+  mandatory, so the broker returns an unroutable one at once, on the channel
+  the caller is already reading for its reply; no publisher confirm is needed
+  to learn it, and none is paid for on every call;
+- service silent: the call is bounded by its timeout. A call still unanswered
+  after ``LIVENESS_AFTER`` (or half its timeout) asks the broker for a trivial
+  synchronous answer, so a broker that hangs is told from a slow service, and
+  fails the call within about ``LIVENESS_AFTER + IO_TIMEOUT``.
 
-A thread whose proxy met a broker error or a timeout drops it, and its next
-call builds a fresh one, so the gateway recovers by itself when the broker
-comes back.
-
-Every request carries an AMQP per-message TTL equal to the call's timeout: a
-request still queued when the gateway has already answered 503 is dropped by
-the broker rather than executed later, when the service comes back. (A request
-the service took just before the deadline may still run; only an
-``Idempotency-Key`` makes retries of such writes safe.)
+A reply is taken only by the call whose ``correlation_id`` it carries; a late
+reply to a call that already timed out is dropped when it arrives, so it can
+never answer a later call, and a timeout keeps the thread's connection. A
+connection the broker closed meanwhile (a restart) is noticed before the next
+request is published and replaced, without publishing anything twice; a
+broker error during a call drops the connection, and the thread's next call
+connects afresh, so the gateway recovers by itself when the broker comes back.
 """
-import logging
+import math
+import select
 import socket
 import threading
 import time
+import uuid
 
-from amqp import spec
-from amqp.abstract_channel import IGNORED_METHOD_DURING_CHANNEL_CLOSE
-from amqp.exceptions import AMQPError, MessageNacked
-from kombu.exceptions import OperationalError
-from nameko.amqp.publish import Publisher
-from nameko.constants import AMQP_URI_CONFIG_KEY
-from nameko.exceptions import BadRequest, RemoteError, RpcTimeout, UnknownService
-from nameko.rpc import MethodProxy, ServiceProxy
-from nameko.standalone.rpc import (
-    ClusterRpcProxy,
-    PollingQueueConsumer,
-    SingleThreadedReplyListener,
-)
+import amqp
+import kombu
+from amqp.exceptions import AMQPError
+from kombu.utils.json import dumps, loads
+from nameko.constants import CALL_ID_STACK_CONTEXT_KEY, HEADER_PREFIX, NON_PERSISTENT
+from nameko.exceptions import BadRequest, RemoteError, deserialize
+from nameko.rpc import RPC_REPLY_QUEUE_TEMPLATE, get_rpc_exchange
 
 from contracts.errors import ErrorCode, ServiceError
 from gateway.logs import get_logger
 
 log = get_logger(__name__)
 
-# A healthy local or in-cluster broker connects and confirms a publish in
-# milliseconds; these only bound a broker that hangs or a network that drops
-# packets, where a request costs at most PUBLISH + 2 x CONNECT (one reconnect).
-CONNECT_TIMEOUT = 1.0
-PUBLISH_TIMEOUT = 1.5
+# A healthy local or in-cluster broker connects and answers in milliseconds;
+# these only bound a broker that hangs or a network that drops packets.
+CONNECT_TIMEOUT = 1.0  # TCP connect, and each step of the AMQP handshake
+IO_TIMEOUT = 1.0  # any other wait on the broker: declarations, a write, a close, the liveness check
+LIVENESS_AFTER = 1.0  # a call unanswered this long checks that the broker still answers
 
-# The service answered: the proxy and its connection are healthy.
+# nameko's exchange, declared exactly as its services declare it.
+RPC_EXCHANGE = get_rpc_exchange({})
+CONTENT_TYPE, CONTENT_ENCODING = "application/json", "utf-8"
+CALL_ID_STACK_HEADER = f"{HEADER_PREFIX}.{CALL_ID_STACK_CONTEXT_KEY}"
+
+# The service answered: the connection is healthy.
 REMOTE_ERRORS = (ServiceError, RemoteError, BadRequest)
 
-# Errors that mean the broker is gone, never came up, or refuses us (wrong
-# credentials or vhost: the log says which). RuntimeError is what nameko's reply
-# waiter raises when its consumer was disconnected under it.
-BROKER_ERRORS = (OSError, AMQPError, OperationalError, MessageNacked, RuntimeError)
+# Errors that mean the broker is gone, never came up, hangs, or refuses us
+# (wrong credentials or vhost, a missing permission: the log says which).
+BROKER_ERRORS = (OSError, AMQPError)
 
 
 class ServiceUnavailable(ServiceError):
@@ -75,120 +97,149 @@ class ServiceUnavailable(ServiceError):
         self.cause = cause
 
 
-class _ReplyConsumer(PollingQueueConsumer):
-    def _setup_consumer(self):
-        # kombu would connect lazily on first use and retry after a fixed 2 s
-        # pause; connect here, once and bounded, so a dead broker costs one
-        # refused connection.
-        self.connection.connect_timeout = CONNECT_TIMEOUT
-        self.connection.ensure_connection(max_retries=0)
-        super()._setup_consumer()
+class _Unroutable(Exception):
+    """The broker returned the request: no queue is bound for the service."""
 
-    def get_message(self, correlation_id, reconnect=True):
-        # nameko's version re-creates the consumer after a timeout, talking
-        # without a bound to a broker that may be why the reply is late; this
-        # proxy is abandoned after a timeout instead. A dropped connection
-        # still gets one reconnect, as in nameko: its reply queue outlives the
-        # connection, so a reply already sent is not lost.
+
+class _Timeout(Exception):
+    """No reply within the call's timeout, while the broker kept answering."""
+
+
+class _Link:
+    """One thread's connection, channel and exclusive reply queue."""
+
+    def __init__(self, amqp_uri):
+        self.routing_key = str(uuid.uuid4())
+        self.queue = RPC_REPLY_QUEUE_TEMPLATE.format("gateway", self.routing_key)
+        self._waiting_for = None
+        self._reply = None
+        self._returned = False
+        self.connection = _connect(amqp_uri)
         try:
-            while correlation_id not in self.replies:
-                self.consumer.connection.drain_events(timeout=self.timeout)
-        except socket.timeout:
-            self.provider._reply_events.pop(correlation_id).send_exception(RpcTimeout(self.timeout))
-            return
-        except (OSError, AMQPError):
-            if not reconnect:
-                raise
-            self._setup_consumer()
-            return self.get_message(correlation_id, reconnect=False)
-        body, message = self.replies.pop(correlation_id)
-        self.provider.handle_message(body, message)
+            self.sock = self.connection.transport.sock
+            # Waits that py-amqp does not bound itself (a declaration's answer,
+            # a write to a full socket, the closing handshake) fail after this.
+            self.sock.settimeout(IO_TIMEOUT)
+            self._poll = select.poll()
+            self._poll.register(self.sock, select.POLLIN)
+            channel = self.channel = self.connection.channel()
+            channel.exchange_declare(RPC_EXCHANGE.name, RPC_EXCHANGE.type, durable=RPC_EXCHANGE.durable,
+                                     auto_delete=RPC_EXCHANGE.auto_delete)
+            channel.queue_declare(self.queue, durable=False, exclusive=True, auto_delete=True)
+            channel.queue_bind(self.queue, RPC_EXCHANGE.name, self.routing_key)
+            # No acks: the queue dies with the connection, so an unacked reply
+            # could never be delivered again anyway.
+            channel.basic_consume(self.queue, no_ack=True, callback=self._on_reply)
+            channel.events["basic_return"].add(self._on_return)
+        except BaseException:
+            self.abandon()
+            raise
 
-    def abandon(self):
-        # Drop the connection without the closing handshake, which would wait
-        # without a bound on a broker that stopped answering.
-        self.stopped = True
-        self.connection.collect()
-
-
-class _ReplyListener(SingleThreadedReplyListener):
-    def __init__(self, timeout=None):
-        super().__init__(timeout=timeout)
-        self.queue_consumer = _ReplyConsumer(timeout=timeout)
-
-
-class _Publisher(Publisher):
-    # nameko's defaults retry a lost broker for seconds with growing pauses. A
-    # caller waiting for an HTTP answer is better served by one immediate
-    # reconnect (which is what replaces a pooled connection that went stale
-    # while the broker restarted) and then a 503.
-    transport_options = {
-        "connect_timeout": CONNECT_TIMEOUT,
-        "max_retries": 0,
-        "interval_start": 0,
-        "interval_step": 0,
-        "interval_max": 0,
-    }
-    retry_policy = {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
-
-
-class _MethodProxy(MethodProxy):
-    publisher_cls = _Publisher
-
-
-class _ServiceProxy(ServiceProxy):
-    def __getattr__(self, name):
-        return _MethodProxy(self.worker_ctx, self.service_name, name, self.reply_listener, **self.options)
-
-
-class _ThreadProxy(ClusterRpcProxy):
-    """A started ``ClusterRpcProxy`` whose calls carry a deadline and a TTL."""
-
-    def __init__(self, config, timeout):
-        super().__init__(config, timeout=timeout, reply_listener_cls=_ReplyListener)
-
-    def call(self, service, method, args, timeout):
+    def call(self, service, method, body, deadline):
+        """Publish one request and wait for its reply until ``deadline``; the reply body."""
+        correlation_id = str(uuid.uuid4())
         started = time.monotonic()
-        # ClusterProxy cannot pass publisher options, so build the service
-        # proxy here (it is a plain object; no I/O) on the same reply queue.
-        proxy = _ServiceProxy(
-            self._worker_ctx, service, self._reply_listener,
-            expiration=timeout,  # kombu takes seconds and sends milliseconds
-            timeout=min(timeout, PUBLISH_TIMEOUT),  # bounds the publish and its confirm
+        ttl = max(deadline - started, 0.001)
+        message = amqp.Message(
+            body, content_type=CONTENT_TYPE, content_encoding=CONTENT_ENCODING,
+            delivery_mode=NON_PERSISTENT, expiration=str(math.ceil(ttl * 1000)),
+            reply_to=self.routing_key, correlation_id=correlation_id,
+            # What nameko's own proxy sends: the service's call-id stack then
+            # starts from this request.
+            application_headers={CALL_ID_STACK_HEADER: [f"gateway.call.{correlation_id}"]},
         )
-        reply = getattr(proxy, method).call_async(*args)
-        # The wait for the reply gets what is left of the budget, so the call
-        # as a whole never takes much longer than ``timeout``.
-        self._reply_listener.queue_consumer.timeout = max(timeout - (time.monotonic() - started), 0.05)
-        return reply.result()
+        self._waiting_for, self._reply, self._returned = correlation_id, None, False
+        try:
+            self.channel.basic_publish(message, RPC_EXCHANGE.name, f"{service}.{method}", mandatory=True)
+            check_at = started + min(LIVENESS_AFTER, ttl / 2)
+            checked = False
+            while self._reply is None:
+                if self._returned:
+                    raise _Unroutable()
+                now = time.monotonic()
+                if not checked and now >= check_at:
+                    self._check_broker_answers(max(min(IO_TIMEOUT, deadline - now), 0.2))
+                    checked = True
+                    continue
+                until = deadline if checked else check_at
+                if now >= until:
+                    raise _Timeout()
+                try:
+                    self.connection.drain_events(timeout=until - now)
+                except socket.timeout:
+                    pass  # py-amqp keeps a partly read frame for the next read
+            return self._reply
+        finally:
+            self._waiting_for = self._reply = None
+
+    def discard_stale(self):
+        """Read whatever arrived while the thread was idle: late replies are
+        dropped, and a connection the broker closed raises here, before a
+        request is published on it."""
+        pending = getattr(self.sock, "pending", None)  # TLS may hold decrypted bytes that poll cannot see
+        while self._poll.poll(0) or (pending is not None and pending()):
+            self.connection.drain_events(timeout=IO_TIMEOUT)
+
+    def close(self):
+        try:
+            self.connection.close()  # the closing handshake, bounded by IO_TIMEOUT
+        except Exception:  # noqa: BLE001 - closing a connection that is gone; drop it instead
+            self.abandon()
 
     def abandon(self):
-        self._reply_listener.queue_consumer.abandon()
+        # No closing handshake: the broker may be why we are leaving.
+        try:
+            self.connection.collect()
+        except Exception:  # noqa: BLE001 - it is being thrown away; nothing else to do
+            log.debug("dropping an RPC connection failed", exc_info=True)
 
-    def forget_pending_replies(self):
-        # nameko registers the reply event before publishing and leaves it
-        # behind when the request turns out to be unroutable.
-        self._reply_listener._reply_events.clear()
+    def _check_broker_answers(self, within):
+        # basic.qos with no limit changes nothing (replies are not acked) and
+        # is answered by the channel itself: the cheapest synchronous method.
+        # Replies arriving meanwhile are dispatched to _on_reply as usual.
+        with self.connection.transport.having_timeout(within):
+            self.channel.basic_qos(0, 0, False)
+
+    def _on_reply(self, message):
+        if message.properties.get("correlation_id") == self._waiting_for and self._waiting_for is not None:
+            self._reply = message.body
+        else:
+            log.debug("dropped a late RPC reply (correlation id %s)", message.properties.get("correlation_id"))
+
+    def _on_return(self, exc, exchange, routing_key, message):
+        if message.properties.get("correlation_id") == self._waiting_for and self._waiting_for is not None:
+            self._returned = True
 
 
-def _not_the_confirm_of_an_unroutable_request(record):
-    # nameko learns that a service is not running from a mandatory, confirmed
-    # publish that the broker returns; kombu closes the channel on the return,
-    # the broker's confirm arrives after, and amqp warns about it every time.
-    return not (record.msg == IGNORED_METHOD_DURING_CHANNEL_CLOSE and record.args and record.args[0] == spec.Basic.Ack)
+def _connect(amqp_uri):
+    # kombu reads the URI (vhost, TLS, login method) and builds py-amqp's
+    # connection, once: no retry loop. The handshake is bounded by
+    # connect_timeout per step; heartbeats stay off, as nobody would send them
+    # while a thread is idle.
+    connection = kombu.Connection(amqp_uri, connect_timeout=CONNECT_TIMEOUT, heartbeat=0).transport.establish_connection()
+    if not isinstance(connection, amqp.Connection):
+        connection.close()
+        raise TypeError(f"gateway.rpc needs py-amqp; the URI chose {type(connection).__module__}")
+    return connection
+
+
+def _result(body):
+    reply = loads(body)
+    error = reply.get("error")
+    if error:
+        raise deserialize(error)
+    return reply["result"]
 
 
 class RpcClient:
-    """Calls services by name; thread-safe, one proxy per calling thread."""
+    """Calls services by name; thread-safe, one connection per calling thread."""
 
     def __init__(self, amqp_uri, timeout):
-        logging.getLogger("amqp").addFilter(_not_the_confirm_of_an_unroutable_request)
         self.amqp_uri = amqp_uri
         self.timeout = float(timeout)
-        self._config = {AMQP_URI_CONFIG_KEY: amqp_uri}
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._started = set()
+        self._links = set()
 
     def call(self, service, method, *args, timeout=None):
         """Call ``service.method(*args)`` and return its result.
@@ -197,70 +248,60 @@ class RpcClient:
         or any other exception for a failure nobody planned for.
         """
         timeout = self.timeout if timeout is None else float(timeout)
-        proxy = self._thread_proxy(service)
+        deadline = time.monotonic() + timeout
+        body = dumps({"args": args, "kwargs": {}})
+        link = self._thread_link(service)
         try:
-            return proxy.call(service, method, args, timeout)
-        except REMOTE_ERRORS:
-            raise
-        except UnknownService:
-            proxy.forget_pending_replies()
+            reply = link.call(service, method, body, deadline)
+        except _Unroutable:
             raise ServiceUnavailable(service, "service_not_running", f"the {service} service is not running") from None
-        except RpcTimeout:
-            # The late reply would reach this proxy's reply queue, where nameko
-            # keeps it forever and lets it restart the next call's wait; a
-            # fresh proxy listens on a fresh queue.
-            self._discard(proxy)
+        except _Timeout:
             raise ServiceUnavailable(service, "timeout", f"the {service} service did not answer within {timeout:g} s") from None
         except BROKER_ERRORS as exc:
-            self._discard(proxy)
+            self._drop(link)
             log.warning("lost the message broker during %s.%s: %r", service, method, exc)
             raise ServiceUnavailable(service, "broker_unreachable", "the message broker is unreachable") from None
         except BaseException:
-            # Whatever happened, the proxy's state is unknown now.
-            self._discard(proxy)
+            # Whatever happened, the connection's state is unknown now.
+            self._drop(link)
             raise
+        return _result(reply)
 
     def close(self):
-        """Stop every thread's proxy; for worker exit, when no call is running."""
+        """Close every thread's connection; for worker exit, when no call is running."""
         with self._lock:
-            proxies, self._started = self._started, set()
-        log.info("closing the broker connections of %d RPC proxies", len(proxies))
-        for proxy in proxies:
-            self._stop(proxy)
+            links, self._links = self._links, set()
+        log.info("closing the broker connections of %d RPC client threads", len(links))
+        for link in links:
+            link.close()
 
-    def _thread_proxy(self, service):
-        proxy = getattr(self._local, "proxy", None)
-        if proxy is not None:
-            return proxy
-        proxy = _ThreadProxy(self._config, self.timeout)
+    def _thread_link(self, service):
+        link = getattr(self._local, "link", None)
+        if link is not None:
+            try:
+                link.discard_stale()
+                return link
+            except BROKER_ERRORS as exc:
+                # The broker closed it while the thread was idle (a restart):
+                # nothing was published on it, so connecting again is safe.
+                log.info("the RPC connection was closed while idle (%r); connecting again", exc)
+                self._drop(link)
+            except BaseException:
+                self._drop(link)
+                raise
         try:
-            proxy.start()
+            link = _Link(self.amqp_uri)
         except BROKER_ERRORS as exc:
-            self._abandon(proxy)
             log.warning("cannot reach the message broker: %r", exc)
             raise ServiceUnavailable(service, "broker_unreachable", "the message broker is unreachable") from None
         with self._lock:
-            self._started.add(proxy)
-        self._local.proxy = proxy
-        return proxy
+            self._links.add(link)
+        self._local.link = link
+        return link
 
-    def _discard(self, proxy):
-        if getattr(self._local, "proxy", None) is proxy:
-            self._local.proxy = None
+    def _drop(self, link):
+        if getattr(self._local, "link", None) is link:
+            self._local.link = None
         with self._lock:
-            self._started.discard(proxy)
-        self._abandon(proxy)
-
-    @staticmethod
-    def _abandon(proxy):
-        try:
-            proxy.abandon()
-        except Exception:  # noqa: BLE001 - it is being thrown away; nothing else to do
-            log.debug("abandoning an RPC proxy failed", exc_info=True)
-
-    @staticmethod
-    def _stop(proxy):
-        try:
-            proxy.stop()
-        except Exception:  # noqa: BLE001 - the connection may already be dead; nothing to clean up then
-            log.debug("stopping an RPC proxy failed", exc_info=True)
+            self._links.discard(link)
+        link.abandon()

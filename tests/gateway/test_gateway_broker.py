@@ -1,7 +1,10 @@
 """The gateway against a real broker: fast 503s when it cannot answer, recovery when it can again.
 
 The 5 s bounds are behaviour the requirements ask for (a client gets a 503
-within 5 s), not performance measurements.
+within 5 s), not performance measurements. The apps here wait 1 s for an RPC
+(``RPC_TIMEOUT``), not the default 4 s, so that a 503 that comes from the
+mechanism under test (a refused connection, a returned request, a timeout)
+lands far inside the bound even on a busy machine.
 """
 import selectors
 import socket
@@ -24,7 +27,7 @@ from tests.support import AMQP_BASE, create_vhost, delete_vhost
 
 HERE = Path(__file__).parent
 ANSWER_WITHIN = 5.0
-
+RPC_TIMEOUT = "1"
 
 
 def timed(request):
@@ -167,7 +170,7 @@ def app_on():
     apps = []
 
     def make(uri, **config):
-        app = create_app({"LIUDONG_AMQP_URI": uri, **config})
+        app = create_app({"LIUDONG_AMQP_URI": uri, "LIUDONG_RPC_TIMEOUT": RPC_TIMEOUT, **config})
         apps.append(app)
         return app
 
@@ -178,6 +181,7 @@ def app_on():
 
 def test_broker_down_is_503_within_5_seconds(monkeypatch, dead_port, keyed_client):
     monkeypatch.setenv("LIUDONG_AMQP_URI", f"amqp://guest:guest@127.0.0.1:{dead_port}/")
+    monkeypatch.setenv("LIUDONG_RPC_TIMEOUT", RPC_TIMEOUT)
     client = keyed_client(create_app())
 
     for request in (
@@ -221,12 +225,12 @@ def test_a_silent_service_is_503_within_5_seconds_and_its_request_expires_unexec
         queue = kombu.Queue(RPC_QUEUE_TEMPLATE.format("roster"), get_rpc_exchange({}), routing_key="roster.*", durable=True)
         bound = queue(connection.default_channel)
         bound.declare()
-        client = keyed_client(app_on(uri))  # the default 4 s RPC timeout
+        client = keyed_client(app_on(uri))
 
         response, elapsed = timed(lambda: client.get(f"/api/v1/members/{uuid.uuid4()}"))
 
         error = assert_unavailable(response, elapsed, "timeout")
-        assert error["message"] == "the roster service did not answer within 4 s"
+        assert error["message"] == f"the roster service did not answer within {RPC_TIMEOUT} s"
         # The request was routed (not_running otherwise) and carries a TTL of the
         # timeout, so the broker drops it: a roster started now will not run it.
         poll(lambda: bound.queue_declare(passive=True).message_count == 0, 3, "the request to expire")
@@ -254,7 +258,38 @@ def test_gateway_recovers_by_itself_when_the_broker_comes_back(broker_vhost, for
     assert_unavailable(response, elapsed, "broker_unreachable")
 
     forwarder.start()
-    poll(lambda: client.get("/readyz").status_code == 200, ANSWER_WITHIN, "the gateway to reach roster again")
+    # No retry: the very next call after the broker is back connects again and succeeds.
+    assert client.get("/readyz").status_code == 200
+
+
+@pytest.mark.e2e
+def test_a_broker_restart_while_the_gateway_is_idle_costs_no_503(broker_vhost, forwarder, start_roster_stub, app_on, poll, keyed_client):
+    name, _ = broker_vhost
+    client = keyed_client(app_on(f"amqp://guest:guest@127.0.0.1:{forwarder.port}/{quote(name, safe='')}"))
+    start_roster_stub()
+    poll(lambda: client.get("/readyz").status_code == 200, 30, "the roster stub to answer ping")
+
+    # The broker drops every connection and is back before the next request:
+    # the thread's connection is found closed before anything is published on it.
+    forwarder.stop()
+    forwarder.start()
+
+    assert client.get("/readyz").get_json() == {"status": "ready", "checks": {"broker": "ok", "roster": "ok"}}
+
+
+def test_a_hung_broker_is_told_from_a_silent_service_before_the_rpc_timeout(broker_vhost, forwarder, app_on, keyed_client):
+    name, _ = broker_vhost
+    client = keyed_client(app_on(f"amqp://guest:guest@127.0.0.1:{forwarder.port}/{quote(name, safe='')}",
+                                 LIUDONG_RPC_TIMEOUT="4"))
+    response, elapsed = timed(lambda: client.get(f"/api/v1/members/{uuid.uuid4()}"))
+    assert_unavailable(response, elapsed, "service_not_running")  # the thread is connected now
+
+    forwarder.freeze()
+    response, elapsed = timed(lambda: client.get(f"/api/v1/members/{uuid.uuid4()}"))
+
+    # A call unanswered after 1 s checks that the broker still answers; this one does not.
+    assert_unavailable(response, elapsed, "broker_unreachable")
+    assert elapsed < 4
 
 
 @pytest.mark.e2e
@@ -266,10 +301,11 @@ def test_a_hung_broker_is_503_within_5_seconds_and_recovered_from(broker_vhost, 
 
     forwarder.freeze()
     response, elapsed = timed(lambda: client.get(f"/api/v1/members/{uuid.uuid4()}"))
-    assert_unavailable(response, elapsed)
+    assert_unavailable(response, elapsed, "broker_unreachable")
     response, elapsed = timed(lambda: client.get("/readyz"))
-    assert_unavailable(response, elapsed)
+    error = assert_unavailable(response, elapsed)
+    assert error["details"] == {"checks": {"broker": "down", "roster": "unknown"}}
 
     forwarder.stop()
     forwarder.start()
-    poll(lambda: client.get("/readyz").status_code == 200, ANSWER_WITHIN, "the gateway to reach roster again")
+    assert client.get("/readyz").status_code == 200
