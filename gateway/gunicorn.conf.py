@@ -19,8 +19,8 @@ bind = os.environ.get("LIUDONG_GATEWAY_BIND", "127.0.0.1:8000")
 wsgi_app = "gateway.app:create_app()"
 
 # Threads, because a request mostly waits on RabbitMQ; each thread keeps its own
-# RPC proxy (gateway.rpc), so threads x workers is also the number of broker
-# connections and reply queues this gateway holds.
+# broker connection and exclusive reply queue (gateway.rpc), so threads x workers
+# (plus the readiness pool's threads) is about the number this gateway holds.
 worker_class = "gthread"
 workers = int(os.environ.get("LIUDONG_GATEWAY_WORKERS", "2"))
 threads = int(os.environ.get("LIUDONG_GATEWAY_THREADS", "4"))
