@@ -94,17 +94,20 @@ def list_organisations(uow, query, scope):
 def register_member(uow, command, clock, scope):
     organisation = _visible_organisation(uow, scope, command["organisation_id"], "organisation_id")
     id_number = normalise_id_number(command["id_number"])
-    # ID numbers are unique platform-wide, so a duplicate is refused even when
-    # the member holding it is outside the caller's scope.
-    if uow.members.find_by_id_number(id_number) is not None:
-        raise ServiceError(ErrorCode.DUPLICATE_ID_NUMBER, "a member with this ID number is already registered",
-                           {"id_number": ["already registered"]})
+    # Every rule about the request itself is checked before uniqueness, so that
+    # whether an ID number is on the roll elsewhere is never the only thing that
+    # changes the answer (a membership oracle across subtrees).
     member = Member(
         id=new_id(), name=command["name"], gender=command["gender"], birth_date=command["birth_date"],
         id_number=id_number, phone=command["phone"].strip(), joined_on=command["joined_on"],
         membership=command["membership"], organisation=organisation, registered_at=clock.now(),
         registered_by=scope.principal,
     )
+    # ID numbers are unique platform-wide, so a duplicate is refused even when
+    # the member holding it is outside the caller's scope.
+    if uow.members.find_by_id_number(id_number) is not None:
+        raise ServiceError(ErrorCode.DUPLICATE_ID_NUMBER, "a member with this ID number is already registered",
+                           {"id_number": ["already registered"]})
     uow.members.add(member)
     uow.add_event(member.registered())
     return member

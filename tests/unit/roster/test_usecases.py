@@ -320,3 +320,15 @@ def test_the_tree_pages_in_id_order_within_the_scope(uow, county_tree):
     assert [o.id for o in everything] == sorted(o.id for o in uow.organisations.rows.values())
     town_only, more = usecases.organisation_tree_page(uow, None, 10, town_a_admin(county_tree))
     assert {o.id for o in town_only} == {county_tree["town_a"].id, county_tree["branch_a"].id} and not more
+
+
+def test_a_non_branch_is_refused_the_same_whether_or_not_the_id_number_is_taken(uow, county_tree):
+    """No membership oracle: a caller of town A registering into its own town
+    committee (not a branch) learns nothing about ID numbers elsewhere."""
+    scope, tree = town_a_admin(county_tree), county_tree
+    answers = []
+    for id_number in (tree["b"].id_number, "620724198503021238"):  # taken in town B / free
+        with pytest.raises(REFUSED) as refused:
+            register(uow, tree["town_a"], id_number, scope)
+        answers.append((refused.value.code, refused.value.details))
+    assert answers[0] == answers[1] and answers[0][0] == "not_a_branch"
