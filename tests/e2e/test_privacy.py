@@ -8,11 +8,26 @@ import subprocess
 import pytest
 import requests
 
+from tests.e2e.conftest import Platform
 from tests.support import POSTGRES_URL, created
 
 ID_NUMBERS = ["62072419850302123X", "620724199105054321", "620724198711110019"]
 PHONES = ["13912340001", "13912340002", "13912340003"]
 CONTACT = "13812349876"
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    """The platform at its most talkative: every process logs at DEBUG, where a
+    leak would be likeliest, and the log test checks that they did."""
+    platform = Platform(tmp_path_factory.mktemp("e2e-privacy-logs"))
+    platform.env.update({"LIUDONG_LOG_LEVEL": "DEBUG", "LIUDONG_GATEWAY_LOG_LEVEL": "debug"})
+    try:
+        platform.start_services()
+        platform.start_gateway()
+        yield platform
+    finally:
+        platform.close()
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +84,19 @@ def test_no_plaintext_id_number_or_phone_in_the_databases(platform, run):
             assert secret not in dump, f"{secret} in the raw contents of {database_url.rsplit('/', 1)[1]}"
 
 
+# Lines the run must have logged at DEBUG: proof that the logs were written
+# and read at the level where personal data would most likely show.
+EXPECTED_LOG_LINES = {
+    "roster": ["DEBUG services.common.outbox outbox relay published", "ran worker <WorkerContext [roster.find_member_by_id_number]"],
+    "gateway": ["POST /api/v1/members/lookup", "GET /api/v1/members/export", "[DEBUG]"],
+}
+
+
 def test_no_plaintext_id_number_or_phone_in_the_logs(platform, run):
     for process in (platform.roster, platform.gateway):
         log = process.log()
-        assert log, f"{process.name} wrote no log"
+        for line in EXPECTED_LOG_LINES[process.name]:
+            assert line in log, f"{process.name} did not log {line!r} at DEBUG"
         for secret in ID_NUMBERS + PHONES + [CONTACT]:
             assert secret not in log, f"{secret} in the {process.name} log"
 
