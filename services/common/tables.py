@@ -4,7 +4,7 @@ from ``persistence.schema``."""
 from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text, text
 from sqlalchemy.types import TypeDecorator
 
-from persistence.schema import BIG_ID, NAMING_CONVENTION, UTCDateTime, new_metadata  # noqa: F401 (re-exported for services)
+from persistence.schema import BIG_ID, UTCDateTime, new_metadata  # noqa: F401 (UTCDateTime re-exported for services)
 
 
 def outbox_table(metadata: MetaData) -> Table:

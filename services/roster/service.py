@@ -64,7 +64,7 @@ class RosterService:
     @scoped_rpc
     def organisation_tree_page(self, after_id, limit, scope):
         """For other services' projections of the tree (services.common.tree)."""
-        items, more = usecases.organisation_tree_page(self.db, after_id, min(max(int(limit), 1), 1000), scope)
+        items, more = usecases.organisation_tree_page(self.db, after_id, int(limit), scope)
         return schemas.dump_tree_page(items, more)
 
     # ---- members ---------------------------------------------------------

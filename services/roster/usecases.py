@@ -13,6 +13,8 @@ from services.roster.domain.events import MemberDeparted, MemberRegistered, Memb
 from services.roster.domain.member import DepartureReport, Member
 from services.roster.domain.organisation import Organisation
 
+MAX_TREE_PAGE = 1000
+
 EVENTS = EventMap(roster_events.SOURCE, {
     OrganisationCreated: roster_events.ORGANISATION_CREATED,
     MemberRegistered: roster_events.MEMBER_REGISTERED,
@@ -73,8 +75,10 @@ def organisation_subtree(uow, organisation_id, scope):
 
 
 def organisation_tree_page(uow, after_id, limit, scope):
-    """The organisations the caller sees, ``limit`` at a time in id order after
-    ``after_id``: how another service copies the tree into its projection."""
+    """The organisations the caller sees, ``limit`` at a time (1 to
+    ``MAX_TREE_PAGE``) in id order after ``after_id``: how another service
+    copies the tree into its projection."""
+    limit = min(max(limit, 1), MAX_TREE_PAGE)
     items = uow.organisations.page_after(scope=scope, after_id=after_id, limit=limit + 1)
     return items[:limit], len(items) > limit
 

@@ -1,5 +1,6 @@
 """End-to-end: the real processes (each service under `python -m services.common.run`, gunicorn) on the real broker
 (a throwaway vhost) and PostgreSQL (a throwaway database), driven over HTTP."""
+import contextlib
 import os
 import secrets
 import signal
@@ -178,15 +179,24 @@ class Platform:
         delete_vhost(self.vhost)
 
 
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    platform = Platform(tmp_path_factory.mktemp("e2e-logs"))
+@contextlib.contextmanager
+def running_platform(log_dir, **extra_env):
+    """Every service and the gateway started (with ``extra_env`` on top), and
+    everything stopped, dropped and deleted afterwards."""
+    platform = Platform(log_dir)
+    platform.env.update(extra_env)
     try:
         platform.start_services()
         platform.start_gateway()
         yield platform
     finally:
         platform.close()
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    with running_platform(tmp_path_factory.mktemp("e2e-logs")) as platform:
+        yield platform
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import requests
 
-from tests.e2e.conftest import Platform
+from tests.e2e.conftest import running_platform
 from tests.support import POSTGRES_URL, created
 
 ID_NUMBERS = ["62072419850302123X", "620724199105054321", "620724198711110019"]
@@ -20,14 +20,9 @@ CONTACT = "13812349876"
 def platform(tmp_path_factory):
     """The platform at its most talkative: every process logs at DEBUG, where a
     leak would be likeliest, and the log test checks that they did."""
-    platform = Platform(tmp_path_factory.mktemp("e2e-privacy-logs"))
-    platform.env.update({"LIUDONG_LOG_LEVEL": "DEBUG", "LIUDONG_GATEWAY_LOG_LEVEL": "debug"})
-    try:
-        platform.start_services()
-        platform.start_gateway()
+    with running_platform(tmp_path_factory.mktemp("e2e-privacy-logs"),
+                          LIUDONG_LOG_LEVEL="DEBUG", LIUDONG_GATEWAY_LOG_LEVEL="debug") as platform:
         yield platform
-    finally:
-        platform.close()
 
 
 @pytest.fixture(scope="module")

@@ -62,6 +62,8 @@ class WelcomeService(tree.FollowsOrganisationTree):
     @idempotent()
     def welcome_home(self, event):
         data = event["data"]  # typed: dates are dates, ids are UUIDs
+        # Its one rule sits here to keep the example to three files; a real
+        # service states its rules in domain/ and calls them from usecases.py.
         clock = Clock.from_config(self.config)
         if data["returned_on"] > clock.today():
             raise RuleViolation(ErrorCode.VALIDATION_FAILED, "a return cannot be welcomed before it happens",

@@ -2,6 +2,7 @@
 vhost per test from nameko's ``rabbit_config``). Run under ``nameko test`` so
 eventlet is patched before anything is imported."""
 import pytest
+from nameko.standalone.events import event_dispatcher
 
 from services.common.crypto import generate_keys
 from services.roster.service import RosterService
@@ -32,6 +33,12 @@ def service_config(rabbit_config, database_url, personal_data_keys):
         "OUTBOX_RELAY": {"enabled": True, "poll_interval": 0.2, "batch_size": 50},
         "EVENT_RETRY": {"max_attempts": 3, "initial_delay": 0.05, "multiplier": 2, "max_delay": 1},
     }
+
+
+@pytest.fixture
+def dispatch(rabbit_config):
+    """Publish an event as another service would: ``dispatch(source, event_type, body)``."""
+    return event_dispatcher(rabbit_config)
 
 
 @pytest.fixture

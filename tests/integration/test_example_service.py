@@ -7,7 +7,6 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
@@ -45,11 +44,6 @@ def welcome(container_factory, welcome_config):
     container = container_factory(WelcomeService, welcome_config)
     container.start()
     return container
-
-
-@pytest.fixture
-def dispatch(rabbit_config):
-    return event_dispatcher(rabbit_config)
 
 
 def organisation_created(path, kind="branch"):

@@ -1,6 +1,5 @@
 """Inbox, retries and the dead-letter queue, on the real broker and PostgreSQL."""
 import pytest
-from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, func, insert, select
 
@@ -62,11 +61,6 @@ def subscriber(container_factory, service_config):
     container = container_factory(HomecomingSubscriber, service_config)
     container.start()
     return container
-
-
-@pytest.fixture
-def dispatch(rabbit_config):
-    return event_dispatcher(rabbit_config)
 
 
 def test_the_same_event_delivered_twice_takes_effect_once(subscriber, dispatch, database_url):
