@@ -16,10 +16,12 @@ So the work is split:
   plaintext: domain objects stay pure and never see a token or a key.
 - Mapper and session events move values between the two: ``load`` and
   ``refresh`` decrypt each token with the loaded row's place; ``before_flush``
-  encrypts each new or changed plaintext with the object's place. The flush
-  looks at every object of an encrypting class in the session rather than
-  at SQLAlchemy's dirty list, because the plaintext attribute is not
-  instrumented and a change to it alone would otherwise go unnoticed.
+  (and ``before_commit``) encrypts each new or changed plaintext with the
+  object's place. They look at every object of an encrypting class in the
+  session rather than at SQLAlchemy's dirty list, because the plaintext
+  attribute is not instrumented: a change to it alone leaves the session
+  looking clean, so it is written at the next commit (or at a flush that
+  something else made necessary), never lost.
 - The column type (``EncryptedText``) stores only what has the form of a
   bound token and refuses anything else, so a Core insert or update through
   the mapped table cannot write plaintext by mistake. The Core paths that
@@ -266,8 +268,19 @@ def map_personal_data(mapper_registry, cls, table, encrypted, properties=None, *
     return mapper
 
 
+@event.listens_for(Session, "before_commit")
+def _seal_before_commit(session):
+    # A session whose only change is to a plaintext attribute looks clean and
+    # skips the flush (and before_flush) altogether: sealing here makes it dirty.
+    _seal(session)
+
+
 @event.listens_for(Session, "before_flush")
 def _seal_before_flush(session, _flush_context, _instances):
+    _seal(session)
+
+
+def _seal(session):
     if not _ENCRYPTING:
         return
     deleted = set(session.deleted)
