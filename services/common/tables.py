@@ -218,6 +218,9 @@ class _Encryption:
         if columns:
             self.open(instance, self.cipher(context.session), columns)
 
+    def on_write(self, _mapper, connection, instance):
+        self.seal(instance, cipher_for(connection))
+
     def cipher(self, session):
         return cipher_for(session.get_bind(mapper=self.mapper))
 
@@ -265,6 +268,10 @@ def map_personal_data(mapper_registry, cls, table, encrypted, properties=None, *
     encryption = _ENCRYPTING[cls] = _Encryption(mapper, table, encrypted)
     event.listen(mapper, "load", encryption.on_load)
     event.listen(mapper, "refresh", encryption.on_refresh)
+    # Belt and braces: an object that reached the flush without passing
+    # before_flush (cascaded in during it) is sealed as its row is written.
+    event.listen(mapper, "before_insert", encryption.on_write)
+    event.listen(mapper, "before_update", encryption.on_write)
     return mapper
 
 
