@@ -168,9 +168,14 @@ class PersonalDataCipher:
             ) from None
         self._keys = [_DataKey(key) for key in keys]
         self._primary = self._keys[0]
-        self._by_id = {}
-        for key in self._keys:
-            self._by_id.setdefault(key.key_id, []).append(key)
+        self._by_id = {key.key_id: key for key in self._keys}
+        if len(self._by_id) != len(self._keys):
+            # The same key twice, or (one chance in 2^32) two keys with one id:
+            # rotation could not tell their tokens apart.
+            raise KeyConfigurationError(
+                f"{KEYS_SETTING} ({KEYS_ENV}) lists a key twice, or two keys that share a key id; "
+                f"use `python -m services.common.crypto new-data-key` for a new one"
+            )
         # Only for the tokens written before migration 0005 (see fernet_decrypt).
         self._fernet = MultiFernet(fernets)
         self._index_key = _decode_index_key(index_key)
@@ -203,12 +208,13 @@ class PersonalDataCipher:
         """The value of ``token``, which must have been encrypted for ``where``."""
         key_id, nonce, sealed = _parse(token)
         associated = _associated_data(key_id, where)
-        for key in self._by_id.get(key_id, ()):
-            try:
-                return key.aead.decrypt(nonce, sealed, associated).decode("utf-8")
-            except InvalidTag:
-                continue
-        raise InvalidCiphertext(_REFUSED)
+        key = self._by_id.get(key_id)
+        if key is None:
+            raise InvalidCiphertext(_REFUSED)
+        try:
+            return key.aead.decrypt(nonce, sealed, associated).decode("utf-8")
+        except InvalidTag:
+            raise InvalidCiphertext(_REFUSED) from None
 
     def is_current(self, token):
         """True when ``token`` is already under the first key (its authenticity is not checked here)."""

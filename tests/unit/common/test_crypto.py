@@ -168,6 +168,10 @@ def test_malformed_keys_are_refused_without_showing_them(keys):
     assert INDEX_KEY_ENV in str(refused.value)
     with pytest.raises(KeyConfigurationError) as refused:  # the index key must be a key of its own
         PersonalDataCipher.from_config({"PERSONAL_DATA_KEYS": keys["old"], "PERSONAL_DATA_INDEX_KEY": keys["old"]})
+    with pytest.raises(KeyConfigurationError) as refused:  # one key twice: its tokens' key id would be ambiguous
+        PersonalDataCipher.from_config({"PERSONAL_DATA_KEYS": f"{keys['old']},{keys['old']}",
+                                        "PERSONAL_DATA_INDEX_KEY": keys["index"]})
+    assert KEYS_ENV in str(refused.value) and keys["old"] not in str(refused.value)
 
 
 def test_keys_come_comma_separated_newest_first(keys):
