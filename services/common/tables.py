@@ -290,9 +290,9 @@ def _seal_before_flush(session, _flush_context, _instances):
 def _seal(session):
     if not _ENCRYPTING:
         return
-    deleted = set(session.deleted)
+    deleted = {id(instance) for instance in session.deleted}  # by identity: domain classes may define __eq__
     for instance in list(session.new) + list(session.identity_map.values()):
         encryption = _ENCRYPTING.get(type(instance))
-        if encryption is None or instance in deleted:
+        if encryption is None or id(instance) in deleted:
             continue
         encryption.seal(instance, encryption.cipher(session))
