@@ -13,6 +13,7 @@ the decrypting side also has a key to choose. CPU time of this process
 Nothing here is run by the tests and nothing asserts a time.
 """
 import argparse
+import os
 import time
 
 from common import log, machine_notes, median, run, spread, write_json  # noqa: I001 (benchmarks/ on sys.path)
@@ -96,7 +97,7 @@ def main():
         label = "encrypt + decrypt" if part == "both" else part
         print(f"| {label} | {median(fernet):.1f} ({spread(fernet)}) | {median(bound):.1f} ({spread(bound)}) | "
               f"**{median(ratios):.2f}** ({spread(ratios)}) |")
-    notes["load_average_after"] = " ".join(f"{v:.2f}" for v in __import__("os").getloadavg())
+    notes["load_average_after"] = " ".join(f"{v:.2f}" for v in os.getloadavg())
     log(f"load average after: {notes['load_average_after']}")
     write_json(args.json, {"notes": notes, "rounds": rounds, "results": results})
 
