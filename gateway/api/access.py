@@ -178,6 +178,7 @@ class ApiKeys(MethodView):
         with _store().begin() as conn:
             key, plaintext = management.create_api_key(
                 conn, name=payload["name"], owner=payload["owner"], scopes=payload["scopes"], actor=_actor(),
+                rate_limit=payload["rate_limit"],
             )
             grant, _ = management.create_grant(
                 conn, kind=KEY, principal_id=key["id"], role=policy.SYSTEM_INTEGRATION,
@@ -186,7 +187,8 @@ class ApiKeys(MethodView):
             audit.record(
                 "access.key_created", outcome="succeeded", status=201, resource_type="api_key",
                 resource_ids=[key["id"], grant["id"]],
-                details={"name": key["name"], "owner": key["owner"], "scopes": key["scopes"], "organisation_id": organisation_id},
+                details={"name": key["name"], "owner": key["owner"], "scopes": key["scopes"], "organisation_id": organisation_id,
+                         "rate_limit": key["rate_limit"]},
                 conn=conn,
             )
         return {**key, "key": plaintext, "grant": management.grant_view(grant)}

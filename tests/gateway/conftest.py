@@ -19,7 +19,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from contracts import roster
-from gateway.access import credentials, management, policy
+from gateway.access import credentials, management, policy, store
 from gateway.access.authorisation import KEY, USER
 from gateway.app import create_app
 from gateway.auth import ACCESS_EXTENSION
@@ -110,7 +110,11 @@ class Access:
         return user
 
     def token(self, user, ttl=3600, secret=TOKEN_SECRET, now=None):
-        return credentials.issue_token(user["id"], secret, ttl, now=now)
+        """A token as signing in would issue it now: with the user's current token generation."""
+        with self.store.connect() as conn:
+            row = store.get_user(conn, user["id"])
+        generation = row["token_generation"] if row else 0
+        return credentials.issue_token(user["id"], secret, ttl, now=now, generation=generation)
 
     def bearer(self, user, **kwargs):
         return {"Authorization": f"Bearer {self.token(user, **kwargs)}"}

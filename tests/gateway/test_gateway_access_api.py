@@ -97,7 +97,9 @@ def test_disabling_a_user_ends_their_tokens(officer, access, fake_rpc, replies):
     assert response.status_code == 200 and response.get_json()["active"] is False
     assert admin_client.get("/api/v1/organisations").status_code == 401
     assert client.patch(f"/api/v1/users/{admin['id']}", json={"active": True}).get_json()["active"] is True
-    assert admin_client.get("/api/v1/organisations").status_code == 200
+    # Re-enabled, the user signs in again: a token from before the disabling stays ended.
+    assert admin_client.get("/api/v1/organisations").status_code == 401
+    assert access.client(access.bearer(admin)).get("/api/v1/organisations").status_code == 200
 
 
 def test_nobody_changes_their_own_access(officer):
@@ -237,7 +239,8 @@ def test_a_grant_gives_access_and_its_revocation_takes_it_away(officer, access, 
 
     revoked = client.delete(f"/api/v1/grants/{created['id']}")
     assert revoked.status_code == 200 and revoked.get_json()["revoked_at"]
-    assert user_client.get("/api/v1/members").status_code == 403
+    assert user_client.get("/api/v1/members").status_code == 401  # the token issued under the grant has ended
+    assert access.client(access.bearer(user)).get("/api/v1/members").status_code == 403
     history = client.get(f"/api/v1/grants?principal=user:{user['id']}&include_revoked=true").get_json()["items"]
     assert [item["id"] for item in history] == [created["id"]]
 
