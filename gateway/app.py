@@ -42,9 +42,10 @@ Configuration comes from environment variables (defaults in brackets), and the
 Request bodies are limited to 1 MiB (413); lists to 100 items a page.
 """
 import hashlib
+import hmac
 import os
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, current_app, g, jsonify, request
 from flask_limiter import Limiter
 from flask_smorest import Api
 from limits import parse_many
@@ -214,22 +215,25 @@ def _remote_address():
 
 
 def _sign_in_account():
-    """The username a sign-in is for, hashed: people type passwords into that field, and the
-    counts live in the limiter's store. Empty (no limit) for a body without one, which is 400/422."""
+    """The username a sign-in is for, as an HMAC keyed by the token secret: people type
+    passwords into that field, and the counts live in the limiter's store (Redis), where a
+    plain digest of a password could be guessed back. A body without one is 400 or 422,
+    never a refused sign-in, so its shared bucket never fills."""
     body = request.get_json(silent=True)
     username = body.get("username") if isinstance(body, dict) else None
     if not isinstance(username, str) or not username:
-        return ""
-    return "account:" + hashlib.sha256(username.encode()).hexdigest()
+        return "account:none"
+    secret = current_app.config["LIUDONG_TOKEN_SECRET"].encode()
+    return "account:" + hmac.new(secret, username.encode(), hashlib.sha256).hexdigest()
 
 
 def _sign_in_throttled(counted_per):
-    """Audit a throttled sign-in; the answer itself is the usual 429, the same for every username."""
+    """Audit a throttled request to the token endpoints (never the username: it may be a
+    password); the answer itself is the usual 429, the same for every username."""
 
     def on_breach(limit):
         audit.record("authentication.throttled", outcome="denied", status=429,
-                     details={"credential": "password", "counted_per": counted_per, "limit": str(limit.limit)})
-        return None
+                     details={"counted_per": counted_per, "limit": str(limit.limit)})
 
     return on_breach
 

@@ -128,7 +128,7 @@ class User(MethodView):
     def patch(self, changes, user_id):
         """Disable (``active: false``) or re-enable a user, or change the display name
 
-        A disabled user's tokens stop working at once.
+        A disabled user's tokens stop working at once, and stay ended when the user is re-enabled.
         """
         if f"{USER}:{user_id}" == _actor():
             raise not_yours()
@@ -296,7 +296,7 @@ class Grant(MethodView):
     @blp.requires(policy.ACCESS_MANAGE, operation_id="revokeGrant")
     @audited_change("access.grant_revoked", "grant")
     def delete(self, grant_id):
-        """Revoke a grant: it stops counting at once; its history stays (``include_revoked``)"""
+        """Revoke a grant: it stops counting at once, and a user's tokens issued before end; its history stays (``include_revoked``)"""
         area = _area()
         with _store().begin() as conn:
             grant = area.revocable_grant(conn, grant_id)

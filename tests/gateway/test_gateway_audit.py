@@ -12,8 +12,8 @@ from contracts import roster
 from contracts.errors import ServiceError
 from gateway.access import policy, store
 from gateway.access.store import MIGRATIONS, AccessStore
-from persistence.migrations import alembic_config
 from gateway.app import create_app
+from persistence.migrations import alembic_config
 from tests.support import create_database, drop_database
 
 BRANCH = str(uuid.uuid4())
