@@ -1,7 +1,7 @@
 """Bootstrap access without HTTP, on the database of ``LIUDONG_GATEWAY_DATABASE_URL``:
 
     python -m gateway.access create-user --username U --role R [--organisation-id ID] [--member-id ID]
-    python -m gateway.access create-key --name N --owner O --scopes a,b [--organisation-id ID]
+    python -m gateway.access create-key --name N --owner O --scopes a,b [--organisation-id ID] [--rate-limit L]
     python -m gateway.access revoke-key --key-id ID
     python -m gateway.access grant --username U --role R [--organisation-id ID]
     python -m gateway.access disable-user --username U
@@ -42,6 +42,7 @@ def main(argv=None, out=sys.stdout):
     key.add_argument("--owner", required=True)
     key.add_argument("--scopes", required=True, help=f"comma-separated, from: {','.join(sorted(policy.ROLE_PERMISSIONS[policy.SYSTEM_INTEGRATION]))}")
     key.add_argument("--organisation-id", type=uuid.UUID, help="the subtree the key works on; left out: the whole platform")
+    key.add_argument("--rate-limit", help="the key's own request limit, e.g. 1200/minute; left out: LIUDONG_RATE_LIMIT")
 
     revoke = commands.add_parser("revoke-key", help="revoke an API key (it stays listed)")
     revoke.add_argument("--key-id", required=True, help="the id in ld_<key id>_<secret>")
@@ -133,16 +134,18 @@ def disable_user(conn, args, actor):
 
 def create_key(conn, args, actor):
     scopes = [scope.strip() for scope in args.scopes.split(",") if scope.strip()]
-    key, plaintext = management.create_api_key(conn, name=args.name, owner=args.owner, scopes=scopes, actor=actor)
+    key, plaintext = management.create_api_key(conn, name=args.name, owner=args.owner, scopes=scopes, actor=actor,
+                                               rate_limit=args.rate_limit)
     organisation_id = _org(args.organisation_id)
     granted, _ = management.create_grant(
         conn, kind=KEY, principal_id=key["id"], role=policy.SYSTEM_INTEGRATION, organisation_id=organisation_id, actor=actor,
     )
     _audit(conn, actor, "access.key_created", "api_key", [key["id"], granted["id"]],
-           {"name": key["name"], "owner": key["owner"], "scopes": key["scopes"], "organisation_id": organisation_id})
+           {"name": key["name"], "owner": key["owner"], "scopes": key["scopes"], "organisation_id": organisation_id,
+            "rate_limit": key["rate_limit"]})
     return (
         f"created API key {key['name']} (key:{key['id']}) with scopes {','.join(key['scopes'])} on "
-        f"{organisation_id or 'the whole platform'}\n"
+        f"{organisation_id or 'the whole platform'}, limited to {key['rate_limit'] or 'the platform default'}\n"
         f"the key (shown once; send it as X-API-Key):\n{plaintext}"
     )
 

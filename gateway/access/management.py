@@ -6,6 +6,8 @@ not know is *who* may make the change over which subtree; the HTTP layer
 (``gateway.api.access``) checks that against the security officer's grants, and
 the command line is trusted (it runs with the database's credentials).
 """
+from limits import parse_many
+
 from contracts.errors import ErrorCode, ServiceError
 from gateway.access import credentials, policy, store
 from gateway.access.authorisation import KEY, USER
@@ -36,15 +38,30 @@ def create_user(conn, *, username, display_name, password, member_id, actor):
 
 # ---- API keys -------------------------------------------------------------------
 
-def create_api_key(conn, *, name, owner, scopes, actor):
-    """(key row, the whole key to show once)."""
+def rate_limit_problem(value):
+    """Why ``value`` is not a rate limit in flask-limiter's notation ("1200/minute",
+    "20/second;1200/minute"), or None when it is one."""
+    try:
+        limits = parse_many(value)
+    except ValueError:
+        limits = []
+    if not limits or any(limit.amount < 1 for limit in limits):
+        return "a rate limit such as '1200/minute' or '20/second;1200/minute'"
+    return None
+
+
+def create_api_key(conn, *, name, owner, scopes, actor, rate_limit=None):
+    """(key row, the whole key to show once). ``rate_limit``: the key's own; None: the platform's."""
     allowed = policy.ROLE_PERMISSIONS[policy.SYSTEM_INTEGRATION]
     unknown = sorted(set(scopes) - allowed)
     if unknown:
         raise invalid("scopes", f"not permissions an API key may hold: {', '.join(unknown)}; choose from {', '.join(sorted(allowed))}")
+    if rate_limit is not None and rate_limit_problem(rate_limit):
+        raise invalid("rate_limit", rate_limit_problem(rate_limit))
     key_id, plaintext, secret_hash = credentials.generate_api_key()
     key = store.insert_api_key(
         conn, key_id=key_id, name=name, owner=owner, secret_hash=secret_hash, scopes=sorted(set(scopes)), actor=actor,
+        rate_limit=rate_limit,
     )
     return key, plaintext
 

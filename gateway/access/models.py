@@ -32,6 +32,10 @@ users = Table(
     Column("password_hash", String(255), nullable=False),  # argon2id, with its parameters and salt
     Column("active", Boolean, nullable=False),
     Column("member_id", String(36), nullable=True, unique=True),  # the member this person is, for the member role
+    # Carried in every token as ``gen``; a token whose ``gen`` is not this is
+    # refused. A password change, disabling, a revoked grant and log-out add
+    # one, which ends every token issued before at once.
+    Column("token_generation", Integer, nullable=False, server_default="0"),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("created_by", String(100), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
@@ -49,6 +53,10 @@ api_keys = Table(
     # passwords; a secret of that entropy cannot be guessed from its digest.
     Column("secret_hash", String(64), nullable=False),
     Column("scopes", JSON, nullable=False),  # permissions, a subset of system_integration's
+    # The key's own request limit (flask-limiter's notation, "1200/minute");
+    # None: the platform's LIUDONG_RATE_LIMIT. A town system syncing a wave
+    # needs far more than a person.
+    Column("rate_limit", String(100), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("created_by", String(100), nullable=False),
     Column("last_used_at", UTCDateTime(), nullable=True),  # updated at most once a minute

@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from contracts.roster import PageQuerySchema, PageSchema, StrictSchema
 from gateway.access import policy
+from gateway.access.management import rate_limit_problem
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,63}$"
 PRINCIPAL_PATTERN = r"^(user:[0-9a-f-]{36}|key:[0-9a-f]{12})$"
@@ -106,6 +107,12 @@ class UserPageSchema(PageSchema):
 
 # ---- API keys ------------------------------------------------------------------
 
+def _rate_limit(value):
+    problem = rate_limit_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
 class ApiKeyCreateSchema(StrictSchema):
     name = fields.Str(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "县人社局对接"})
     owner = fields.Str(required=True, validate=validate.Length(min=1, max=100), metadata={"description": "who answers for the key"})
@@ -117,6 +124,12 @@ class ApiKeyCreateSchema(StrictSchema):
         load_default=None, allow_none=True,
         metadata={"description": "the organisation subtree the key works on; null: the whole platform"},
     )
+    rate_limit = fields.Str(
+        load_default=None, allow_none=True, validate=[validate.Length(min=1, max=100), _rate_limit],
+        metadata={"description": "the key's own request limit, flask-limiter's notation (a town system syncing "
+                                 "a wave needs more than a person); null: the platform's LIUDONG_RATE_LIMIT",
+                  "example": "1200/minute"},
+    )
 
 
 class ApiKeySchema(Schema):
@@ -126,6 +139,7 @@ class ApiKeySchema(Schema):
     name = fields.Str(required=True)
     owner = fields.Str(required=True)
     scopes = fields.List(fields.Str(), required=True)
+    rate_limit = fields.Str(allow_none=True, metadata={"description": "the key's own request limit; null: the platform's"})
     created_at = fields.AwareDateTime(required=True)
     created_by = fields.Str(required=True)
     last_used_at = fields.AwareDateTime(allow_none=True, metadata={"description": "to the minute"})

@@ -38,8 +38,9 @@ def issue_token(access_store, username, password, secret, ttl):
         raise SignInRefused("disabled", user)
     if credentials.needs_rehash(user["password_hash"]):
         with access_store.begin() as conn:
-            store.update_user(conn, user["id"], f"user:{user['id']}", password_hash=credentials.hash_password(password))
-    return IssuedToken(user, credentials.issue_token(user["id"], secret, ttl), ttl)
+            store.update_user(conn, user["id"], f"user:{user['id']}", keep_tokens=True,
+                              password_hash=credentials.hash_password(password))
+    return IssuedToken(user, credentials.issue_token(user["id"], secret, ttl, generation=user["token_generation"]), ttl)
 
 
 def password_matches(access_store, user_id, password):

@@ -109,12 +109,24 @@ def get_user_by_member(conn, member_id):
     return dict(row) if row else None
 
 
-def update_user(conn, user_id, actor, **values):
+def update_user(conn, user_id, actor, keep_tokens=False, **values):
+    """A new password or disabling ends the user's earlier tokens, unless
+    ``keep_tokens`` (a password re-hashed with new parameters is no change)."""
+    if not keep_tokens and ("password_hash" in values or values.get("active") is False):
+        values["token_generation"] = models.users.c.token_generation + 1
     conn.execute(
         update(models.users).where(models.users.c.id == str(user_id))
         .values(**values, updated_at=now(), updated_by=actor)
     )
     return get_user(conn, user_id)
+
+
+def end_tokens(conn, user_id):
+    """Refuse every token issued to the user so far (``users.token_generation``)."""
+    conn.execute(
+        update(models.users).where(models.users.c.id == str(user_id))
+        .values(token_generation=models.users.c.token_generation + 1)
+    )
 
 
 def list_users(conn, *, page, per_page, username=None, active=None, ids=None):
@@ -130,9 +142,10 @@ def list_users(conn, *, page, per_page, username=None, active=None, ids=None):
 
 # ---- API keys ---------------------------------------------------------------
 
-def insert_api_key(conn, *, key_id, name, owner, secret_hash, scopes, actor):
+def insert_api_key(conn, *, key_id, name, owner, secret_hash, scopes, actor, rate_limit=None):
     values = {
         "id": key_id, "name": name, "owner": owner, "secret_hash": secret_hash, "scopes": sorted(scopes),
+        "rate_limit": rate_limit,
         "created_at": now(), "created_by": actor, "last_used_at": None, "revoked_at": None, "revoked_by": None,
     }
     conn.execute(insert(models.api_keys).values(**values))
@@ -235,12 +248,17 @@ def list_grants(conn, *, page, per_page, kind=None, principal_id=None, role=None
 
 
 def revoke_grant(conn, grant_id, actor):
-    conn.execute(
+    """Revoke the grant; a user's earlier tokens end with it, so that a token
+    issued under a role does not outlive the role."""
+    revoked = conn.execute(
         update(models.grants)
         .where(models.grants.c.id == str(grant_id), models.grants.c.revoked_at.is_(None))
         .values(revoked_at=now(), revoked_by=actor)
-    )
-    return get_grant(conn, grant_id)
+    ).rowcount
+    grant = get_grant(conn, grant_id)
+    if revoked and grant is not None and grant["user_id"] is not None:
+        end_tokens(conn, grant["user_id"])
+    return grant
 
 
 def principals_with_grants_on(conn, organisation_ids):

@@ -128,7 +128,7 @@ class User(MethodView):
     def patch(self, changes, user_id):
         """Disable (``active: false``) or re-enable a user, or change the display name
 
-        A disabled user's tokens stop working at once.
+        A disabled user's tokens stop working at once, and stay ended when the user is re-enabled.
         """
         if f"{USER}:{user_id}" == _actor():
             raise not_yours()
@@ -178,6 +178,7 @@ class ApiKeys(MethodView):
         with _store().begin() as conn:
             key, plaintext = management.create_api_key(
                 conn, name=payload["name"], owner=payload["owner"], scopes=payload["scopes"], actor=_actor(),
+                rate_limit=payload["rate_limit"],
             )
             grant, _ = management.create_grant(
                 conn, kind=KEY, principal_id=key["id"], role=policy.SYSTEM_INTEGRATION,
@@ -186,7 +187,8 @@ class ApiKeys(MethodView):
             audit.record(
                 "access.key_created", outcome="succeeded", status=201, resource_type="api_key",
                 resource_ids=[key["id"], grant["id"]],
-                details={"name": key["name"], "owner": key["owner"], "scopes": key["scopes"], "organisation_id": organisation_id},
+                details={"name": key["name"], "owner": key["owner"], "scopes": key["scopes"], "organisation_id": organisation_id,
+                         "rate_limit": key["rate_limit"]},
                 conn=conn,
             )
         return {**key, "key": plaintext, "grant": management.grant_view(grant)}
@@ -294,7 +296,7 @@ class Grant(MethodView):
     @blp.requires(policy.ACCESS_MANAGE, operation_id="revokeGrant")
     @audited_change("access.grant_revoked", "grant")
     def delete(self, grant_id):
-        """Revoke a grant: it stops counting at once; its history stays (``include_revoked``)"""
+        """Revoke a grant: it stops counting at once, and a user's tokens issued before end; its history stays (``include_revoked``)"""
         area = _area()
         with _store().begin() as conn:
             grant = area.revocable_grant(conn, grant_id)

@@ -100,6 +100,10 @@ def test_the_api_holds_to_its_openapi_document(platform, credentials, caller, tm
     ]
     if seed != "random":
         command += ["--seed", seed]
+    if caller != "county_system":
+        # Log-out ends the caller's one token, and every operation after would only be 401;
+        # tests/gateway and the permission matrix cover it. A key still fuzzes it (401).
+        command += ["--exclude-operation-id", "revokeTokens"]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=900)
     report = result.stdout + result.stderr
     assert result.returncode == 0, report

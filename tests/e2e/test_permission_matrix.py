@@ -226,6 +226,7 @@ EXAMPLES = {
     # people's own account and the audit record
     "changeOwnPassword": Example(lambda w, s, r: ({}, None, {"current_password": _password(w, r), "new_password": _password(w, r)}),
                                  204),
+    "revokeTokens": Example(lambda w, s, r: ({}, None, None), 204),
     "listAuditRecords": Example(lambda w, s, r: ({}, {"per_page": 5}, None)),
     # access management
     "listUsers": Example(lambda w, s, r: ({}, {"per_page": 100}, None), check=_lists_own_principal_only("user")),
@@ -248,6 +249,10 @@ EXAMPLES = {
     "GET /api/v1/docs": Example(lambda w, s, r: ({}, None, None)),
     "GET /api/v1/asyncapi.json": Example(lambda w, s, r: ({}, None, None)),
 }
+
+
+# A success of these ends the caller's tokens: the role signs in again before its next call.
+ENDS_TOKENS = {"changeOwnPassword", "revokeTokens"}
 
 
 def permissions_of(role):
@@ -305,6 +310,8 @@ def test_every_route_answers_every_role_as_declared(platform, world, declared, r
                     example.check(answer, own, other, role)
                 except AssertionError as exc:
                     failures.append(f"{role} {key}: {exc}")
+            if key in ENDS_TOKENS and response.status_code < 300:
+                world["credentials"][role] = platform.token_headers(*world["passwords"][role])
     assert not failures, "\n".join(failures)
 
 

@@ -97,7 +97,9 @@ def test_disabling_a_user_ends_their_tokens(officer, access, fake_rpc, replies):
     assert response.status_code == 200 and response.get_json()["active"] is False
     assert admin_client.get("/api/v1/organisations").status_code == 401
     assert client.patch(f"/api/v1/users/{admin['id']}", json={"active": True}).get_json()["active"] is True
-    assert admin_client.get("/api/v1/organisations").status_code == 200
+    # Re-enabled, the user signs in again: a token from before the disabling stays ended.
+    assert admin_client.get("/api/v1/organisations").status_code == 401
+    assert access.client(access.bearer(admin)).get("/api/v1/organisations").status_code == 200
 
 
 def test_nobody_changes_their_own_access(officer):
@@ -148,6 +150,31 @@ def test_a_key_cannot_hold_more_than_system_integration_allows(officer):
         "name": "x", "owner": "y", "scopes": [policy.ACCESS_MANAGE],
     }), 422, "validation_failed")
     assert "scopes" in error["details"]["json"]
+
+
+def test_a_key_is_issued_with_its_own_rate_limit_shown_when_listed(officer, access):
+    client, _ = officer
+    body = {"name": "镇返乡同步", "owner": "镇人社所", "scopes": [roster.MEMBERS_READ]}
+
+    town_system = client.post("/api/v1/api-keys", json={**body, "rate_limit": "20/second;1200/minute"})
+    plain = client.post("/api/v1/api-keys", json=body)
+
+    assert town_system.status_code == 201 and town_system.get_json()["rate_limit"] == "20/second;1200/minute"
+    assert plain.status_code == 201 and plain.get_json()["rate_limit"] is None
+    listed = {item["id"]: item["rate_limit"] for item in client.get("/api/v1/api-keys").get_json()["items"]}
+    assert listed == {town_system.get_json()["id"]: "20/second;1200/minute", plain.get_json()["id"]: None}
+    with access.store.connect() as conn:
+        records, _ = store.list_audit_records(conn, page=1, per_page=10, action="access.key_created")
+    assert sorted(str(r["details"]["rate_limit"]) for r in records) == ["20/second;1200/minute", "None"]
+
+
+@pytest.mark.parametrize("rate_limit", ["lots", "0/minute", "1200 per fortnight", ""])
+def test_a_key_rate_limit_must_be_one(officer, rate_limit):
+    client, _ = officer
+    error = error_of(client.post("/api/v1/api-keys", json={
+        "name": "x", "owner": "y", "scopes": [roster.MEMBERS_READ], "rate_limit": rate_limit,
+    }), 422, "validation_failed")
+    assert "rate_limit" in error["details"]["json"]
 
 
 # ---- grants: the rules -------------------------------------------------------------------
@@ -237,7 +264,8 @@ def test_a_grant_gives_access_and_its_revocation_takes_it_away(officer, access, 
 
     revoked = client.delete(f"/api/v1/grants/{created['id']}")
     assert revoked.status_code == 200 and revoked.get_json()["revoked_at"]
-    assert user_client.get("/api/v1/members").status_code == 403
+    assert user_client.get("/api/v1/members").status_code == 401  # the token issued under the grant has ended
+    assert access.client(access.bearer(user)).get("/api/v1/members").status_code == 403
     history = client.get(f"/api/v1/grants?principal=user:{user['id']}&include_revoked=true").get_json()["items"]
     assert [item["id"] for item in history] == [created["id"]]
 
@@ -328,6 +356,19 @@ def test_the_cli_makes_and_revokes_keys(app, anonymous, fake_rpc, replies):
 
     run_cli("revoke-key", "--key-id", key.split("_")[1])
     assert anonymous.get("/api/v1/members", headers={"X-API-Key": key}).status_code == 401
+
+
+def test_the_cli_issues_a_key_with_its_own_rate_limit(app, access, capsys):
+    printed = run_cli("create-key", "--name", "镇返乡同步", "--owner", "镇人社所", "--scopes", "members:read",
+                      "--rate-limit", "1200/minute")
+
+    key_id = printed.strip().splitlines()[-1].split("_")[1]
+    assert "limited to 1200/minute" in printed
+    with access.store.connect() as conn:
+        assert store.get_api_key(conn, key_id)["rate_limit"] == "1200/minute"
+    with pytest.raises(SystemExit):
+        cli(["create-key", "--name", "x", "--owner", "y", "--scopes", "members:read", "--rate-limit", "lots"])
+    assert "rate limit such as" in capsys.readouterr().err
 
 
 def test_the_cli_keeps_the_rules(app, capsys):

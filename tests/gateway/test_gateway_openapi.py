@@ -22,6 +22,7 @@ OPERATIONS = {
     "/api/v1/members/{member_id}/departures": {"post": "201"},
     "/api/v1/members/{member_id}/returns": {"post": "201"},
     "/api/v1/tokens": {"post": "200"},
+    "/api/v1/tokens/revoke": {"post": "204"},
     "/api/v1/users": {"get": "200", "post": "201"},
     "/api/v1/users/{user_id}": {"get": "200", "patch": "200"},
     "/api/v1/users/me/password": {"put": "204"},
