@@ -22,7 +22,8 @@ Configuration comes from environment variables (defaults in brackets), and the
   ``user:<id>``; the remote address when unauthenticated) over the whole API;
   flask-limiter's notation, several separated by ``;`` (``20/second;300/minute``).
 - ``LIUDONG_TOKEN_RATE_LIMIT`` [10/minute]: ``POST /api/v1/tokens`` per remote
-  address, on top of the above: it is where passwords are guessed.
+  address, on top of the above: it is where passwords are guessed; and, counted
+  apart, ``POST /api/v1/activations``, where activation codes would be.
 - ``LIUDONG_RATE_LIMIT_STORAGE`` [memory://]: where the counts live. ``memory://``
   counts in each worker process on its own, so N workers let through up to N
   times the limit; production uses a shared store, e.g. ``redis://host:6379/0``
@@ -53,6 +54,7 @@ from gateway.api import (
     BEARER_SCHEME,
     RPC_EXTENSION,
     access,
+    activations,
     audit_records,
     health,
     members,
@@ -101,7 +103,7 @@ SECURITY_SCHEMES = {
 
 # Every resource the gateway serves; create_app refuses any route among them
 # that declares no permission and is not marked open.
-BLUEPRINTS = (organisations, members, movements, tokens, access, audit_records, health)
+BLUEPRINTS = (organisations, members, movements, tokens, access, activations, audit_records, health)
 # flask-smorest's own routes: the OpenAPI document and its interactive page.
 DOCUMENT_ENDPOINTS = ("api-docs.openapi_json", "api-docs.openapi_swagger_ui")
 
@@ -186,6 +188,7 @@ def create_app(config: dict | None = None, rpc=None) -> Flask:
     limiter.init_app(app)
     limiter.exempt(health.blp)
     limiter.limit(app.config["LIUDONG_TOKEN_RATE_LIMIT"], key_func=_remote_address)(tokens.blp)
+    limiter.limit(app.config["LIUDONG_TOKEN_RATE_LIMIT"], key_func=_remote_address)(activations.blp)
     app.before_request(auth.enforce)
     return app
 
