@@ -273,12 +273,13 @@ def decide_grant(conn, grant_id, status, actor):
 
 
 def active_auditors(conn):
-    """Ids of the active, activated users holding an approved auditor grant that is not revoked."""
+    """Ids of the active users holding an approved auditor grant that is not revoked (one not yet
+    activated counts: the code can be issued again, the role would have to be asked for again)."""
     grants, users = models.grants, models.users
     return set(conn.execute(
         select(users.c.id).join(grants, grants.c.user_id == users.c.id).where(
             grants.c.role == "auditor", grants.c.status == APPROVED, grants.c.revoked_at.is_(None),
-            users.c.active.is_(True), users.c.activated_at.is_not(None),
+            users.c.active.is_(True),
         )
     ).scalars())
 

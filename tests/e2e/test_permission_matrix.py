@@ -374,3 +374,50 @@ def test_without_valid_credentials_everything_is_401(platform, world, headers, w
     error = ok(response, 401)["error"]
     assert error["code"] == "unauthenticated", why
     assert "WWW-Authenticate" in response.headers
+
+
+def test_a_security_officer_alone_reaches_no_plaintext_personal_data(platform, world):
+    """Issue 7's acceptance point, on the real platform: a platform-wide security officer, alone,
+    tries every route to the member's ID number, and none yields it."""
+    officer = platform.token_headers(*platform.create_user("security_officer"))
+    plaintext = world["M1"]["id_number"]
+    answers = []
+
+    def call(method, path, status, code=None, headers=officer, **kwargs):
+        response = platform.http.request(method, platform.base_url + path, headers=headers, timeout=10, **kwargs)
+        answers.append(response.text)
+        body = ok(response, status)
+        if code is not None:
+            assert body["error"]["code"] == code, body
+        return body
+
+    member_path = f"/api/v1/members/{world['M1']['id']}"
+    # A key that reads personal data: refused until a second person approves, and not by its issuer.
+    key = call("POST", "/api/v1/api-keys", 201, json={"name": "自建对接", "owner": "安全保密管理员",
+                                                      "scopes": [roster.MEMBERS_READ, roster.PERSONAL_DATA_READ]})
+    assert key["grant"]["status"] == "pending"
+    call("GET", member_path, 401, "unauthenticated", headers={"X-API-Key": key["key"]})
+    call("POST", f"/api/v1/grants/{key['grant']['id']}/approve", 403, "forbidden")
+    call("GET", member_path, 401, "unauthenticated", headers={"X-API-Key": key["key"]})
+    # An account of their own: not their duty.
+    call("POST", "/api/v1/users", 403, "forbidden", json={"username": "shadow-user", "display_name": "影子"})
+    # county_admin for an existing user: pending, so the user still sees the ID number masked.
+    username, password = world["passwords"]["liaison"]
+    user_id = call("GET", "/api/v1/users", 200, params={"username": username})["items"][0]["id"]
+    granted = call("POST", "/api/v1/grants", 201, json={"principal": f"user:{user_id}", "role": "county_admin",
+                                                         "organisation_id": world["C"]["id"]})
+    assert granted["status"] == "pending"
+    call("POST", f"/api/v1/grants/{granted['id']}/approve", 403, "forbidden")
+    shown = call("GET", member_path, 200, headers=platform.token_headers(username, password))
+    assert shown["id_number"] == mask_id_number(plaintext)
+    # The auditor stays, and the audit record is not theirs to read.
+    auditor = call("GET", "/api/v1/users", 200, params={"username": world["passwords"]["auditor"][0]})["items"][0]
+    call("PATCH", f"/api/v1/users/{auditor['id']}", 403, "forbidden", json={"active": False})
+    auditor_grant = call("GET", "/api/v1/grants", 200, params={"role": "auditor"})["items"][0]
+    call("DELETE", f"/api/v1/grants/{auditor_grant['id']}", 409, "last_auditor")
+    call("GET", "/api/v1/audit-records", 403, "forbidden")
+    call("GET", member_path, 403, "forbidden")
+
+    assert not [text for text in answers if plaintext in text]
+    # Withdrawn again, so that the rest of the module sees the world as it was.
+    call("DELETE", f"/api/v1/grants/{granted['id']}", 200)
