@@ -25,7 +25,8 @@ Configuration comes from environment variables (defaults in brackets), and the
   An API key issued with a limit of its own (``api_keys.rate_limit``) is held
   to that instead.
 - ``LIUDONG_TOKEN_RATE_LIMIT`` [10/minute]: ``POST /api/v1/tokens`` per remote
-  address, on top of the above: it is where passwords are guessed.
+  address, on top of the above: it is where passwords are guessed; and, counted
+  apart, ``POST /api/v1/activations``, where activation codes would be.
 - ``LIUDONG_SIGN_IN_ACCOUNT_RATE_LIMIT`` [5/minute;30/hour]: refused sign-ins
   per username, whatever the address; past it, sign-in for that username is
   429 until the window passes, alike for usernames that exist and that do not.
@@ -61,6 +62,7 @@ from gateway.api import (
     BEARER_SCHEME,
     RPC_EXTENSION,
     access,
+    activations,
     audit_records,
     health,
     members,
@@ -110,7 +112,7 @@ SECURITY_SCHEMES = {
 
 # Every resource the gateway serves; create_app refuses any route among them
 # that declares no permission and is not marked open.
-BLUEPRINTS = (organisations, members, movements, tokens, access, audit_records, health)
+BLUEPRINTS = (organisations, members, movements, tokens, access, activations, audit_records, health)
 # flask-smorest's own routes: the OpenAPI document and its interactive page.
 DOCUMENT_ENDPOINTS = ("api-docs.openapi_json", "api-docs.openapi_swagger_ui")
 SIGN_IN_ENDPOINT = "tokens.Tokens"  # POST /api/v1/tokens, the only method it has
@@ -200,6 +202,7 @@ def create_app(config: dict | None = None, rpc=None) -> Flask:
     limiter.exempt(health.blp)
     limiter.limit(app.config["LIUDONG_TOKEN_RATE_LIMIT"], key_func=_remote_address,
                   on_breach=_sign_in_throttled("address"))(tokens.blp)
+    limiter.limit(app.config["LIUDONG_TOKEN_RATE_LIMIT"], key_func=_remote_address)(activations.blp)
     # Only refused sign-ins count (deduct_when), so a person who types their
     # password right is never throttled by their own successes; once over, a
     # right password is 429 too, or the limit would tell when a guess was right.

@@ -9,7 +9,9 @@ reaches one anyway is refused. For every declared operation:
 
 1. :func:`identify` (before the rate limiter) reads the credential, if any:
    ``X-API-Key: ld_<key id>_<secret>`` or ``Authorization: Bearer <token>``,
-   and loads the caller with its active grants; a credential that fails is
+   and loads the caller with its active grants (approved, not revoked: a
+   grant waiting for a second person's approval counts for nothing, and a key
+   whose grants all wait is refused); a credential that fails is
    remembered, not answered yet, so that the limiter counts the attempt against
    the remote address.
 2. flask-limiter counts the request against the caller (``key:<id>`` or
@@ -276,6 +278,11 @@ def authenticate_key(value):
             raise AuthenticationFailed("wrong_secret", "api_key", refused, principal=f"{KEY}:{key_id}")
         if key["revoked_at"] is not None:
             raise AuthenticationFailed("revoked", "api_key", refused, principal=f"{KEY}:{key_id}")
+        live = store.live_grants(conn, KEY, key_id)
+        if live and all(grant["status"] == store.PENDING for grant in live):
+            # Issued, but a second person has not approved it yet: no credential so far.
+            raise AuthenticationFailed("pending_approval", "api_key", "the API key awaits a second person's approval",
+                                       principal=f"{KEY}:{key_id}")
         grants = store.as_grants(store.active_grants(conn, KEY, key_id))
         store.touch_api_key(conn, key)
     # The limiter (gateway.app) holds the key to its own limit, when it was issued with one.

@@ -25,16 +25,20 @@ OPERATIONS = {
     "/api/v1/tokens/revoke": {"post": "204"},
     "/api/v1/users": {"get": "200", "post": "201"},
     "/api/v1/users/{user_id}": {"get": "200", "patch": "200"},
+    "/api/v1/users/{user_id}/activation": {"post": "201"},
+    "/api/v1/activations": {"post": "204"},
     "/api/v1/users/me/password": {"put": "204"},
     "/api/v1/api-keys": {"get": "200", "post": "201"},
     "/api/v1/api-keys/{key_id}": {"delete": "200"},
     "/api/v1/grants": {"get": "200", "post": "201"},
     "/api/v1/grants/{grant_id}": {"delete": "200"},
+    "/api/v1/grants/{grant_id}/approve": {"post": "200"},
+    "/api/v1/grants/{grant_id}/reject": {"post": "200"},
     "/api/v1/audit-records": {"get": "200"},
     "/healthz": {"get": "200"},
     "/readyz": {"get": "200"},
 }
-OPEN = {("/api/v1/tokens", "post"), ("/healthz", "get"), ("/readyz", "get")}
+OPEN = {("/api/v1/tokens", "post"), ("/api/v1/activations", "post"), ("/healthz", "get"), ("/readyz", "get")}
 # Operations a county system's key may call; the rest are for people only.
 FOR_KEYS_TOO = {
     ("/api/v1/organisations", "get"), ("/api/v1/organisations", "post"),
