@@ -17,6 +17,12 @@ Configuration comes from environment variables (defaults in brackets), and the
   that signs people's bearer tokens; the app refuses to start without it. Every
   gateway instance needs the same one; changing it logs everybody out.
   Make one with ``python -c 'import secrets; print(secrets.token_urlsafe(48))'``.
+- ``LIUDONG_GATEWAY_SIGNING_KEY`` (required): the gateway's Ed25519 private key
+  (base64url), which signs the caller's context on every RPC
+  (``contracts.caller_context``); the services trust its public key through
+  ``LIUDONG_TRUSTED_CALLER_KEYS``. The app refuses to start without it.
+  ``python -m contracts.caller_context generate-keys`` makes one for the gateway
+  and every service.
 - ``LIUDONG_TOKEN_TTL`` [3600]: seconds a bearer token stays valid.
 - ``LIUDONG_RATE_LIMIT`` [300/minute]: requests per caller (``key:<id>`` or
   ``user:<id>``; the remote address when unauthenticated) over the whole API;
@@ -43,7 +49,7 @@ from flask_smorest import Api
 from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from contracts import asyncapi
+from contracts import asyncapi, caller_context
 from gateway import auth, errors, openapi
 from gateway.access import credentials
 from gateway.access.store import DEFAULT_URL, AccessStore
@@ -68,6 +74,7 @@ DEFAULTS = {
     "LIUDONG_READY_TIMEOUT": "1",
     "LIUDONG_GATEWAY_DATABASE_URL": DEFAULT_URL,
     "LIUDONG_TOKEN_SECRET": None,
+    caller_context.GATEWAY_KEY_ENV: None,
     "LIUDONG_TOKEN_TTL": "3600",
     "LIUDONG_RATE_LIMIT": "300/minute",
     "LIUDONG_TOKEN_RATE_LIMIT": "10/minute",
@@ -120,7 +127,7 @@ class GatewayApi(Api):
 def create_app(config: dict | None = None, rpc=None) -> Flask:
     """Build the application; ``rpc`` replaces the broker client (tests pass a fake).
 
-    A fake needs one method: ``call(service, method, *args, timeout=None)``.
+    A fake needs one method: ``call(service, method, *args, scope=None, timeout=None)``.
     """
     app = Flask(__name__, static_folder=None)  # it serves no files: no route that nobody declared
     app.config.update(OPENAPI)
@@ -145,6 +152,8 @@ def create_app(config: dict | None = None, rpc=None) -> Flask:
     )
     app.extensions[RPC_EXTENSION] = rpc if rpc is not None else RpcClient(
         app.config["LIUDONG_AMQP_URI"], app.config["LIUDONG_RPC_TIMEOUT"],
+        signer=caller_context.Signer.from_text(caller_context.GATEWAY, app.config[caller_context.GATEWAY_KEY_ENV],
+                                               caller_context.GATEWAY_KEY_ENV, app.config["LIUDONG_RPC_TIMEOUT"]),
     )
 
     api = GatewayApi(app, spec_kwargs={"marshmallow_plugin": openapi.MarshmallowPlugin()})
@@ -207,6 +216,10 @@ def _check_config(config):
             f"LIUDONG_TOKEN_SECRET is {len(secret)} characters long; it must be at least "
             f"{credentials.MIN_TOKEN_SECRET_LENGTH} (HS256 needs a 256-bit key)"
         )
+    try:
+        caller_context.load_private_key(config.get(caller_context.GATEWAY_KEY_ENV), caller_context.GATEWAY_KEY_ENV)
+    except caller_context.KeyConfigurationError as exc:
+        raise ConfigurationError(str(exc)) from None
     for key in SECONDS:
         try:
             config[key] = float(config[key])

@@ -34,7 +34,7 @@ def _actor():
 
 def _area():
     return ManagedArea(
-        auth.principal(), lambda method, *args: rpc().call(roster.SERVICE_NAME, method, *args, auth.scope()),
+        auth.principal(), lambda method, *args: rpc().call(roster.SERVICE_NAME, method, *args, scope=auth.scope()),
     )
 
 
