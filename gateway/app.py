@@ -151,9 +151,7 @@ def create_app(config: dict | None = None, rpc=None) -> Flask:
         token_ttl=app.config["LIUDONG_TOKEN_TTL"],
     )
     app.extensions[RPC_EXTENSION] = rpc if rpc is not None else RpcClient(
-        app.config["LIUDONG_AMQP_URI"], app.config["LIUDONG_RPC_TIMEOUT"],
-        signer=caller_context.Signer.from_text(caller_context.GATEWAY, app.config[caller_context.GATEWAY_KEY_ENV],
-                                               caller_context.GATEWAY_KEY_ENV, app.config["LIUDONG_RPC_TIMEOUT"]),
+        app.config["LIUDONG_AMQP_URI"], app.config["LIUDONG_RPC_TIMEOUT"], signer=_signer(app.config),
     )
 
     api = GatewayApi(app, spec_kwargs={"marshmallow_plugin": openapi.MarshmallowPlugin()})
@@ -199,6 +197,15 @@ def create_app(config: dict | None = None, rpc=None) -> Flask:
     return app
 
 
+def _signer(config):
+    """What signs the caller's context on every RPC; only the real client needs it."""
+    try:
+        return caller_context.Signer.from_text(caller_context.GATEWAY, config.get(caller_context.GATEWAY_KEY_ENV),
+                                               caller_context.GATEWAY_KEY_ENV, config["LIUDONG_RPC_TIMEOUT"])
+    except caller_context.KeyConfigurationError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
 def _remote_address():
     return f"address:{request.remote_addr}"
 
@@ -216,10 +223,6 @@ def _check_config(config):
             f"LIUDONG_TOKEN_SECRET is {len(secret)} characters long; it must be at least "
             f"{credentials.MIN_TOKEN_SECRET_LENGTH} (HS256 needs a 256-bit key)"
         )
-    try:
-        caller_context.load_private_key(config.get(caller_context.GATEWAY_KEY_ENV), caller_context.GATEWAY_KEY_ENV)
-    except caller_context.KeyConfigurationError as exc:
-        raise ConfigurationError(str(exc)) from None
     for key in SECONDS:
         try:
             config[key] = float(config[key])
