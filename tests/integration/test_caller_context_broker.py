@@ -11,6 +11,7 @@ import time
 import uuid
 
 import kombu
+import psycopg2
 import pytest
 from nameko.rpc import get_rpc_exchange
 
@@ -18,7 +19,7 @@ from contracts import caller_context, platform
 from contracts.access import unrestricted
 from contracts.platform import ServiceSpec
 from tests.integration.rpc import ADMIN, call
-from tests.support import CALLER_KEYS, GATEWAY_SIGNER, scalar, signed
+from tests.support import CALLER_KEYS, GATEWAY_SIGNER, scalar, signed, wait_for
 
 PERSON = {"name": "甲", "gender": "female", "birth_date": "1985-03-02", "id_number": "62072419850302123X",
           "phone": "13900000011", "joined_on": "2010-07-01"}
@@ -230,3 +231,22 @@ def test_a_service_without_its_keys_refuses_to_start(container_factory, service_
         container = container_factory(RosterService, {**service_config, setting: ""})
         with pytest.raises(caller_context.KeyConfigurationError, match=variable):
             container.start()
+
+
+def test_the_ids_of_expired_contexts_are_deleted(container_factory, service_config, database_url):
+    from services.roster.service import RosterService
+
+    roster = container_factory(RosterService, {**service_config, "CALLER_CONTEXTS_PURGE_INTERVAL": 0.1})
+    roster.start()
+    call(roster, "list_members", {})  # a context whose id is kept until it expires
+    live = scalar(database_url, "SELECT jti FROM caller_contexts")
+    connection = psycopg2.connect(database_url)
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute("INSERT INTO caller_contexts (jti, issuer, expires_at) "
+                           "VALUES ('expired', 'gateway', now() - interval '1 second')")
+    finally:
+        connection.close()
+    wait_for(lambda: scalar(database_url, "SELECT count(*) FROM caller_contexts WHERE jti = 'expired'") == 0,
+             message="the expired id to be deleted")
+    assert scalar(database_url, "SELECT jti FROM caller_contexts") == live

@@ -185,3 +185,23 @@ def test_an_older_secrets_file_gets_the_keys_it_lacks_and_keeps_those_it_has(tmp
     added = lines_of(run_cli("generate-keys", "--missing-from", str(secrets)))
     assert set(added) == {"LIUDONG_ROSTER_SIGNING_KEY", cc.TRUSTED_KEYS_ENV}
     assert added[cc.TRUSTED_KEYS_ENV].startswith(first[cc.TRUSTED_KEYS_ENV] + ",service:roster:")
+
+
+@pytest.mark.parametrize("spec", __import__("contracts.platform", fromlist=["SERVICES"]).SERVICES,
+                         ids=lambda spec: spec.name)
+def test_every_rpc_of_every_service_but_ping_needs_a_signed_context(spec):
+    import importlib
+    import inspect
+
+    from nameko.rpc import Rpc
+
+    from services.common.rpc import ScopedRpc
+
+    module = importlib.import_module(spec.module)
+    (service_class,) = [c for _, c in inspect.getmembers(module, inspect.isclass)
+                        if c.__module__ == module.__name__ and getattr(c, "name", None) == spec.name]
+    entrypoints = {name: extension for name, method in inspect.getmembers(service_class)
+                   for extension in getattr(method, "nameko_entrypoints", ()) if isinstance(extension, Rpc)}
+    assert "ping" in entrypoints and not isinstance(entrypoints["ping"], ScopedRpc)
+    unscoped = [name for name, extension in entrypoints.items() if name != "ping" and not isinstance(extension, ScopedRpc)]
+    assert unscoped == [], f"{spec.name}: these RPCs run without a verified caller context"
