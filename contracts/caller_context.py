@@ -266,14 +266,13 @@ class Verifier:
             raise CallerNotTrusted("malformed", "the caller context is not a signed context")
         try:
             header = jwt.get_unverified_header(token)
-            claimed = _claimed_from(jwt.decode(token, options={"verify_signature": False}))
         except jwt.PyJWTError:
             raise CallerNotTrusted("malformed", "the caller context cannot be read") from None
         if header.get("alg") != ALGORITHM:
-            raise CallerNotTrusted("malformed", f"the caller context is not signed with {ALGORITHM}", claimed)
+            raise CallerNotTrusted("malformed", f"the caller context is not signed with {ALGORITHM}", _claimed_in(token))
         trusted = self.trusted_keys.get(header.get("kid"))
         if trusted is None:
-            raise CallerNotTrusted("unknown_key", "the caller context is signed by a key nobody trusts", claimed)
+            raise CallerNotTrusted("unknown_key", "the caller context is signed by a key nobody trusts", _claimed_in(token))
         issuer, public_key = trusted
         # Expiry is checked here rather than by PyJWT so that ``now`` can be given.
         try:
@@ -283,11 +282,14 @@ class Verifier:
                          "require": ["iss", "aud", "iat", "exp", "jti", "args", "scope"]},
             )
         except jwt.InvalidSignatureError:
-            raise CallerNotTrusted("bad_signature", "the caller context's signature does not verify", claimed) from None
+            raise CallerNotTrusted("bad_signature", "the caller context's signature does not verify",
+                                   _claimed_in(token)) from None
         except jwt.InvalidIssuerError:
-            raise CallerNotTrusted("wrong_issuer", f"the key is trusted for {issuer} only", claimed) from None
+            raise CallerNotTrusted("wrong_issuer", f"the key is trusted for {issuer} only", _claimed_in(token)) from None
         except jwt.PyJWTError as exc:
-            raise CallerNotTrusted("malformed", f"the caller context is not valid ({type(exc).__name__})", claimed) from None
+            raise CallerNotTrusted("malformed", f"the caller context is not valid ({type(exc).__name__})",
+                                   _claimed_in(token)) from None
+        claimed = _claimed_from(claims)
         now = time.time() if now is None else now
         issued_at, expires_at = claims["iat"], claims["exp"]
         if not all(isinstance(value, int) for value in (issued_at, expires_at)):
@@ -309,6 +311,13 @@ class Verifier:
             raise CallerNotTrusted("malformed", "the scope must be an object", claimed)
         return CallerContext(issuer=issuer, audience=wanted, scope=claims["scope"], jti=claims["jti"],
                              issued_at=issued_at, expires_at=expires_at, key_id=header["kid"])
+
+
+def _claimed_in(token):
+    try:
+        return _claimed_from(jwt.decode(token, options={"verify_signature": False}))
+    except jwt.PyJWTError:
+        return {}
 
 
 def _claimed_from(claims):
