@@ -36,6 +36,14 @@ Private keys are the 32-byte Ed25519 seeds, base64url. Fresh values for the
 gateway and every service of ``contracts.platform.SERVICES``::
 
     python -m contracts.caller_context generate-keys [--export]
+    python -m contracts.caller_context new-key gateway        # one more key, for rotation
+
+Rotating the gateway's key (a service's likewise): ``new-key gateway`` prints
+a private key and its trusted entry; append the entry to
+``LIUDONG_TRUSTED_CALLER_KEYS`` everywhere and restart the services; set the
+new private key as ``LIUDONG_GATEWAY_SIGNING_KEY`` and restart the gateway;
+once no context signed with the old key can be alive (a few seconds), drop
+the old entry and restart the services.
 """
 import argparse
 import base64
@@ -364,7 +372,16 @@ def main(argv=None):
     generate.add_argument("--missing-from", metavar="FILE",
                           help="print only the variables FILE (NAME=value lines) does not set yet, and a "
                                "trusted-keys line that keeps the keys FILE already trusts")
+    one = commands.add_parser("new-key", help="print one new private key and its trusted-keys entry, for rotation")
+    one.add_argument("issuer", help="'gateway' or 'service:<name>'")
     arguments = parser.parse_args(argv)
+    if arguments.command == "new-key":
+        if not valid_issuer(arguments.issuer):
+            parser.error(f"{arguments.issuer!r} is no issuer: 'gateway' or 'service:<name>'")
+        private_key = new_private_key()
+        print(f"SIGNING_KEY={encode_private_key(private_key)}")
+        print(f"TRUSTED_ENTRY={arguments.issuer}:{encode_public_key(private_key.public_key())}")
+        return
     values = generate_keys()
     if arguments.missing_from:
         values = _missing_from(arguments.missing_from, values)

@@ -171,6 +171,13 @@ def test_generate_keys_prints_a_working_configuration_for_the_gateway_and_every_
     assert run_cli("generate-keys", "--export").startswith("export LIUDONG_")
 
 
+def test_new_key_prints_a_key_and_the_entry_that_trusts_it():
+    values = lines_of(run_cli("new-key", "service:roster"))
+    signer = cc.Signer.from_text("service:roster", values["SIGNING_KEY"], "key", timeout=4)
+    verifier = cc.Verifier.from_text(values["TRUSTED_ENTRY"])
+    assert verifier.verify(signer.sign("roster", "m", [], {}), "roster", "m", []).issuer == "service:roster"
+
+
 def test_an_older_secrets_file_gets_the_keys_it_lacks_and_keeps_those_it_has(tmp_path):
     secrets = tmp_path / "secrets.env"
     secrets.write_text("LIUDONG_TOKEN_SECRET=kept\n")
