@@ -141,7 +141,7 @@ def test_a_scope_goes_out_signed_for_the_method_and_the_arguments_as_the_service
     keys = caller_context.generate_keys([SERVICE])
     signer = caller_context.Signer.from_text(caller_context.GATEWAY, keys[caller_context.GATEWAY_KEY_ENV], "key", 2)
     verifier = caller_context.Verifier.from_text(keys[caller_context.TRUSTED_KEYS_ENV])
-    fake = fake_service()
+    fake_service()
     client = RpcClient(vhost[1], 2, signer=signer)
     member_id = uuid.uuid4()
     scope = {"organisation_ids": None, "member_id": None, "reveal": [], "principal": "user:1"}
@@ -174,7 +174,7 @@ def reply_queues(vhost_name):
 
 
 def test_a_request_is_transient_mandatory_json_with_a_ttl_of_the_timeout(fake_service, rpc_client):
-    fake = fake_service()
+    fake_service()
     client = rpc_client(timeout=2)
 
     assert client.call(SERVICE, "echo", "甲", 2) == ["甲", 2]
@@ -192,7 +192,7 @@ def test_a_request_is_transient_mandatory_json_with_a_ttl_of_the_timeout(fake_se
 
 
 def test_the_ttl_follows_a_per_call_timeout(fake_service, rpc_client):
-    fake = fake_service()
+    fake_service()
     client = rpc_client(timeout=4)
 
     client.call(SERVICE, "echo", timeout=0.75)
@@ -205,7 +205,7 @@ def test_the_ttl_follows_a_per_call_timeout(fake_service, rpc_client):
 
 def test_each_thread_has_one_exclusive_auto_deleted_reply_queue_bound_to_nameko_rpc(vhost, fake_service, rpc_client):
     name, uri = vhost
-    fake = fake_service()
+    fake_service()
     client = rpc_client()
     barrier = threading.Barrier(3)
     errors = []
