@@ -50,7 +50,7 @@ from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from contracts import asyncapi, caller_context
-from gateway import auth, errors, openapi
+from gateway import auth, docs_assets, errors, openapi
 from gateway.access import credentials
 from gateway.access.store import DEFAULT_URL, AccessStore
 from gateway.api import (
@@ -91,7 +91,7 @@ OPENAPI = {
     "OPENAPI_URL_PREFIX": API_PREFIX,
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    "OPENAPI_SWAGGER_UI_URL": docs_assets.ASSETS_PATH,  # served here: no CDN (gateway.docs_assets)
 }
 
 SECURITY_SCHEMES = {
@@ -167,6 +167,7 @@ def create_app(config: dict | None = None, rpc=None) -> Flask:
     # changes with the code.
     events_document = asyncapi.document()
     app.add_url_rule(f"{API_PREFIX}/asyncapi.json", "asyncapi", auth.open_route(lambda: jsonify(events_document)))
+    docs_assets.register(app)
 
     undeclared = auth.undeclared_routes(app)
     if undeclared:
