@@ -174,7 +174,7 @@ def reply_queues(vhost_name):
 
 
 def test_a_request_is_transient_mandatory_json_with_a_ttl_of_the_timeout(fake_service, rpc_client):
-    fake_service()
+    fake = fake_service()
     client = rpc_client(timeout=2)
 
     assert client.call(SERVICE, "echo", "甲", 2) == ["甲", 2]
@@ -192,7 +192,7 @@ def test_a_request_is_transient_mandatory_json_with_a_ttl_of_the_timeout(fake_se
 
 
 def test_the_ttl_follows_a_per_call_timeout(fake_service, rpc_client):
-    fake_service()
+    fake = fake_service()
     client = rpc_client(timeout=4)
 
     client.call(SERVICE, "echo", timeout=0.75)
@@ -205,7 +205,7 @@ def test_the_ttl_follows_a_per_call_timeout(fake_service, rpc_client):
 
 def test_each_thread_has_one_exclusive_auto_deleted_reply_queue_bound_to_nameko_rpc(vhost, fake_service, rpc_client):
     name, uri = vhost
-    fake_service()
+    fake = fake_service()
     client = rpc_client()
     barrier = threading.Barrier(3)
     errors = []
