@@ -5,8 +5,9 @@
                                              compose and k8s take them from your secret store)
     python -m deploy.broker apply [--api URL] [--vhost NAME] [--host HOST]
                                              create or update the vhost, the users and their
-                                             permissions on a running broker through its
-                                             management API (idempotent), with the passwords
+                                             permissions, and the exchanges and dead-letter
+                                             queues of definitions.json, on a running broker
+                                             through its management API (idempotent), with the passwords
                                              from the environment; print the AMQP URI of each
                                              component as KEY=VALUE lines
 
@@ -134,8 +135,15 @@ class Subscription:
 
 
 def service_class(spec: ServiceSpec):
-    """The nameko service class of ``spec`` (its ``name`` is the service's)."""
-    module = import_module(spec.module)
+    """The nameko service class of ``spec`` (its ``name`` is the service's); None
+    while its module is not written yet (it then subscribes to nothing: once the
+    module exists the rendered files change, and ``deploy.render --check`` says so)."""
+    try:
+        module = import_module(spec.module)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and spec.module.startswith(exc.name):
+            return None
+        raise
     for _, candidate in inspect.getmembers(module, inspect.isclass):
         if getattr(candidate, "name", None) == spec.name and candidate.__module__ == module.__name__:
             return candidate
@@ -148,6 +156,8 @@ def subscriptions(cls, service_name) -> list:
     from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
     found = []
+    if cls is None:
+        return found
     for method_name, method in inspect.getmembers(cls, callable):
         for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
             if not isinstance(entrypoint, EventHandler):
@@ -315,6 +325,23 @@ def apply(api: ManagementApi, broker_users, passwords: dict, vhost=VHOST):
             api.request("PUT", ["topic-permissions", vhost, user.name], {"exchange": exchange, **patterns})
 
 
+def apply_topology(api: ManagementApi, topology: dict, vhost=VHOST):
+    """Declare what ``deploy.render.topology`` lists (exchanges, queues, bindings,
+    policies), as definitions.json does at boot; declaring again is a no-op."""
+    for exchange in topology["exchanges"]:
+        api.request("PUT", ["exchanges", vhost, exchange["name"]],
+                    {key: exchange[key] for key in ("type", "durable", "auto_delete", "internal", "arguments")})
+    for queue in topology["queues"]:
+        api.request("PUT", ["queues", vhost, queue["name"]],
+                    {key: queue[key] for key in ("durable", "auto_delete", "arguments")})
+    for binding in topology["bindings"]:
+        api.request("POST", ["bindings", vhost, "e", binding["source"], "q", binding["destination"]],
+                    {"routing_key": binding["routing_key"], "arguments": binding["arguments"]})
+    for policy in topology["policies"]:
+        api.request("PUT", ["policies", vhost, policy["name"]],
+                    {key: policy[key] for key in ("pattern", "definition", "priority", "apply-to")})
+
+
 def remove(api: ManagementApi, broker_users, vhost=None):
     """Delete the users (and the vhost, if given): for tests' throwaway setups."""
     for user in broker_users:
@@ -353,8 +380,12 @@ def main(argv=None) -> int:
     if missing:
         print(f"missing {', '.join(missing)}: run python -m deploy.broker passwords", file=sys.stderr)
         return 1
+    from deploy.render import topology
+
     passwords = {user.name: os.environ[user.password_variable] for user in broker_users}
-    apply(ManagementApi(args.api), broker_users, passwords, args.vhost)
+    api = ManagementApi(args.api)
+    apply(api, broker_users, passwords, args.vhost)
+    apply_topology(api, topology(vhost=args.vhost), args.vhost)
     for user in broker_users:
         print(f"{user.uri_variable}={amqp_uri(user, passwords[user.name], args.host, args.port, args.vhost)}")
     return 0

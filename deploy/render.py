@@ -30,6 +30,8 @@ import sys
 from pathlib import Path
 
 from contracts.platform import SERVICES, ServiceSpec
+from deploy import broker
+from deploy.broker import VHOST
 
 ROOT = Path(__file__).resolve().parents[1]
 K8S = Path("deploy/k8s")
@@ -620,28 +622,12 @@ def policy(spec: ServiceSpec) -> dict:
     }
 
 
-# The broker's own user: loading definitions at boot creates no guest user. The hash is
-# of the development default password "liudong" (see deploy/README.md).
-DEFINITIONS_HEAD = {
-    "rabbit_version": "3.13.7",
-    "users": [{
-        "name": "liudong",
-        "password_hash": "bGR2MY7cpctsOsv/x5+/LeGXQH+54s/0fnG16n51/E/OLqFz",
-        "hashing_algorithm": "rabbit_password_hashing_sha256",
-        "tags": ["administrator"],
-        "limits": {},
-    }],
-    "vhosts": [{"name": "/"}],
-    "permissions": [{"user": "liudong", "vhost": "/", "configure": ".*", "write": ".*", "read": ".*"}],
-    "topic_permissions": [],
-    "parameters": [],
-    "global_parameters": [],
-}
-
-
-def definitions(services=SERVICES) -> str:
+def topology(services=SERVICES, vhost=VHOST) -> dict:
+    """The exchanges, dead-letter queues, bindings and policies declared up front
+    (definitions.json, k8s, and ``deploy.broker apply`` on a local broker), so that
+    a subscriber finds ``<name>.events`` before the service's first event."""
     def exchange(name, type_):
-        return {"name": name, "vhost": "/", "type": type_, "durable": True, "auto_delete": False,
+        return {"name": name, "vhost": vhost, "type": type_, "durable": True, "auto_delete": False,
                 "internal": False, "arguments": {}}
 
     exchanges = [exchange(RPC_EXCHANGE, "topic"), exchange(DEAD_LETTER_EXCHANGE, "direct")]
@@ -649,17 +635,34 @@ def definitions(services=SERVICES) -> str:
     for spec in services:
         events, dead_letter = events_exchange(spec), dead_letter_queue(spec)
         assert dead_letter["exchange"] == DEAD_LETTER_EXCHANGE and dead_letter["exchange_type"] == "direct"
-        exchanges.append({"name": events["name"], "vhost": "/", "type": events["type"], "durable": events["durable"],
+        exchanges.append({"name": events["name"], "vhost": vhost, "type": events["type"], "durable": events["durable"],
                           "auto_delete": events["auto_delete"], "internal": events["internal"],
                           "arguments": events["arguments"]})
-        queues.append({"name": dead_letter["name"], "vhost": "/", "durable": dead_letter["durable"],
+        queues.append({"name": dead_letter["name"], "vhost": vhost, "durable": dead_letter["durable"],
                        "auto_delete": dead_letter["auto_delete"], "arguments": dead_letter["arguments"]})
-        bindings.append({"source": dead_letter["exchange"], "vhost": "/", "destination": dead_letter["name"],
+        bindings.append({"source": dead_letter["exchange"], "vhost": vhost, "destination": dead_letter["name"],
                          "destination_type": "queue", "routing_key": dead_letter["routing_key"], "arguments": {}})
-        policies.append({"vhost": "/", **policy(spec)})
-    document = {**DEFINITIONS_HEAD, "policies": policies, "exchanges": exchanges, "queues": queues,
-                "bindings": bindings}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        policies.append({"vhost": vhost, **policy(spec)})
+    return {"policies": policies, "exchanges": exchanges, "queues": queues, "bindings": bindings}
+
+
+def definitions(services=SERVICES) -> str:
+    """The broker's boot definitions for compose: the platform's vhost, its users
+    with their permissions (deploy/broker.py) but no password hashes, and the
+    topology. ``deploy/rabbitmq/add_passwords.py`` fills in the hashes from the
+    environment when compose starts; RabbitMQ loads its output. Loading
+    definitions at boot creates no guest user."""
+    document = {
+        "rabbit_version": "3.13.7",
+        **broker.definitions_users(broker.users(services)),
+        "vhosts": [{"name": VHOST}],
+        "parameters": [],
+        "global_parameters": [],
+        **topology(services),
+    }
+    order = ["rabbit_version", "users", "vhosts", "permissions", "topic_permissions", "parameters",
+             "global_parameters", "policies", "exchanges", "queues", "bindings"]
+    return json.dumps({key: document[key] for key in order}, indent=2, ensure_ascii=False) + "\n"
 
 
 # ---------------------------------------------------------------- all files

@@ -2,8 +2,11 @@
 
     .venv/bin/python scripts/watch_events.py [roster] [routing-key-pattern]
 
-Uses a private auto-deleting queue, so watching never takes events from the
-services' own queues.
+Connects as the broker's subscriber user (LIUDONG_SUBSCRIBER_AMQP_URI, which
+scripts/start writes into var/demo-credentials), who may read the events
+exchanges and nothing else (deploy/broker.py). Uses a private auto-deleting
+queue named watch-..., so watching never takes events from the services' own
+queues.
 """
 import json
 import os
@@ -16,8 +19,9 @@ from kombu import Connection, Exchange, Queue
 def main():
     service = sys.argv[1] if len(sys.argv) > 1 else "roster"
     pattern = sys.argv[2] if len(sys.argv) > 2 else "#"
-    amqp_uri = os.environ.get("LIUDONG_AMQP_URI", "amqp://guest:guest@localhost:5672/")
-    exchange = Exchange(f"{service}.events", type="topic", durable=True)
+    amqp_uri = os.environ.get("LIUDONG_SUBSCRIBER_AMQP_URI", "amqp://guest:guest@localhost:5672/")
+    # Passive: the subscriber may not declare exchanges; the service declares its own.
+    exchange = Exchange(f"{service}.events", type="topic", durable=True, passive=True)
     with Connection(amqp_uri) as connection:
         queue = Queue(f"watch-{uuid.uuid4().hex}", exchange, pattern, exclusive=True, auto_delete=True)
 

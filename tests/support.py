@@ -52,20 +52,22 @@ class PlatformBroker:
     permissions ``deploy.broker`` gives it (same builder as production), under
     user names unique to this run; ``guest`` keeps full rights there for the
     test harness. ``uris[role]``: the AMQP URI of the gateway, a service, the
-    subscriber or the operator. ``close()`` deletes the users and the vhost."""
+    subscriber or the operator. The topology of definitions.json is declared up
+    front, as in production. ``close()`` deletes the users and the vhost."""
 
     def __init__(self, services=None, classes=None, prefix="liudong-test"):
         from contracts.platform import SERVICES
-        from deploy import broker
+        from deploy import broker, render
 
         self.vhost, self.guest_uri = create_vhost(prefix)
         self.api = broker.ManagementApi(RABBIT_API)
-        self.users = broker.users(SERVICES if services is None else services,
-                                  prefix=f"{prefix}-{uuid.uuid4().hex[:8]}", classes=classes)
+        services = SERVICES if services is None else services
+        self.users = broker.users(services, prefix=f"{prefix}-{uuid.uuid4().hex[:8]}", classes=classes)
         self.passwords = {user.name: broker.new_password() for user in self.users}
         host, port = AMQP_BASE.rsplit("@", 1)[1].rsplit(":", 1)
         try:
             broker.apply(self.api, self.users, self.passwords, self.vhost)
+            broker.apply_topology(self.api, render.topology(services, self.vhost), self.vhost)
         except BaseException:
             self.close()
             raise

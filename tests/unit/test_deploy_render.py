@@ -92,7 +92,7 @@ def test_a_new_service_gets_every_part_of_every_file():
 
     definitions = json.loads(files[Path("deploy/rabbitmq/definitions.json")])
     assert {"education.events", "roster.events"} <= {e["name"] for e in definitions["exchanges"]}
-    assert {"name": "education.dead-letter", "vhost": "/", "durable": True, "auto_delete": False,
+    assert {"name": "education.dead-letter", "vhost": "liudong", "durable": True, "auto_delete": False,
             "arguments": {"x-queue-type": "quorum"}} in definitions["queues"]
 
 
