@@ -1,7 +1,9 @@
 """The broker's users and what each may do, built once from ``contracts.platform.SERVICES``.
 
-    python -m deploy.broker passwords        print a fresh LIUDONG_<USER>_AMQP_PASSWORD line per
-                                             user (scripts/start keeps them in var/secrets.env;
+    python -m deploy.broker passwords [--missing]
+                                             print a fresh LIUDONG_<USER>_AMQP_PASSWORD line per
+                                             user (--missing: per user whose variable is unset;
+                                             scripts/start keeps them in var/secrets.env,
                                              compose and k8s take them from your secret store)
     python -m deploy.broker apply [--api URL] [--vhost NAME] [--host HOST]
                                              create or update the vhost, the users and their
@@ -363,7 +365,9 @@ def new_password() -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.broker", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("passwords", help="print a fresh password variable per broker user")
+    passwords_command = commands.add_parser("passwords", help="print a fresh password variable per broker user")
+    passwords_command.add_argument("--missing", action="store_true",
+                                   help="only for the users whose variable is not set in the environment")
     applying = commands.add_parser("apply", help="set up the vhost, users and permissions on a running broker")
     applying.add_argument("--api", default=os.environ.get("LIUDONG_RABBITMQ_API", LOCAL_API),
                           help="management API URL with an administrator's credentials [%(default)s]")
@@ -374,7 +378,8 @@ def main(argv=None) -> int:
     broker_users = users()
     if args.command == "passwords":
         for user in broker_users:
-            print(f"{user.password_variable}={new_password()}")
+            if not (args.missing and os.environ.get(user.password_variable)):
+                print(f"{user.password_variable}={new_password()}")
         return 0
     missing = [user.password_variable for user in broker_users if not os.environ.get(user.password_variable)]
     if missing:
