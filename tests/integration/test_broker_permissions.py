@@ -1,7 +1,12 @@
 """The broker's users (deploy/broker.py) on the real broker: each component can do
 what it needs and nothing that would let it forge a call or read someone else's
 traffic. A throwaway vhost and users made by the same builder as production."""
+import json
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import amqp
 import kombu
@@ -11,9 +16,10 @@ from amqp.exceptions import AccessRefused
 from contracts.platform import SERVICES, ServiceSpec
 from deploy import broker
 from tests.example_service.service import WelcomeService
-from tests.support import PlatformBroker, wait_for
+from tests.support import AMQP_BASE, RABBIT_API, PlatformBroker, create_vhost, delete_vhost, wait_for
 
 RPC = "nameko-rpc"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class WelcomeWithCalls(ServiceSpec):
@@ -197,3 +203,40 @@ def test_the_patterns_are_anchored():
     for user in broker.users():
         for pattern in (*user.permissions().values(), *(p for t in user.topic.values() for p in t.values())):
             assert pattern == ".*" or (pattern.startswith("^") and pattern.endswith("$")), (user.name, pattern)
+
+
+def test_a_password_hashed_into_the_definitions_logs_in(tmp_path):
+    """deploy/rabbitmq/add_passwords.py hashes as RabbitMQ does (compose loads its output at boot)."""
+    vhost, _ = create_vhost("liudong-test-hash")
+    name = f"liudong-test{uuid.uuid4().hex[:8]}"
+    password = broker.new_password()
+    source, target = tmp_path / "definitions.json", tmp_path / "out.json"
+    source.write_text(json.dumps(broker.definitions_users([broker.BrokerUser(
+        role="x", name=name, configure="", write="", read="")], vhost=vhost)))
+    api = broker.ManagementApi(RABBIT_API)
+    try:
+        result = subprocess.run([sys.executable, str(ROOT / "deploy/rabbitmq/add_passwords.py"), str(source), str(target)],
+                                env={**os.environ, f"LIUDONG_{name[len('liudong-'):].upper()}_AMQP_PASSWORD": password},
+                                capture_output=True, text=True, timeout=30)
+        assert result.returncode == 0, result.stderr
+        document = json.loads(target.read_text())
+        assert password not in target.read_text()
+        api.request("POST", ["definitions"], {"users": document["users"], "permissions": document["permissions"]})
+        host_port = AMQP_BASE.rsplit("@", 1)[1]
+        with as_(f"amqp://{name}:{password}@{host_port}/{vhost}"):
+            pass
+        with pytest.raises(AccessRefused):
+            as_(f"amqp://{name}:wrong{password}@{host_port}/{vhost}")
+    finally:
+        api.request("DELETE", ["users", name], missing_ok=True)
+        delete_vhost(vhost)
+
+
+def test_add_passwords_refuses_a_missing_password(tmp_path):
+    source = tmp_path / "definitions.json"
+    source.write_text(json.dumps(broker.definitions_users(broker.users())))
+    env = {key: value for key, value in os.environ.items() if not key.endswith("_AMQP_PASSWORD")}
+    result = subprocess.run([sys.executable, str(ROOT / "deploy/rabbitmq/add_passwords.py"), str(source),
+                             str(tmp_path / "out.json")], env=env, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1 and "LIUDONG_GATEWAY_AMQP_PASSWORD" in result.stderr
+    assert not (tmp_path / "out.json").exists()
