@@ -16,7 +16,9 @@ from amqp.exceptions import AccessRefused
 from contracts.platform import SERVICES, ServiceSpec
 from deploy import broker
 from tests.example_service.service import WelcomeService
-from tests.support import AMQP_BASE, RABBIT_API, PlatformBroker, create_vhost, delete_vhost, wait_for
+from services.common import tree
+from tests.support import (AMQP_BASE, RABBIT_API, PlatformBroker, create_database, create_vhost, delete_vhost,
+                           drop_database, scalar, wait_for)
 
 RPC = "nameko-rpc"
 ROOT = Path(__file__).resolve().parents[2]
@@ -240,3 +242,44 @@ def test_add_passwords_refuses_a_missing_password(tmp_path):
                              str(tmp_path / "out.json")], env=env, capture_output=True, text=True, timeout=30)
     assert result.returncode == 1 and "LIUDONG_GATEWAY_AMQP_PASSWORD" in result.stderr
     assert not (tmp_path / "out.json").exists()
+
+
+# ---- a following service, working on its own user ---------------------------
+
+@pytest.fixture
+def own_users():
+    setup = PlatformBroker(services=WITH_WELCOME, classes={"welcome": WelcomeService})
+    yield setup
+    setup.close()
+
+
+@pytest.fixture
+def welcome_database():
+    url = create_database("liudong_test_welcome")
+    yield url
+    drop_database(url)
+
+
+# welcome_database before container_factory: the containers stop before the database goes.
+def test_a_service_following_the_tree_works_on_its_own_user(own_users, welcome_database, container_factory,
+                                                            service_config):
+    """The example service catches up with roster's tree (an RPC call with a reply
+    queue of its own), then follows roster's events, each service as its own user."""
+    from services.roster.service import RosterService
+    from tests.integration.rpc import call
+
+    roster = container_factory(RosterService, {**service_config, "AMQP_URI": own_users.uris["roster"]})
+    roster.start()
+    county = call(roster, "create_organisation", {"name": "高台县委", "kind": "party_committee"})["id"]
+    welcome = container_factory(WelcomeService, {
+        "AMQP_URI": own_users.uris["welcome"], "DATABASE_URL": welcome_database,
+        "OUTBOX_RELAY": {"enabled": True, "poll_interval": 0.2}, "ORGANISATION_TREE_RPC_TIMEOUT": 2,
+    })
+    welcome.start()
+    catch_up = next(d for d in welcome.extensions if isinstance(d, tree.OrganisationTreeCatchUp))
+    assert wait_for(lambda: catch_up.caught_up.is_set(), message="the catch-up as welcome's own user")
+    assert scalar(welcome_database, "SELECT count(*) FROM organisation_tree WHERE id = %s", county) == 1
+    # Then it follows roster's events (its queue bound to roster.events as its own user).
+    town = call(roster, "create_organisation", {"name": "南华镇党委", "kind": "party_committee", "parent_id": county})["id"]
+    wait_for(lambda: scalar(welcome_database, "SELECT count(*) FROM organisation_tree WHERE id = %s", town),
+             message="the projection to follow roster's event")
