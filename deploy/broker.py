@@ -297,6 +297,12 @@ class ManagementApi:
                         "Content-Type": "application/json"}
         self.timeout = timeout
 
+    def as_user(self, name, password):
+        """The same API under another user's credentials."""
+        parts = urllib.parse.urlsplit(self.base)
+        quote = lambda text: urllib.parse.quote(text, safe="")  # noqa: E731
+        return ManagementApi(f"{parts.scheme}://{quote(name)}:{quote(password)}@{parts.netloc}", self.timeout)
+
     def request(self, method, path, body=None, missing_ok=False):
         url = self.base + "/api/" + "/".join(urllib.parse.quote(part, safe="") for part in path)
         data = json.dumps(body).encode() if body is not None else None
@@ -311,9 +317,12 @@ class ManagementApi:
         return json.loads(text) if text else None
 
 
-def apply(api: ManagementApi, broker_users, passwords: dict, vhost=VHOST):
+def apply(api: ManagementApi, broker_users, passwords: dict, vhost=VHOST, keep=()):
     """Create or update the vhost, every user (password, tags) and its permissions.
-    Safe to run again; a topic permission no longer wanted is removed."""
+    Safe to run again; a topic permission no longer wanted is removed, and so is
+    every other user's access to the vhost (but ``keep``'s): the management API
+    grants the user that creates a vhost full rights in it, and that user is
+    guest on a local broker."""
     api.request("PUT", ["vhosts", vhost], {})
     for user in broker_users:
         api.request("PUT", ["users", user.name], {"password": passwords[user.name], "tags": ",".join(user.tags)})
@@ -325,6 +334,11 @@ def apply(api: ManagementApi, broker_users, passwords: dict, vhost=VHOST):
                 break
         for exchange, patterns in user.topic.items():
             api.request("PUT", ["topic-permissions", vhost, user.name], {"exchange": exchange, **patterns})
+    ours = {user.name for user in broker_users} | set(keep)
+    for kind in ("permissions", "topic-permissions"):
+        for entry in api.request("GET", ["vhosts", vhost, kind]) or []:
+            if entry["user"] not in ours:
+                api.request("DELETE", [kind, vhost, entry["user"]], missing_ok=True)
 
 
 def apply_topology(api: ManagementApi, topology: dict, vhost=VHOST):
@@ -390,7 +404,9 @@ def main(argv=None) -> int:
     passwords = {user.name: os.environ[user.password_variable] for user in broker_users}
     api = ManagementApi(args.api)
     apply(api, broker_users, passwords, args.vhost)
-    apply_topology(api, topology(vhost=args.vhost), args.vhost)
+    # As the operator: the administrator named in --api keeps no rights in the vhost.
+    operator = next(user for user in broker_users if user.role == OPERATOR)
+    apply_topology(api.as_user(operator.name, passwords[operator.name]), topology(vhost=args.vhost), args.vhost)
     for user in broker_users:
         print(f"{user.uri_variable}={amqp_uri(user, passwords[user.name], args.host, args.port, args.vhost)}")
     return 0

@@ -66,7 +66,7 @@ class PlatformBroker:
         self.passwords = {user.name: broker.new_password() for user in self.users}
         host, port = AMQP_BASE.rsplit("@", 1)[1].rsplit(":", 1)
         try:
-            broker.apply(self.api, self.users, self.passwords, self.vhost)
+            broker.apply(self.api, self.users, self.passwords, self.vhost, keep=("guest",))
             broker.apply_topology(self.api, render.topology(services, self.vhost), self.vhost)
         except BaseException:
             self.close()

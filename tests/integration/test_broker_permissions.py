@@ -283,3 +283,19 @@ def test_a_service_following_the_tree_works_on_its_own_user(own_users, welcome_d
     town = call(roster, "create_organisation", {"name": "南华镇党委", "kind": "party_committee", "parent_id": county})["id"]
     wait_for(lambda: scalar(welcome_database, "SELECT count(*) FROM organisation_tree WHERE id = %s", town),
              message="the projection to follow roster's event")
+
+
+def test_setting_up_the_vhost_leaves_nobody_else_in_it():
+    """The management API gives the user that creates a vhost full rights in it: on a
+    local broker that is guest, the very credentials of the forged-scope attack."""
+    vhost = f"liudong-test-apply-{uuid.uuid4().hex[:8]}"
+    users = broker.users(prefix=f"liudong-test-{uuid.uuid4().hex[:8]}")
+    api = broker.ManagementApi(RABBIT_API)
+    try:
+        broker.apply(api, users, {user.name: broker.new_password() for user in users}, vhost)
+        assert {p["user"] for p in api.request("GET", ["vhosts", vhost, "permissions"])} == {u.name for u in users}
+        host_port = AMQP_BASE.rsplit("@", 1)[1]
+        with pytest.raises(Exception, match="(?i)access to vhost|NOT_ALLOWED"):
+            as_(f"amqp://guest:guest@{host_port}/{vhost}")
+    finally:
+        broker.remove(api, users, vhost)
