@@ -257,7 +257,7 @@ def users(services=SERVICES, prefix=USER_PREFIX, classes=None) -> list:
 
 # ---------------------------------------------------------------- definitions (compose)
 
-def password_hash(password: str, salt: bytes = None) -> str:
+def password_hash(password: str, salt: bytes | None = None) -> str:
     """RabbitMQ's ``rabbit_password_hashing_sha256``: base64(salt + sha256(salt + password))."""
     salt = salt if salt is not None else secrets.token_bytes(4)
     return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
@@ -300,8 +300,8 @@ class ManagementApi:
     def as_user(self, name, password):
         """The same API under another user's credentials."""
         parts = urllib.parse.urlsplit(self.base)
-        quote = lambda text: urllib.parse.quote(text, safe="")  # noqa: E731
-        return ManagementApi(f"{parts.scheme}://{quote(name)}:{quote(password)}@{parts.netloc}", self.timeout)
+        name, password = (urllib.parse.quote(text, safe="") for text in (name, password))
+        return ManagementApi(f"{parts.scheme}://{name}:{password}@{parts.netloc}", self.timeout)
 
     def request(self, method, path, body=None, missing_ok=False):
         url = self.base + "/api/" + "/".join(urllib.parse.quote(part, safe="") for part in path)
@@ -367,7 +367,9 @@ def remove(api: ManagementApi, broker_users, vhost=None):
 
 
 def amqp_uri(user: BrokerUser, password: str, host="127.0.0.1", port=5672, vhost=VHOST) -> str:
-    quote = lambda text: urllib.parse.quote(text, safe="")  # noqa: E731
+    def quote(text):
+        return urllib.parse.quote(text, safe="")
+
     return f"amqp://{quote(user.name)}:{quote(password)}@{host}:{port}/{quote(vhost)}"
 
 

@@ -28,7 +28,7 @@ def password_hash(password: str) -> str:
 
 
 def variable(user_name: str) -> str:
-    role = user_name[len(PREFIX):] if user_name.startswith(PREFIX) else user_name
+    role = user_name.removeprefix(PREFIX)
     return f"LIUDONG_{role.upper().replace('-', '_')}_AMQP_PASSWORD"
 
 

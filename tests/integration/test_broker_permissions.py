@@ -1,12 +1,14 @@
 """The broker's users (deploy/broker.py) on the real broker: each component can do
 what it needs and nothing that would let it forge a call or read someone else's
 traffic. A throwaway vhost and users made by the same builder as production."""
+import dataclasses
 import json
 import os
 import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import ClassVar
 
 import amqp
 import kombu
@@ -15,22 +17,36 @@ from amqp.exceptions import AccessRefused
 
 from contracts.platform import SERVICES, ServiceSpec
 from deploy import broker
-from tests.example_service.service import WelcomeService
 from services.common import tree
-from tests.support import (AMQP_BASE, RABBIT_API, PlatformBroker, create_database, create_vhost, delete_vhost,
-                           drop_database, scalar, wait_for)
+from tests.example_service.service import WelcomeService
+from tests.support import (
+    AMQP_BASE,
+    RABBIT_API,
+    PlatformBroker,
+    create_database,
+    create_vhost,
+    delete_vhost,
+    drop_database,
+    scalar,
+    wait_for,
+)
 
 RPC = "nameko-rpc"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class WelcomeWithCalls(ServiceSpec):
-    """The example service as a platform service that calls roster (``ServiceSpec.calls``)."""
-
-    calls = {"roster": ("organisation_tree_page",)}
+WELCOME_CALLS = {"roster": ("organisation_tree_page",)}
 
 
-WELCOME = WelcomeWithCalls("welcome", contract="contracts.welcome")
+class _WelcomeWithCalls(ServiceSpec):
+    calls: ClassVar[dict] = WELCOME_CALLS
+
+
+# The example service as a platform service that calls roster (ServiceSpec.calls).
+if "calls" in {field.name for field in dataclasses.fields(ServiceSpec)}:
+    WELCOME = ServiceSpec("welcome", contract="contracts.welcome", calls=WELCOME_CALLS)
+else:  # until ServiceSpec.calls exists: deploy.broker reads it with getattr
+    WELCOME = _WelcomeWithCalls("welcome", contract="contracts.welcome")
 WITH_WELCOME = (*SERVICES, WELCOME)
 
 
@@ -219,7 +235,7 @@ def test_a_password_hashed_into_the_definitions_logs_in(tmp_path):
     try:
         result = subprocess.run([sys.executable, str(ROOT / "deploy/rabbitmq/add_passwords.py"), str(source), str(target)],
                                 env={**os.environ, f"LIUDONG_{name[len('liudong-'):].upper()}_AMQP_PASSWORD": password},
-                                capture_output=True, text=True, timeout=30)
+                                capture_output=True, text=True, timeout=30, check=False)
         assert result.returncode == 0, result.stderr
         document = json.loads(target.read_text())
         assert password not in target.read_text()
@@ -239,7 +255,7 @@ def test_add_passwords_refuses_a_missing_password(tmp_path):
     source.write_text(json.dumps(broker.definitions_users(broker.users())))
     env = {key: value for key, value in os.environ.items() if not key.endswith("_AMQP_PASSWORD")}
     result = subprocess.run([sys.executable, str(ROOT / "deploy/rabbitmq/add_passwords.py"), str(source),
-                             str(tmp_path / "out.json")], env=env, capture_output=True, text=True, timeout=30)
+                             str(tmp_path / "out.json")], env=env, capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 1 and "LIUDONG_GATEWAY_AMQP_PASSWORD" in result.stderr
     assert not (tmp_path / "out.json").exists()
 

@@ -50,21 +50,19 @@ def test_each_database_has_its_own_roles(names):
         **{f"LIUDONG_{role.upper()}_DATABASE_PASSWORD": password for role, password in passwords.items()},
     }
     result = subprocess.run(["sh", str(ROOT / "deploy/postgres/create-databases.sh")], env=env,
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
-    with connect(names["owner"], passwords[names["owner"]], names["gateway"]) as owner:
-        with owner.cursor() as cursor:
-            cursor.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()")
-            assert cursor.fetchone()[0] == names["owner"]
-            cursor.execute("CREATE TABLE owned (id int)")  # the owner runs the migrations
-    with connect(names["service"], passwords[names["service"]], names["service"]) as service:
-        with service.cursor() as cursor:
-            cursor.execute("CREATE TABLE members (id int)")
+    with connect(names["owner"], passwords[names["owner"]], names["gateway"]) as owner, owner.cursor() as cursor:
+        cursor.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()")
+        assert cursor.fetchone()[0] == names["owner"]
+        cursor.execute("CREATE TABLE owned (id int)")  # the owner runs the migrations
+    with connect(names["service"], passwords[names["service"]], names["service"]) as service, service.cursor() as cursor:
+        cursor.execute("CREATE TABLE members (id int)")
     # The runtime role connects, and has nothing it was not granted.
-    with connect(names["gateway"], passwords[names["gateway"]], names["gateway"]) as runtime:
-        with runtime.cursor() as cursor, pytest.raises(psycopg2.errors.InsufficientPrivilege):
-            cursor.execute("SELECT * FROM owned")
+    with connect(names["gateway"], passwords[names["gateway"]], names["gateway"]) as runtime, runtime.cursor() as cursor, \
+            pytest.raises(psycopg2.errors.InsufficientPrivilege):
+        cursor.execute("SELECT * FROM owned")
     # A service cannot even connect to another's database.
     with pytest.raises(psycopg2.OperationalError, match="permission denied"):
         connect(names["service"], passwords[names["service"]], names["gateway"])
