@@ -104,12 +104,19 @@ class Platform:
         """roster's database (the tests that read tables read roster's)."""
         return self.database_urls["roster"]
 
+    def env_of(self, role):
+        """``env`` with no broker URI but the component's own, so that nothing in it can
+        fall back on another user's rights (or on guest's)."""
+        others = {user.uri_variable for user in self.broker.users if user.role != role}
+        return {key: value for key, value in self.env.items() if key not in others}
+
     def start_services(self):
         for spec in SERVICES:
             self.start_service(spec.name)
 
     def start_service(self, name, **extra_env):
-        self.services[name] = Process(name, command_line(service_spec(name)), {**self.env, **extra_env}, self.log_dir)
+        self.services[name] = Process(name, command_line(service_spec(name)), {**self.env_of(name), **extra_env},
+                                      self.log_dir)
         wait_for(lambda: self._service_ready(name), timeout=60, message=f"{name} to answer ping")
 
     def start_roster(self, **extra_env):
@@ -154,7 +161,7 @@ class Platform:
 
     def start_gateway(self):
         self.gateway = Process("gateway", [str(BIN / "gunicorn"), "-c", "gateway/gunicorn.conf.py",
-                                           "gateway.app:create_app()"], self.env, self.log_dir)
+                                           "gateway.app:create_app()"], self.env_of("gateway"), self.log_dir)
 
         def ready():
             assert self.gateway.alive(), f"gateway exited:\n{self.gateway.log()}"
