@@ -128,6 +128,7 @@ def test_a_subscriber_cannot_see_rpc_traffic(users):
     assert "ACCESS_REFUSED" in refused(consume, subscriber, "rpc-roster")
     name, _ = reply_queue(users)
     refused(consume, subscriber, name)
+    refused(consume, subscriber, "roster.dead-letter")  # nor the dead letters, with their errors
 
 
 def test_a_subscriber_reads_events(users):
@@ -206,6 +207,14 @@ def test_a_service_calls_what_its_spec_declares_and_subscribes_to_what_its_class
                               arguments={"x-message-ttl": 1000, "x-dead-letter-exchange": "",
                                          "x-dead-letter-routing-key": queue})
     publish(welcome, "", f"{queue}.retry.1000")
+    # A failure it gives up on goes to its own dead-letter queue, as services.common.messaging declares it.
+    with as_(welcome) as channel:
+        channel.exchange_declare("liudong.dead-letter", "direct", durable=True, auto_delete=False)
+        channel.queue_declare("welcome.dead-letter", durable=True, auto_delete=False,
+                              arguments={"x-queue-type": "quorum"})
+        channel.queue_bind("welcome.dead-letter", "liudong.dead-letter", "welcome")
+    publish(welcome, "liudong.dead-letter", "welcome")
+    refused(consume, welcome, "roster.dead-letter")
     # An event-handler queue that is not one of its handlers' is not its own.
     refused(private_queue, welcome, "evt-roster-member_departed--welcome.other", "roster.events", "member_departed")
 
