@@ -1,28 +1,28 @@
 """The broker's users (deploy/broker.py) on the real broker: each component can do
 what it needs and nothing that would let it forge a call or read someone else's
 traffic. A throwaway vhost and users made by the same builder as production."""
-import dataclasses
 import json
 import os
 import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import ClassVar
 
 import amqp
 import kombu
 import pytest
 from amqp.exceptions import AccessRefused
 
-from contracts.platform import SERVICES, ServiceSpec
+from contracts import platform
+from contracts.platform import SERVICES
 from deploy import broker
 from services.common import tree
-from tests.example_service.service import WelcomeService
+from tests.example_service.service import SPEC, WelcomeService
 from tests.support import (
     AMQP_BASE,
     RABBIT_API,
     PlatformBroker,
+    caller_key_config,
     create_database,
     create_vhost,
     delete_vhost,
@@ -35,18 +35,8 @@ RPC = "nameko-rpc"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-WELCOME_CALLS = {"roster": ("organisation_tree_page",)}
-
-
-class _WelcomeWithCalls(ServiceSpec):
-    calls: ClassVar[dict] = WELCOME_CALLS
-
-
-# The example service as a platform service that calls roster (ServiceSpec.calls).
-if "calls" in {field.name for field in dataclasses.fields(ServiceSpec)}:
-    WELCOME = ServiceSpec("welcome", contract="contracts.welcome", calls=WELCOME_CALLS)
-else:  # until ServiceSpec.calls exists: deploy.broker reads it with getattr
-    WELCOME = _WelcomeWithCalls("welcome", contract="contracts.welcome")
+# The example service as a platform service that calls roster (its SPEC declares the call).
+WELCOME = SPEC
 WITH_WELCOME = (*SERVICES, WELCOME)
 
 
@@ -287,9 +277,11 @@ def welcome_database():
 
 # welcome_database before container_factory: the containers stop before the database goes.
 def test_a_service_following_the_tree_works_on_its_own_user(own_users, welcome_database, container_factory,
-                                                            service_config):
+                                                            service_config, monkeypatch):
     """The example service catches up with roster's tree (an RPC call with a reply
     queue of its own), then follows roster's events, each service as its own user."""
+    # Declared as a platform service, so that roster trusts its signed catch-up call.
+    monkeypatch.setattr(platform, "SERVICES", (*platform.SERVICES, WELCOME))
     from services.roster.service import RosterService
     from tests.integration.rpc import call
 
@@ -299,6 +291,7 @@ def test_a_service_following_the_tree_works_on_its_own_user(own_users, welcome_d
     welcome = container_factory(WelcomeService, {
         "AMQP_URI": own_users.uris["welcome"], "DATABASE_URL": welcome_database,
         "OUTBOX_RELAY": {"enabled": True, "poll_interval": 0.2}, "ORGANISATION_TREE_RPC_TIMEOUT": 2,
+        **caller_key_config("welcome"),
     })
     welcome.start()
     catch_up = next(d for d in welcome.extensions if isinstance(d, tree.OrganisationTreeCatchUp))
