@@ -5,6 +5,7 @@
     python -m gateway.access revoke-key --key-id ID
     python -m gateway.access grant --username U --role R [--organisation-id ID]
     python -m gateway.access disable-user --username U
+    python -m gateway.access verify-audit
 
 The first security officer and the first auditor come from here; everything
 after goes through the access API. A generated password or a new key is printed
@@ -12,6 +13,12 @@ once, on its own line, and never stored. The rules of the API hold (roles fit
 the principal, 三员分立, the member role needs a member), except that the
 command line trusts the operator about organisation ids: it cannot ask roster
 whether one exists. Every change is audited as ``cli:<operating-system user>``.
+
+``verify-audit`` walks the audit record's hash chain (``gateway.access.audit_chain``)
+and exits 0 with the count of records and the head hash when it is intact, 1
+naming the first record that breaks it. With
+``LIUDONG_GATEWAY_MIGRATION_DATABASE_URL`` set, migrations run with that (the
+schema owner's) connection, as the gateway does at start.
 """
 import argparse
 import getpass
@@ -54,10 +61,22 @@ def main(argv=None, out=sys.stdout):
     disable = commands.add_parser("disable-user", help="disable a user: their tokens stop working at once")
     disable.add_argument("--username", required=True)
 
+    commands.add_parser("verify-audit", help="check the audit record's hash chain; exits 1 naming the first broken record")
+
     args = parser.parse_args(argv)
-    access = store.AccessStore(os.environ.get("LIUDONG_GATEWAY_DATABASE_URL", store.DEFAULT_URL))
+    access = store.AccessStore(
+        os.environ.get("LIUDONG_GATEWAY_DATABASE_URL", store.DEFAULT_URL),
+        migration_url=os.environ.get("LIUDONG_GATEWAY_MIGRATION_DATABASE_URL") or None,
+    )
     try:
         access.migrate()
+        if args.command == "verify-audit":
+            with access.connect() as conn:
+                verdict = store.verify_audit_chain(conn)
+            if not verdict.intact:
+                parser.exit(1, verdict.message() + "\n")
+            print(verdict.message(), file=out)
+            return 0
         with access.begin() as conn:
             message = COMMANDS[args.command](conn, args, _actor())
     except ServiceError as exc:
