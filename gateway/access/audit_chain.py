@@ -104,6 +104,7 @@ def verify(conn, records_table, resources_table, head_table):
     """
     previous, last_id, count = GENESIS, None, 0
     while True:
+        walked_from = last_id
         for batch in _batches(conn, records_table, resources_table, last_id):
             for record, resource_ids in batch:
                 reason = _fault(record, resource_ids, previous)
@@ -113,7 +114,8 @@ def verify(conn, records_table, resources_table, head_table):
         head = conn.execute(select(head_table).where(head_table.c.id == HEAD_ID)).mappings().first()
         if head is None:
             return Verdict(False, count, previous, None, "the audit_chain_head row is missing")
-        if head["record_id"] is not None and (last_id is None or head["record_id"] > last_id):
+        behind = head["record_id"] is not None and (last_id is None or head["record_id"] > last_id)
+        if behind and last_id != walked_from:
             continue  # records were appended during the walk: walk on to them
         if head["record_id"] != last_id or head["record_hash"] != previous:
             return Verdict(
