@@ -439,3 +439,64 @@ def test_the_gateway_migrations_build_exactly_the_models(database_url):
     finally:
         engine.dispose()
     assert differences == []
+
+
+@pytest.mark.e2e
+def test_gunicorn_workers_migrate_as_the_owner_and_append_one_chain_as_the_runtime_role(
+        roles, unused_port, dead_port, poll, tmp_path, monkeypatch, capsys):
+    """Three workers start together (each migrates and grants, serialised), then audit in parallel."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    import requests
+
+    env = {
+        **os.environ,
+        "LIUDONG_GATEWAY_BIND": f"127.0.0.1:{unused_port}", "LIUDONG_GATEWAY_WORKERS": "3",
+        "LIUDONG_GATEWAY_THREADS": "2", "LIUDONG_AMQP_URI": f"amqp://guest:guest@127.0.0.1:{dead_port}/",
+        "LIUDONG_GATEWAY_DATABASE_URL": roles.runtime_url, "LIUDONG_GATEWAY_MIGRATION_DATABASE_URL": roles.owner_url,
+    }
+    log_path, base = tmp_path / "gunicorn.log", f"http://127.0.0.1:{unused_port}"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("gunicorn")), "-c", "gateway/gunicorn.conf.py", "gateway.app:create_app()"],
+            cwd=Path(__file__).resolve().parents[2], env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+
+    def up():
+        assert process.poll() is None, log_path.read_text()
+        try:
+            return requests.get(f"{base}/healthz", timeout=1).status_code == 200
+        except (requests.ConnectionError, requests.Timeout):
+            return False
+
+    try:
+        poll(up, 30, "gunicorn to serve /healthz")
+        # A refused key is audited (authentication.failed): 30 of them, spread over the workers.
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(
+                lambda n: requests.get(f"{base}/api/v1/members", headers={"X-API-Key": f"ld_{n:016d}_{'x' * 43}"},
+                                       timeout=10).status_code,
+                range(30),
+            ))
+        assert answers == [401] * 30
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+    code, output = verify(monkeypatch, capsys, roles.runtime_url, roles.owner_url)
+    assert code == 0 and "intact: 30 records" in output, output
+    assert "Traceback" not in log_path.read_text()
+    admin = psycopg2.connect(roles.superuser_url)
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM audit_records WHERE action = 'authentication.failed'")
+            assert cursor.fetchone()[0] == 30
+            cursor.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'audit_records'")
+            assert cursor.fetchone()[0] == roles.owner
+    finally:
+        admin.close()
