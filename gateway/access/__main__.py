@@ -6,6 +6,7 @@
     python -m gateway.access grant --username U --role R [--organisation-id ID]
     python -m gateway.access disable-user --username U
     python -m gateway.access verify-audit
+    python -m gateway.access migrate
 
 The first security officer and the first auditor come from here; everything
 after goes through the access API. A generated password or a new key is printed
@@ -18,7 +19,10 @@ whether one exists. Every change is audited as ``cli:<operating-system user>``.
 and exits 0 with the count of records and the head hash when it is intact, 1
 naming the first record that breaks it. With
 ``LIUDONG_GATEWAY_MIGRATION_DATABASE_URL`` set, migrations run with that (the
-schema owner's) connection, as the gateway does at start.
+schema owner's) connection, as the gateway does at start. ``migrate`` does
+only that: a deployment step that holds the owner's credentials can run it, so
+that the gateway itself needs only the runtime URL (at head, its own start-up
+migration changes nothing and needs no more than the runtime user's rights).
 """
 import argparse
 import getpass
@@ -61,6 +65,7 @@ def main(argv=None, out=sys.stdout):
     disable = commands.add_parser("disable-user", help="disable a user: their tokens stop working at once")
     disable.add_argument("--username", required=True)
 
+    commands.add_parser("migrate", help="bring the access database to head and grant the runtime user (with the migration URL)")
     commands.add_parser("verify-audit", help="check the audit record's hash chain; exits 1 naming the first broken record")
 
     args = parser.parse_args(argv)
@@ -70,6 +75,9 @@ def main(argv=None, out=sys.stdout):
     )
     try:
         access.migrate()
+        if args.command == "migrate":
+            print("the access database is at head", file=out)
+            return 0
         if args.command == "verify-audit":
             with access.connect() as conn:
                 verdict = store.verify_audit_chain(conn)

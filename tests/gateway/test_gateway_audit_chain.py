@@ -396,6 +396,23 @@ def test_the_gateway_runs_as_a_runtime_role_that_cannot_rewrite_the_audit(
         access_store.dispose()
 
 
+def test_a_gateway_with_only_the_runtime_url_starts_once_the_owner_has_migrated(roles, fake_rpc, monkeypatch):
+    """The owner's credentials can stay with a deployment step (``python -m gateway.access migrate``)."""
+    monkeypatch.setenv("LIUDONG_GATEWAY_DATABASE_URL", roles.runtime_url)
+    monkeypatch.setenv("LIUDONG_GATEWAY_MIGRATION_DATABASE_URL", roles.owner_url)
+    out = io.StringIO()
+    assert cli(["migrate"], out=out) == 0 and "at head" in out.getvalue()
+    monkeypatch.delenv("LIUDONG_GATEWAY_MIGRATION_DATABASE_URL")
+
+    app = create_app({"LIUDONG_GATEWAY_DATABASE_URL": roles.runtime_url}, rpc=fake_rpc)
+
+    access_store = app.extensions["liudong.access"].store
+    append(access_store, 1)
+    with access_store.connect() as conn:
+        assert store.verify_audit_chain(conn).intact
+    access_store.dispose()
+
+
 def test_migrating_again_keeps_the_grants_exact(roles, fake_rpc):
     config = {"LIUDONG_GATEWAY_DATABASE_URL": roles.runtime_url, "LIUDONG_GATEWAY_MIGRATION_DATABASE_URL": roles.owner_url}
     for _ in range(2):
