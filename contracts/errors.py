@@ -23,6 +23,8 @@ class ErrorCode:
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"
     SEPARATION_OF_DUTIES = "separation_of_duties"
+    LAST_AUDITOR = "last_auditor"
+    NOT_PENDING = "not_pending"
     RATE_LIMITED = "rate_limited"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     PAYLOAD_TOO_LARGE = "payload_too_large"
@@ -49,6 +51,10 @@ HTTP_STATUS = {
     ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.SEPARATION_OF_DUTIES: 409,
+    # The platform is never left without someone who reads the audit record.
+    ErrorCode.LAST_AUDITOR: 409,
+    # Approving or rejecting a grant that was already decided (or revoked).
+    ErrorCode.NOT_PENDING: 409,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,

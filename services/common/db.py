@@ -198,8 +198,9 @@ class Database(DependencyProvider):
     With ``personal_data=True`` the service stores personal data: its cipher is
     built from ``PERSONAL_DATA_KEYS`` and ``PERSONAL_DATA_INDEX_KEY`` before
     anything else (a service without keys fails at start, saying what to set),
-    bound to the engine for the ``EncryptedText`` columns, and handed to the
-    migrations for those that encrypt existing rows.
+    bound to the engine for the columns mapped with ``map_personal_data``
+    (``services.common.tables``: each value encrypted for its row and column),
+    and handed to the migrations for those that encrypt existing rows.
     """
 
     def __init__(self, metadata, migrations=None, personal_data=False, repositories=None, events=None,

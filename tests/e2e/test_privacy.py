@@ -1,5 +1,5 @@
-"""A full run of the platform leaves no plaintext ID number or phone number in
-either database or in any log, lookup by ID number still works, and every read
+"""A full run of the platform leaves no plaintext ID number, phone number,
+contact or destination address in either database or in any log, lookup by ID number still works, and every read
 of personal data and every export is in the audit record, which only the
 auditor may read."""
 import shutil
@@ -14,6 +14,8 @@ from tests.support import POSTGRES_URL, created
 ID_NUMBERS = ["62072419850302123X", "620724199105054321", "620724198711110019"]
 PHONES = ["13912340001", "13912340002", "13912340003"]
 CONTACT = "13812349876"
+ADDRESS = "天山区隐私路9号院"  # destination_address: personal data, stored encrypted like the contact
+SECRETS = ID_NUMBERS + PHONES + [CONTACT, ADDRESS]
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +39,8 @@ def run(platform):
         for n, (id_number, phone) in enumerate(zip(ID_NUMBERS, PHONES))
     ]
     created(platform.post(f"/api/v1/members/{members[0]['id']}/departures", {
-        "destination_province": "新疆维吾尔自治区", "destination_city": "乌鲁木齐市", "work": "运输", "contact": CONTACT}))
+        "destination_province": "新疆维吾尔自治区", "destination_city": "乌鲁木齐市", "work": "运输", "contact": CONTACT,
+        "destination_address": ADDRESS}))
     reads = [platform.get(f"/api/v1/members/{m['id']}") for m in members]
     assert all(r.status_code == 200 for r in reads)
     assert platform.get("/api/v1/members", params={"organisation_id": branch["id"]}).status_code == 200
@@ -75,7 +78,7 @@ def test_no_plaintext_id_number_or_phone_in_the_databases(platform, run):
     assert "COPY public.members" in roster and "隐私0" in roster
     assert "COPY public.audit_records" in gateway and run["members"][0]["id"] in gateway
     for database_url, dump in ((platform.database_url, roster), (platform.gateway_database_url, gateway)):
-        for secret in ID_NUMBERS + PHONES + [CONTACT]:
+        for secret in SECRETS:
             assert secret not in dump, f"{secret} in the raw contents of {database_url.rsplit('/', 1)[1]}"
 
 
@@ -92,7 +95,7 @@ def test_no_plaintext_id_number_or_phone_in_the_logs(platform, run):
         log = process.log()
         for line in EXPECTED_LOG_LINES[process.name]:
             assert line in log, f"{process.name} did not log {line!r} at DEBUG"
-        for secret in ID_NUMBERS + PHONES + [CONTACT]:
+        for secret in SECRETS:
             assert secret not in log, f"{secret} in the {process.name} log"
 
 

@@ -19,7 +19,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from contracts import roster
-from gateway.access import credentials, management, policy
+from gateway.access import credentials, management, policy, store
 from gateway.access.authorisation import KEY, USER
 from gateway.app import create_app
 from gateway.auth import ACCESS_EXTENSION
@@ -55,8 +55,9 @@ def gateway_environment(monkeypatch, tmp_path):
     """What every gateway needs: a token secret and its own access database."""
     monkeypatch.setenv("LIUDONG_TOKEN_SECRET", TOKEN_SECRET)
     monkeypatch.setenv("LIUDONG_GATEWAY_DATABASE_URL", f"sqlite:///{tmp_path}/gateway.db")
-    for name in ("LIUDONG_RATE_LIMIT", "LIUDONG_TOKEN_RATE_LIMIT", "LIUDONG_RATE_LIMIT_STORAGE",
-                 "LIUDONG_TOKEN_TTL", "LIUDONG_TRUSTED_PROXY_HOPS", "LIUDONG_GATEWAY_MIGRATION_DATABASE_URL"):
+    for name in ("LIUDONG_RATE_LIMIT", "LIUDONG_TOKEN_RATE_LIMIT", "LIUDONG_SIGN_IN_ACCOUNT_RATE_LIMIT", "LIUDONG_RATE_LIMIT_STORAGE",
+                 "LIUDONG_TOKEN_TTL", "LIUDONG_TRUSTED_PROXY_HOPS",
+                 "LIUDONG_GATEWAY_MIGRATION_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -84,10 +85,11 @@ class Access:
         self.app = app
         self.store = app.extensions[ACCESS_EXTENSION].store
 
-    def key(self, scopes=ALL_KEY_SCOPES, organisation_id=None, name="县人社局对接"):
+    def key(self, scopes=ALL_KEY_SCOPES, organisation_id=None, name="县人社局对接", rate_limit=None):
         """A new API key with a system_integration grant; answers (key id, the whole key)."""
         with self.store.begin() as conn:
-            key, plaintext = management.create_api_key(conn, name=name, owner="县委组织部", scopes=scopes, actor="tests")
+            key, plaintext = management.create_api_key(conn, name=name, owner="县委组织部", scopes=scopes, actor="tests",
+                                                       rate_limit=rate_limit)
             management.create_grant(
                 conn, kind=KEY, principal_id=key["id"], role=policy.SYSTEM_INTEGRATION,
                 organisation_id=_str(organisation_id), actor="tests",
@@ -110,7 +112,11 @@ class Access:
         return user
 
     def token(self, user, ttl=3600, secret=TOKEN_SECRET, now=None):
-        return credentials.issue_token(user["id"], secret, ttl, now=now)
+        """A token as signing in would issue it now: with the user's current token generation."""
+        with self.store.connect() as conn:
+            row = store.get_user(conn, user["id"])
+        generation = row["token_generation"] if row else 0
+        return credentials.issue_token(user["id"], secret, ttl, now=now, generation=generation)
 
     def bearer(self, user, **kwargs):
         return {"Authorization": f"Bearer {self.token(user, **kwargs)}"}

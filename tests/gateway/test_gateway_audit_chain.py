@@ -442,22 +442,6 @@ def test_a_runtime_user_that_could_undo_the_protection_is_refused(roles, fake_rp
                     "LIUDONG_GATEWAY_MIGRATION_DATABASE_URL": roles.owner_url}, rpc=fake_rpc)
 
 
-def test_the_gateway_migrations_build_exactly_the_models(database_url):
-    """tests/integration/test_models_match_migrations.py covers the services; this, the gateway."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    engine = make_engine(database_url)
-    try:
-        upgrade_to_head(engine, store.MIGRATIONS)
-        with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            differences = compare_metadata(context, models.metadata)
-    finally:
-        engine.dispose()
-    assert differences == []
-
-
 @pytest.mark.e2e
 def test_gunicorn_workers_migrate_as_the_owner_and_append_one_chain_as_the_runtime_role(
         roles, unused_port, dead_port, poll, tmp_path, monkeypatch, capsys):

@@ -5,7 +5,7 @@ encoding of ``gateway.access.audit_chain`` (version 1, which never changes in
 place).
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0004
 Create Date: 2026-12-02 14:00:00
 
 """
@@ -18,7 +18,7 @@ from gateway.access import audit_chain
 from persistence.schema import UTCDateTime
 
 revision: str = "0003"
-down_revision: Union[str, Sequence[str], None] = "0001"
+down_revision: Union[str, Sequence[str], None] = "0004"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
