@@ -57,13 +57,26 @@ class AccessStore:
                 return
             owner = make_engine(self.migration_url)
             try:
-                upgrade_to_head(owner, MIGRATIONS)
+                runtime_user = None
                 if owner.dialect.name == "postgresql":
-                    with self.engine.connect() as conn:
-                        runtime_user = conn.execute(text("SELECT current_user")).scalar_one()
+                    runtime_user = self._runtime_user_of_the_same_database(owner)
+                upgrade_to_head(owner, MIGRATIONS)
+                if runtime_user is not None:
                     grant_runtime_privileges(owner, runtime_user)
             finally:
                 owner.dispose()
+
+    def _runtime_user_of_the_same_database(self, owner):
+        with self.engine.connect() as conn:
+            runtime_user, database = conn.execute(text("SELECT current_user, current_database()")).one()
+        with owner.connect() as conn:
+            owners_database = conn.execute(text("SELECT current_database()")).scalar_one()
+        if owners_database != database:
+            raise RuntimeError(
+                f"LIUDONG_GATEWAY_MIGRATION_DATABASE_URL names the database {owners_database} and "
+                f"LIUDONG_GATEWAY_DATABASE_URL {database}: they must name the same database"
+            )
+        return runtime_user
 
     def begin(self):
         return self.engine.begin()

@@ -18,7 +18,7 @@ from gateway.access.store import AccessStore
 from gateway.app import create_app
 from persistence.engine import make_engine
 from persistence.migrations import upgrade_to_head
-from tests.support import POSTGRES_URL, create_database, drop_database
+from tests.support import POSTGRES_URL, create_database, drop_database, scalar
 
 RECORD = {
     "occurred_at": datetime(2026, 12, 2, 13, 47, 12, 123456, tzinfo=timezone.utc),
@@ -501,3 +501,14 @@ def test_gunicorn_workers_migrate_as_the_owner_and_append_one_chain_as_the_runti
             assert cursor.fetchone()[0] == roles.owner
     finally:
         admin.close()
+
+
+def test_a_migration_url_for_another_database_is_refused_before_migrating(roles, fake_rpc):
+    other = create_database("liudong_gateway_chain")
+    try:
+        with pytest.raises(RuntimeError, match="must name the same database"):
+            create_app({"LIUDONG_GATEWAY_DATABASE_URL": roles.runtime_url,
+                        "LIUDONG_GATEWAY_MIGRATION_DATABASE_URL": other}, rpc=fake_rpc)
+        assert scalar(other, "SELECT count(*) FROM pg_tables WHERE tablename = 'alembic_version'") == 0
+    finally:
+        drop_database(other)
