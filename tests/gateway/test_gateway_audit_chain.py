@@ -149,8 +149,14 @@ def chained(request, tmp_path):
     else:
         url = create_database("liudong_gateway_chain")
     access_store = AccessStore(url)
-    access_store.migrate()
-    records = append(access_store, 5)
+    try:
+        access_store.migrate()
+        records = append(access_store, 5)
+    except Exception:
+        access_store.dispose()
+        if request.param == "postgresql":
+            drop_database(url)
+        raise
 
     def tamper(*statements):
         with access_store.begin() as conn:
