@@ -29,6 +29,8 @@ class ErrorCode:
     METHOD_NOT_ALLOWED = "method_not_allowed"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     SERVICE_UNAVAILABLE = "service_unavailable"
+    # A service refused the call's signed caller context (contracts.caller_context).
+    CALLER_NOT_TRUSTED = "caller_not_trusted"
     INTERNAL_ERROR = "internal_error"
 
 
@@ -59,6 +61,9 @@ HTTP_STATUS = {
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
+    # The gateway signs every call, so a service refusing it means the platform's
+    # keys are misconfigured: the client can do nothing about it, and retrying will not help.
+    ErrorCode.CALLER_NOT_TRUSTED: 500,
     ErrorCode.INTERNAL_ERROR: 500,
 }
 

@@ -24,6 +24,12 @@ Configuration comes from environment variables (defaults in brackets), and the
   that signs people's bearer tokens; the app refuses to start without it. Every
   gateway instance needs the same one; changing it logs everybody out.
   Make one with ``python -c 'import secrets; print(secrets.token_urlsafe(48))'``.
+- ``LIUDONG_GATEWAY_SIGNING_KEY`` (required): the gateway's Ed25519 private key
+  (base64url), which signs the caller's context on every RPC
+  (``contracts.caller_context``); the services trust its public key through
+  ``LIUDONG_TRUSTED_CALLER_KEYS``. The app refuses to start without it.
+  ``python -m contracts.caller_context generate-keys`` makes one for the gateway
+  and every service.
 - ``LIUDONG_TOKEN_TTL`` [3600]: seconds a bearer token stays valid, at most
   43200 (12 hours; the app refuses to start with more).
 - ``LIUDONG_RATE_LIMIT`` [300/minute]: requests per caller (``key:<id>`` or
@@ -59,7 +65,7 @@ from flask_smorest import Api
 from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from contracts import asyncapi
+from contracts import asyncapi, caller_context
 from gateway import audit, auth, docs_assets, errors, openapi
 from gateway.access import credentials
 from gateway.access.store import DEFAULT_URL, AccessStore
@@ -86,6 +92,7 @@ DEFAULTS = {
     "LIUDONG_GATEWAY_DATABASE_URL": DEFAULT_URL,
     "LIUDONG_GATEWAY_MIGRATION_DATABASE_URL": None,
     "LIUDONG_TOKEN_SECRET": None,
+    caller_context.GATEWAY_KEY_ENV: None,
     "LIUDONG_TOKEN_TTL": "3600",
     "LIUDONG_RATE_LIMIT": "300/minute",
     "LIUDONG_TOKEN_RATE_LIMIT": "10/minute",
@@ -140,7 +147,7 @@ class GatewayApi(Api):
 def create_app(config: dict | None = None, rpc=None) -> Flask:
     """Build the application; ``rpc`` replaces the broker client (tests pass a fake).
 
-    A fake needs one method: ``call(service, method, *args, timeout=None)``.
+    A fake needs one method: ``call(service, method, *args, scope=None, timeout=None)``.
     """
     app = Flask(__name__, static_folder=None)  # it serves no files: no route that nobody declared
     app.config.update(OPENAPI)
@@ -166,7 +173,7 @@ def create_app(config: dict | None = None, rpc=None) -> Flask:
         token_ttl=app.config["LIUDONG_TOKEN_TTL"],
     )
     app.extensions[RPC_EXTENSION] = rpc if rpc is not None else RpcClient(
-        app.config["LIUDONG_AMQP_URI"], app.config["LIUDONG_RPC_TIMEOUT"],
+        app.config["LIUDONG_AMQP_URI"], app.config["LIUDONG_RPC_TIMEOUT"], signer=_signer(app.config),
     )
 
     api = GatewayApi(app, spec_kwargs={"marshmallow_plugin": openapi.MarshmallowPlugin()})
@@ -222,6 +229,15 @@ def create_app(config: dict | None = None, rpc=None) -> Flask:
                   on_breach=_sign_in_throttled("account"))(tokens.blp)
     app.before_request(auth.enforce)
     return app
+
+
+def _signer(config):
+    """What signs the caller's context on every RPC; only the real client needs it."""
+    try:
+        return caller_context.Signer.from_text(caller_context.GATEWAY, config.get(caller_context.GATEWAY_KEY_ENV),
+                                               caller_context.GATEWAY_KEY_ENV, config["LIUDONG_RPC_TIMEOUT"])
+    except caller_context.KeyConfigurationError as exc:
+        raise ConfigurationError(str(exc)) from None
 
 
 def _remote_address():

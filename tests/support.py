@@ -8,9 +8,30 @@ from urllib.parse import quote
 import psycopg2
 import requests
 
+from contracts import caller_context
+from contracts.platform import SERVICES
+
 POSTGRES_URL = os.environ.get("LIUDONG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 AMQP_BASE = os.environ.get("LIUDONG_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672")
 RABBIT_API = os.environ.get("LIUDONG_TEST_RABBIT_API", "http://guest:guest@127.0.0.1:15672")
+
+
+# Caller-context keys for this test run (contracts.caller_context): the gateway,
+# every service of the platform and the example service (tests/example_service).
+CALLER_KEYS = caller_context.generate_keys([spec.name for spec in SERVICES] + ["welcome"])
+GATEWAY_SIGNER = caller_context.Signer.from_text(
+    caller_context.GATEWAY, CALLER_KEYS[caller_context.GATEWAY_KEY_ENV], caller_context.GATEWAY_KEY_ENV, timeout=30)
+
+
+def caller_key_config(service):
+    """The config keys of ``service``'s caller-context keys, as its config file holds them."""
+    return {caller_context.TRUSTED_KEYS_SETTING: CALLER_KEYS[caller_context.TRUSTED_KEYS_ENV],
+            caller_context.SIGNING_KEY_SETTING: CALLER_KEYS[caller_context.service_key_env(service)]}
+
+
+def signed(service, method, args, scope, signer=GATEWAY_SIGNER):
+    """The signed context of ``service.method(*args)`` with ``scope``, as the gateway makes it."""
+    return signer.sign(service, method, list(args), scope)
 
 
 def create_database(prefix="liudong_test"):

@@ -44,7 +44,7 @@ def _actor():
 
 def _area(permission=policy.ACCESS_MANAGE):
     return ManagedArea(
-        auth.principal(), lambda method, *args: rpc().call(roster.SERVICE_NAME, method, *args, auth.scope()),
+        auth.principal(), lambda method, *args: rpc().call(roster.SERVICE_NAME, method, *args, scope=auth.scope()),
         permission,
     )
 

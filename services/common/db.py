@@ -48,6 +48,9 @@ class UnitOfWork:
         self._session = None
         self._repositories = {}
         self._pending_events = []
+        # The nameko entrypoint this unit serves (None outside a worker): the
+        # kernel's scoped_rpc finds its service's CallerTrust there.
+        self.entrypoint = None
 
     @property
     def session(self):
@@ -102,6 +105,13 @@ class UnitOfWork:
             "principal": principal, "key": key, "fingerprint": fingerprint, "answer": None,
             "created_at": datetime.now(timezone.utc),
         }, key=("principal", "key"))
+
+    def claim_caller_context(self, jti, issuer, expires_at):
+        """Record a signed caller context's id as used, in this transaction;
+        False when a committed call already used it (a replay)."""
+        return self._insert_unless_present(self._tables["caller_contexts"], {
+            "jti": jti, "issuer": issuer, "expires_at": expires_at,
+        }, key=("jti",))
 
     def record_answer(self, principal, key, answer):
         """Keep the answer of the write that claimed the key, in its transaction."""
@@ -302,6 +312,7 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         unit = self.unit_of_work()
+        unit.entrypoint = worker_ctx.entrypoint
         self._units[worker_ctx] = unit
         return unit
 

@@ -1,4 +1,5 @@
-"""The kernel's tables (the outbox and inbox every service carries) and the
+"""The kernel's tables (the outbox, inbox, idempotency keys and caller
+contexts every service carries) and the
 encryption of personal data columns, bound to their place; naming and common
 column types come from ``persistence.schema``.
 
@@ -93,6 +94,20 @@ def idempotency_table(metadata: MetaData) -> Table:
     )
 
 
+def caller_contexts_table(metadata: MetaData) -> Table:
+    """The id of every signed caller context a call was made with, until it
+    expires (``services.common.rpc``): written in the call's transaction, so a
+    context replayed, even concurrently, is refused by the primary key."""
+    return Table(
+        "caller_contexts",
+        metadata,
+        Column("jti", String(64), primary_key=True),
+        Column("issuer", String(100), nullable=False),
+        # When the row may go: past this, the context is refused as expired anyway.
+        Column("expires_at", UTCDateTime(), nullable=False, index=True),
+    )
+
+
 def organisation_tree_table(metadata: MetaData) -> Table:
     """A service's projection of roster's organisation tree, kept from
     ``organisation_created`` events (``services.common.tree``): how it checks a
@@ -118,6 +133,7 @@ def kernel_tables(metadata: MetaData, organisation_tree=True) -> dict:
         "outbox": outbox_table(metadata),
         "inbox": inbox_table(metadata),
         "idempotency_keys": idempotency_table(metadata),
+        "caller_contexts": caller_contexts_table(metadata),
     }
     if organisation_tree:
         tables["organisation_tree"] = organisation_tree_table(metadata)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from contracts import caller_context
 from contracts.platform import SERVICES, ServiceSpec
 from contracts.platform import service as service_spec
 from gateway.access.policy import ROLE_PERMISSIONS, SYSTEM_INTEGRATION
@@ -83,6 +84,8 @@ class Platform:
             "LIUDONG_RATE_LIMIT": "100000/minute",
             "LIUDONG_TOKEN_RATE_LIMIT": "10000/minute",
             **generate_keys(),
+            # The gateway's and every service's own key, and the public keys they all trust.
+            **caller_context.generate_keys(),
         }
         self.http = requests.Session()
         self.services = {}  # name -> Process

@@ -277,6 +277,7 @@ EXAMPLES = {
     "getReadiness": Example(lambda w, s, r: ({}, None, None)),
     "GET /api/v1/openapi.json": Example(lambda w, s, r: ({}, None, None)),
     "GET /api/v1/docs": Example(lambda w, s, r: ({}, None, None)),
+    "GET /api/v1/docs/assets/<filename>": Example(lambda w, s, r: ({"filename": "swagger-ui.css"}, None, None)),
     "GET /api/v1/asyncapi.json": Example(lambda w, s, r: ({}, None, None)),
 }
 

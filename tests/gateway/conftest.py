@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import pytest
 from argon2 import PasswordHasher
 
-from contracts import roster
+from contracts import caller_context, roster
 from gateway.access import credentials, management, policy, store
 from gateway.access.authorisation import KEY, USER
 from gateway.app import create_app
@@ -26,6 +26,8 @@ from gateway.auth import ACCESS_EXTENSION
 from tests.support import wait_for
 
 TOKEN_SECRET = "tests-only-token-secret-0123456789abcdefghijklmnop"
+# The caller-context keys of these tests: the gateway's, and what a service would trust.
+CALLER_KEYS = caller_context.generate_keys()
 ALL_KEY_SCOPES = sorted(policy.ROLE_PERMISSIONS[policy.SYSTEM_INTEGRATION])
 
 
@@ -40,7 +42,10 @@ class FakeRpc:
         """``reply``: a value, an exception to raise, or a function of the call's args."""
         self._replies[(service, method)] = reply
 
-    def call(self, service, method, *args, timeout=None):
+    def call(self, service, method, *args, scope=None, timeout=None):
+        # Recorded as the service receives them: the scope last (signed by the real client).
+        if scope is not None:
+            args = (*args, scope)
         self.calls.append((service, method, args))
         reply = self._replies[(service, method)]
         if isinstance(reply, BaseException):
@@ -52,8 +57,10 @@ class FakeRpc:
 
 @pytest.fixture(autouse=True)
 def gateway_environment(monkeypatch, tmp_path):
-    """What every gateway needs: a token secret and its own access database."""
+    """What every gateway needs: a token secret, a key that signs its calls and its own access database."""
     monkeypatch.setenv("LIUDONG_TOKEN_SECRET", TOKEN_SECRET)
+    for name, value in CALLER_KEYS.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("LIUDONG_GATEWAY_DATABASE_URL", f"sqlite:///{tmp_path}/gateway.db")
     for name in ("LIUDONG_RATE_LIMIT", "LIUDONG_TOKEN_RATE_LIMIT", "LIUDONG_SIGN_IN_ACCOUNT_RATE_LIMIT", "LIUDONG_RATE_LIMIT_STORAGE",
                  "LIUDONG_TOKEN_TTL", "LIUDONG_TRUSTED_PROXY_HOPS",

@@ -19,6 +19,7 @@ from persistence.migrations import alembic_config, upgrade_to_head
 from services.roster import rotate_keys
 from services.roster.models import metadata
 from services.roster.service import RosterService
+from tests.support import signed
 
 MIGRATIONS = "services.roster:migrations"
 ADMIN = unrestricted("user:admin")
@@ -183,12 +184,12 @@ def test_the_service_upgrades_an_old_database_and_finds_members_by_id_number(
     roster.start()  # migrations run at start, with the service's cipher
     member_id, id_number, phone, contact, address = OLD_ROWS[2]
     with entrypoint_hook(roster, "find_member_by_id_number") as find:
-        member = find(id_number, ADMIN)
+        member = find(id_number, signed("roster", "find_member_by_id_number", [id_number], ADMIN))
     assert member["id"] == member_id and member["phone"] == phone
     assert member["current_departure"]["contact"] == contact
     assert member["current_departure"]["destination_address"] == address
     with entrypoint_hook(roster, "report_return") as report_return:
-        assert report_return(member_id, {}, ADMIN)["reported"] is True
+        assert report_return(member_id, {}, signed("roster", "report_return", [member_id, {}], ADMIN))["reported"] is True
 
 
 def test_key_rotation_re_encrypts_every_row_batch_by_batch(engine, personal_data_keys):

@@ -16,7 +16,7 @@ mode cannot encrypt rows and is refused. The downgrade puts the Fernet tokens
 and the plaintext destination_address back (it needs the cipher too).
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-02 14:00:00
 
 """
@@ -28,7 +28,7 @@ from alembic import context, op
 from services.common.crypto import place
 
 revision: str = "0005"
-down_revision: Union[str, Sequence[str], None] = "0003"
+down_revision: Union[str, Sequence[str], None] = "0004"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
