@@ -90,6 +90,7 @@ class Platform:
             # Fuzzing and the permission matrix send far more than a county system would.
             "LIUDONG_RATE_LIMIT": "100000/minute",
             "LIUDONG_TOKEN_RATE_LIMIT": "10000/minute",
+            "LIUDONG_SIGN_IN_ACCOUNT_RATE_LIMIT": "10000/minute",
             **generate_keys(),
             # The gateway's and every service's own key, and the public keys they all trust.
             **caller_context.generate_keys(),
