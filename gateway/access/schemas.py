@@ -5,6 +5,7 @@ These are the gateway's, not a service's, so they live here rather than in ``con
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from contracts.roster import PageQuerySchema, PageSchema, StrictSchema
+from contracts.text import Text
 from gateway.access import policy
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,63}$"
@@ -31,7 +32,7 @@ _username = fields.Str(
 # ---- tokens -------------------------------------------------------------------
 
 class TokenRequestSchema(StrictSchema):
-    username = fields.Str(required=True, validate=validate.Length(min=1, max=64))
+    username = Text(required=True, validate=validate.Length(min=1, max=64))
     password = fields.Str(required=True, validate=validate.Length(min=1, max=256), load_only=True)
 
 
@@ -50,7 +51,7 @@ class PasswordChangeSchema(StrictSchema):
 
 class UserCreateSchema(StrictSchema):
     username = _username
-    display_name = fields.Str(required=True, validate=validate.Length(min=1, max=100))
+    display_name = Text(required=True, validate=validate.Length(min=1, max=100))
     password = fields.Str(
         load_default=None, load_only=True,
         validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=256),
@@ -64,7 +65,7 @@ class UserCreateSchema(StrictSchema):
 
 class UserUpdateSchema(StrictSchema):
     active = JsonBool(metadata={"description": "false disables the user: every token stops working at once"})
-    display_name = fields.Str(validate=validate.Length(min=1, max=100))
+    display_name = Text(validate=validate.Length(min=1, max=100))
 
     @validates_schema
     def _something(self, data, **kwargs):
@@ -96,7 +97,7 @@ class UserCreatedSchema(UserSchema):
 
 
 class UserQuerySchema(PageQuerySchema):
-    username = fields.Str(validate=validate.Length(min=1, max=64))
+    username = Text(validate=validate.Length(min=1, max=64))
     active = fields.Bool()
 
 
@@ -107,8 +108,8 @@ class UserPageSchema(PageSchema):
 # ---- API keys ------------------------------------------------------------------
 
 class ApiKeyCreateSchema(StrictSchema):
-    name = fields.Str(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "县人社局对接"})
-    owner = fields.Str(required=True, validate=validate.Length(min=1, max=100), metadata={"description": "who answers for the key"})
+    name = Text(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "县人社局对接"})
+    owner = Text(required=True, validate=validate.Length(min=1, max=100), metadata={"description": "who answers for the key"})
     scopes = fields.List(
         fields.Str(validate=validate.OneOf(KEY_PERMISSIONS)), required=True, validate=validate.Length(min=1),
         metadata={"description": "the permissions the key may use, a subset of the system_integration role's"},
@@ -194,10 +195,10 @@ class GrantPageSchema(PageSchema):
 # ---- audit ----------------------------------------------------------------------
 
 class AuditQuerySchema(PageQuerySchema):
-    principal = fields.Str(validate=validate.Length(min=1, max=100), metadata={"example": "user:5f0c…"})
-    action = fields.Str(validate=validate.Length(min=1, max=60), metadata={"example": "members.export"})
+    principal = Text(validate=validate.Length(min=1, max=100), metadata={"example": "user:5f0c…"})
+    action = Text(validate=validate.Length(min=1, max=60), metadata={"example": "members.export"})
     outcome = fields.Str(validate=validate.OneOf(["attempted", "succeeded", "failed", "denied"]))
-    resource_id = fields.Str(
+    resource_id = Text(
         validate=validate.Length(min=1, max=64), metadata={"description": "records naming this resource, e.g. a member id"},
     )
     since = fields.AwareDateTime(metadata={"description": "occurred at or after (ISO 8601 with a zone)"})

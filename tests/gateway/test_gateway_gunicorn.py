@@ -13,6 +13,7 @@ from gateway.access import management, policy
 from gateway.access.authorisation import KEY
 from gateway.access.store import AccessStore
 from gateway.logs import ID_NUMBER, PHONE
+from tests.support import id_number as valid_id_number
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -118,7 +119,7 @@ def test_gunicorn_refuses_to_start_without_a_token_secret(tmp_path, unused_port,
 def test_no_id_number_or_phone_reaches_the_gunicorn_logs(gunicorn, api_key):
     process, base, log_path = gunicorn
     headers = {"X-API-Key": api_key}
-    id_number, phone = "62092219850302001X", "13800000000"
+    id_number, phone = valid_id_number("1985-03-02", 1, "620922"), "13800000000"
     member = {
         "name": "张三", "gender": "male", "birth_date": "1985-03-02", "id_number": id_number,
         "phone": phone, "joined_on": "2010-07-01", "organisation_id": "5b0f7e5e-8d2a-4a5c-9b7e-0c1d2e3f4a5b",

@@ -9,8 +9,9 @@ from contracts.errors import ServiceError
 from gateway.access import policy
 from gateway.logs import ID_NUMBER, PHONE, RedactPersonalData, get_logger, redact
 from gateway.rpc import ServiceUnavailable
+from tests.support import id_number
 
-ID = "62092219850302001X"
+ID = id_number("1985-03-02", 1, "620922")
 MOBILE = "13800000000"
 MEMBER = {
     "name": "张三", "gender": "male", "birth_date": "1985-03-02", "id_number": ID,
