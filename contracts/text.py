@@ -10,6 +10,7 @@ field, rather than silently dropped: the client learns that its data is
 dirty. What is accepted is normalised to NFC, so that one name has one
 spelling however it was typed.
 """
+import logging
 import re
 import unicodedata
 
@@ -38,6 +39,68 @@ def printable(value, replacement="\ufffd"):
     """``value`` with each refused character replaced, for text stored before
     the check existed (the export, log lines)."""
     return _INVISIBLE.sub(replacement, value)
+
+
+def escape_invisible(value):
+    """``value`` with each refused character written as its escape (a newline
+    as \\x0a, U+202E as \\u202e): for log lines, where a raw newline would
+    start a forged line and a bidirectional control would reorder one."""
+    return _INVISIBLE.sub(lambda found: _escape(found.group()), value)
+
+
+def _escape(character):
+    code = ord(character)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _escaped_argument(argument):
+    if isinstance(argument, (int, float, bool)) or argument is None:
+        return argument
+    text = argument if isinstance(argument, str) else str(argument)
+    return escape_invisible(text) if has_invisible(text) else argument
+
+
+class EscapeInvisibleArguments(logging.Filter):
+    """Escapes invisible characters in what a log call interpolates (its
+    arguments, a tuple or a dict), so a value from outside can never write a
+    line of its own. The format string is the code's own and stays as it is
+    (some are deliberately several lines long).
+
+    Put it on a handler (the services' LOGGING config does) or a logger.
+    """
+
+    def filter(self, record):
+        if isinstance(record.args, dict):
+            record.args = {key: _escaped_argument(value) for key, value in record.args.items()}
+        elif record.args:
+            record.args = tuple(_escaped_argument(argument) for argument in record.args)
+        if record.exc_info and record.exc_info[1] is not None:
+            self._escape_exception_messages(record)
+        return True
+
+    @staticmethod
+    def _escape_exception_messages(record):
+        """A traceback is several lines by design; what an exception says (its
+        message, which may quote a value) is escaped inside it."""
+        messages, seen, exc = [], set(), record.exc_info[1]
+        while exc is not None and id(exc) not in seen:
+            seen.add(id(exc))
+            try:
+                message = str(exc)
+            except Exception:  # noqa: BLE001 - the formatter will say it cannot render it
+                message = ""
+            if has_invisible(message):
+                messages.append(message)
+            exc = exc.__cause__ or exc.__context__
+        if not messages:
+            return
+        if not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        for message in messages:
+            record.exc_text = record.exc_text.replace(message, escape_invisible(message))
+        # Formatters write exc_text when it is set; one that formats exc_info
+        # afresh would undo the escaping.
+        record.exc_info = None
 
 
 class Text(fields.String):

@@ -133,6 +133,8 @@ def test_no_id_number_or_phone_reaches_the_gunicorn_logs(gunicorn, api_key):
     assert requests.get(f"{base}/api/v1/members?id_number={id_number}&phone={phone}", headers=headers, timeout=10).status_code == 422
     assert requests.get(f"{base}/api/v1/members", params={"name": phone}, headers=headers, timeout=10).status_code == 503
     assert requests.post(f"{base}/api/v1/members/lookup", json={"id_number": id_number}, timeout=10).status_code == 401
+    # A path that gunicorn decodes into two lines (%0A) is one line of the access log.
+    assert requests.get(f"{base}/api/v1/members/x%0A127.0.0.1 forged-line", headers=headers, timeout=10).status_code == 404
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
@@ -140,5 +142,7 @@ def test_no_id_number_or_phone_reaches_the_gunicorn_logs(gunicorn, api_key):
     assert '"POST /api/v1/members/lookup HTTP/1.1" 503' in log
     assert '"GET /api/v1/members HTTP/1.1" 422' in log
     assert id_number not in log and phone not in log
+    assert not any(line.startswith("127.0.0.1 forged-line") for line in log.splitlines()), log
+    assert "/api/v1/members/x\\x0a127.0.0.1 forged-line" in log
     assert not ID_NUMBER.search(log) and not PHONE.search(log), log
     assert re.search(r'"GET /api/v1/members HTTP/1.1" 503 \d+ \d+ms "[^"]*" [A-Za-z0-9_-]{22}', log)  # the request id

@@ -44,6 +44,14 @@ def test_the_filter_redacts_arguments_and_tracebacks():
     assert "failed for [phone]" in text and "bad id_number [id-number]" in text
 
 
+def test_the_filter_escapes_what_could_forge_a_line():
+    record = logging.LogRecord("gateway.x", logging.WARNING, __file__, 1, "%s %s answered %s",
+                               ("GET", "/api/v1/members/x\n2026-03-01 INFO forged", 500), None)
+    RedactPersonalData().filter(record)
+
+    assert logging.Formatter().format(record) == "GET /api/v1/members/x\\x0a2026-03-01 INFO forged answered 500"
+
+
 def test_gateway_loggers_carry_the_filter():
     assert any(isinstance(f, RedactPersonalData) for f in get_logger("gateway.anything").filters)
     for name in ("gateway.errors", "gateway.rpc", "gateway.api", "gateway.api.health"):

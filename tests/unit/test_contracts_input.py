@@ -1,15 +1,19 @@
 """What the contracts refuse on input: resident identity numbers (GB 11643)
 and invisible characters in free text, each a field error that names the field
 and never repeats the value."""
+import logging
+import sys
 import unicodedata
 from datetime import date
+from pathlib import Path
 
 import pytest
+import yaml
 from marshmallow import ValidationError
 
 from contracts import id_number as id_numbers
 from contracts.roster import DepartureReportSchema, MemberCreateSchema, MemberLookupSchema, OrganisationCreateSchema
-from contracts.text import PATTERN, REFUSED, Text, printable
+from contracts.text import PATTERN, REFUSED, EscapeInvisibleArguments, Text, printable
 from gateway.access.schemas import ApiKeyCreateSchema, TokenRequestSchema, UserCreateSchema, UserUpdateSchema
 from tests.support import id_number
 
@@ -124,3 +128,46 @@ def test_the_pattern_in_the_document_says_the_same():
 def test_printable_replaces_what_text_refuses():
     assert printable("a\x01b\u202ec\td") == "a\ufffdb\ufffdc\ufffdd"
     assert printable("马永福") == "马永福"
+
+
+# ---- log lines -----------------------------------------------------------------
+
+def formatted(record, filter_):
+    assert filter_.filter(record) is True
+    return logging.Formatter("%(levelname)s %(message)s").format(record)
+
+
+def test_log_arguments_cannot_write_a_line_of_their_own():
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "member %s not found (%r, %d)",
+                               ("m1\nWARNING forged line", "\u202ex", 3), None)
+    line = formatted(record, EscapeInvisibleArguments())
+    assert "\n" not in line and "\u202e" not in line
+    assert line == "WARNING member m1\\x0aWARNING forged line not found ('\\\\u202ex', 3)"
+
+
+def test_dict_arguments_as_gunicorn_logs_them():
+    record = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, '"%(m)s %(U)s"', (), None)
+    record.args = {"m": "GET", "U": "/api/v1/members/\nINFO forged"}
+    assert formatted(record, EscapeInvisibleArguments()) == 'INFO "GET /api/v1/members/\\x0aINFO forged"'
+
+
+def test_the_format_string_itself_may_span_lines():
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "still running:\n%s", ("a\x01",), None)
+    assert formatted(record, EscapeInvisibleArguments()) == "ERROR still running:\na\\x01"
+
+
+def test_an_exception_message_in_a_traceback_is_escaped():
+    try:
+        raise ValueError("member x\nERROR forged not found")
+    except ValueError:
+        record = logging.LogRecord("x", logging.WARNING, __file__, 1, "failed: %s", (sys.exc_info()[1],), sys.exc_info())
+    text = formatted(record, EscapeInvisibleArguments())
+    assert "\nERROR forged" not in text and "member x\\x0aERROR forged not found" in text
+    assert "Traceback (most recent call last):\n" in text  # the traceback keeps its own lines
+
+
+def test_the_services_log_through_the_escaping_filter():
+    config = yaml.safe_load((Path(__file__).resolve().parents[2] / "config" / "roster.yml").read_text())["LOGGING"]
+    filters = {name: spec["()"] for name, spec in config["filters"].items()}
+    for handler in config["handlers"].values():
+        assert "contracts.text.EscapeInvisibleArguments" in [filters[name] for name in handler.get("filters", [])]
