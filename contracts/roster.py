@@ -156,14 +156,17 @@ def _id_number_field():
         validate=[validate.Regexp(ID_NUMBER_PATTERN, error=id_numbers.NOT_AN_ID_NUMBER), _valid_id_number],
         metadata={"description": "公民身份号码 (GB 11643-1999): 17 digits, the birth date as characters 7 to 14, "
                                  "then the ISO 7064 MOD 11-2 check character (a digit or X); a wrong check "
-                                 "character or birth date is a 422"},
+                                 "character or birth date is a 422",
+                  # Valid, and born on birth_date's example: what a fuzzer's example phase sends.
+                  "example": "62072419780409138X"},
     )
 
 
 class MemberCreateSchema(StrictSchema):
     name = Text(required=True, validate=_trimmed(100))
     gender = fields.Str(required=True, validate=validate.OneOf(list(GENDERS)))
-    birth_date = fields.Date(required=True, metadata={"description": "must be the date inside id_number"})
+    birth_date = fields.Date(required=True, metadata={"description": "must be the date inside id_number",
+                                                      "example": "1978-04-09"})
     id_number = _id_number_field()
     phone = fields.Str(required=True, validate=validate.Regexp(PHONE_PATTERN, error="must be an 11-digit mobile number"))
     joined_on = fields.Date(required=True, metadata={"description": "入党时间"})

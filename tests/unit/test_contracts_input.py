@@ -171,3 +171,9 @@ def test_the_services_log_through_the_escaping_filter():
     filters = {name: spec["()"] for name, spec in config["filters"].items()}
     for handler in config["handlers"].values():
         assert "contracts.text.EscapeInvisibleArguments" in [filters[name] for name in handler.get("filters", [])]
+
+
+def test_the_documented_examples_are_a_valid_registration():
+    fields_ = MemberCreateSchema().fields
+    example = {"id_number": fields_["id_number"].metadata["example"], "birth_date": fields_["birth_date"].metadata["example"]}
+    assert MemberCreateSchema().load({**MEMBER, **example})["id_number"] == example["id_number"]
