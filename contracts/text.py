@@ -5,7 +5,8 @@ compared with other names. Characters that cannot be seen change all of that:
 C0 and C1 control characters (a newline forges a log line; openpyxl refuses
 most of them in a workbook), bidirectional controls (they reorder what a
 reader sees, e.g. "Trojan Source") and zero-width characters (two names that
-look the same are different strings). They are refused, with a 422 naming the
+look the same are different strings); so are the Unicode line and paragraph
+separators, which many readers take for line breaks. They are refused, with a 422 naming the
 field, rather than silently dropped: the client learns that its data is
 dirty. What is accepted is normalised to NFC, so that one name has one
 spelling however it was typed.
@@ -22,13 +23,14 @@ INVISIBLE_CLASS = (
     r"\u0000-\u001f\u007f-\u009f"    # C0, DEL and C1 controls
     r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # bidirectional controls
     r"\u200b-\u200d\u2060\ufeff"    # zero-width space, (non-)joiner, word joiner, BOM
+    r"\u2028\u2029"                  # line and paragraph separators: line breaks to many readers
 )
 PATTERN = rf"^[^{INVISIBLE_CLASS}]*$"
 _INVISIBLE = re.compile(rf"[{INVISIBLE_CLASS}]")
 
 REFUSED = "must not contain control, bidirectional or zero-width characters"
-DESCRIPTION = ("Free text: control characters (C0, C1), bidirectional controls and zero-width characters are "
-               "refused (422); the text is stored normalised to Unicode NFC.")
+DESCRIPTION = ("Free text: control characters (C0, C1, U+2028, U+2029), bidirectional controls and zero-width "
+               "characters are refused (422); the text is stored normalised to Unicode NFC.")
 
 
 def has_invisible(value):
@@ -56,7 +58,10 @@ def _escape(character):
 def _escaped_argument(argument):
     if isinstance(argument, (int, float, bool)) or argument is None:
         return argument
-    text = argument if isinstance(argument, str) else str(argument)
+    try:
+        text = argument if isinstance(argument, str) else str(argument)
+    except Exception:  # noqa: BLE001 - the formatter will say it cannot render it
+        return argument
     return escape_invisible(text) if has_invisible(text) else argument
 
 

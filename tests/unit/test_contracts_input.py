@@ -84,7 +84,7 @@ def test_a_malformed_number_gets_one_message():
 # ---- free text -----------------------------------------------------------------
 
 INVISIBLE = ["\x00", "\x01", "\t", "\n", "\r", "\x1b", "\x7f", "\x85", "\x9f", "\u061c", "\u200b", "\u200c", "\u200d",
-             "\u200e", "\u200f", "\u202a", "\u202e", "\u2060", "\u2066", "\u2069", "\ufeff"]
+             "\u200e", "\u200f", "\u202a", "\u202e", "\u2060", "\u2066", "\u2069", "\ufeff", "\u2028", "\u2029"]
 
 
 @pytest.mark.parametrize("character", INVISIBLE, ids=[f"U+{ord(c):04X}" for c in INVISIBLE])
