@@ -23,10 +23,14 @@ class ErrorCode:
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"
     SEPARATION_OF_DUTIES = "separation_of_duties"
+    LAST_AUDITOR = "last_auditor"
+    NOT_PENDING = "not_pending"
     RATE_LIMITED = "rate_limited"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     SERVICE_UNAVAILABLE = "service_unavailable"
+    # A service refused the call's signed caller context (contracts.caller_context).
+    CALLER_NOT_TRUSTED = "caller_not_trusted"
     INTERNAL_ERROR = "internal_error"
 
 
@@ -49,10 +53,17 @@ HTTP_STATUS = {
     ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.SEPARATION_OF_DUTIES: 409,
+    # The platform is never left without someone who reads the audit record.
+    ErrorCode.LAST_AUDITOR: 409,
+    # Approving or rejecting a grant that was already decided (or revoked).
+    ErrorCode.NOT_PENDING: 409,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
+    # The gateway signs every call, so a service refusing it means the platform's
+    # keys are misconfigured: the client can do nothing about it, and retrying will not help.
+    ErrorCode.CALLER_NOT_TRUSTED: 500,
     ErrorCode.INTERNAL_ERROR: 500,
 }
 

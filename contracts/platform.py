@@ -6,7 +6,7 @@ the start script, the gateway's readiness check, the deployment files (made by
 the architecture contracts. Adding a service starts with one entry here.
 """
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -18,18 +18,30 @@ class ServiceSpec:
     the config file ``config/<name>.yml`` and the database ``<name>``.
     ``contract`` is the module in ``contracts`` that holds its RPC schemas,
     permissions and role bundles; ``contracts.<name>_events`` declares its events. ``personal_data``: the service stores
-    personal data and needs the personal-data keys.
+    personal data and needs the personal-data keys. ``calls``: the other services'
+    methods it calls, ``{"roster": ("organisation_tree_page",)}``; a service
+    accepts a call signed by another (``contracts.caller_context``) only for a
+    method that the caller declares here, and never with a reveal.
     """
 
     name: str
     contract: str
     personal_data: bool = False
+    calls: dict = field(default_factory=dict, hash=False, compare=False)
 
     def __post_init__(self):
         # A Python package, a Kubernetes object name (DNS label) and a queue-name
         # prefix at once: lower-case letters and digits only.
         if not re.fullmatch(r"[a-z][a-z0-9]{0,39}", self.name):
             raise ValueError(f"service name {self.name!r}: use lower-case letters and digits, starting with a letter")
+
+    def may_call(self, service, method) -> bool:
+        return method in self.calls.get(service, ())
+
+    @property
+    def signing_key_variable(self) -> str:
+        """The environment variable with its own Ed25519 key (``contracts.caller_context``)."""
+        return f"LIUDONG_{self.name.upper()}_SIGNING_KEY"
 
     @property
     def module(self) -> str:

@@ -17,12 +17,25 @@ Configuration comes from environment variables (defaults in brackets), and the
   that signs people's bearer tokens; the app refuses to start without it. Every
   gateway instance needs the same one; changing it logs everybody out.
   Make one with ``python -c 'import secrets; print(secrets.token_urlsafe(48))'``.
-- ``LIUDONG_TOKEN_TTL`` [3600]: seconds a bearer token stays valid.
+- ``LIUDONG_GATEWAY_SIGNING_KEY`` (required): the gateway's Ed25519 private key
+  (base64url), which signs the caller's context on every RPC
+  (``contracts.caller_context``); the services trust its public key through
+  ``LIUDONG_TRUSTED_CALLER_KEYS``. The app refuses to start without it.
+  ``python -m contracts.caller_context generate-keys`` makes one for the gateway
+  and every service.
+- ``LIUDONG_TOKEN_TTL`` [3600]: seconds a bearer token stays valid, at most
+  43200 (12 hours; the app refuses to start with more).
 - ``LIUDONG_RATE_LIMIT`` [300/minute]: requests per caller (``key:<id>`` or
   ``user:<id>``; the remote address when unauthenticated) over the whole API;
   flask-limiter's notation, several separated by ``;`` (``20/second;300/minute``).
+  An API key issued with a limit of its own (``api_keys.rate_limit``) is held
+  to that instead.
 - ``LIUDONG_TOKEN_RATE_LIMIT`` [10/minute]: ``POST /api/v1/tokens`` per remote
-  address, on top of the above: it is where passwords are guessed.
+  address, on top of the above: it is where passwords are guessed; and, counted
+  apart, ``POST /api/v1/activations``, where activation codes would be.
+- ``LIUDONG_SIGN_IN_ACCOUNT_RATE_LIMIT`` [5/minute;30/hour]: refused sign-ins
+  per username, whatever the address; past it, sign-in for that username is
+  429 until the window passes, alike for usernames that exist and that do not.
 - ``LIUDONG_RATE_LIMIT_STORAGE`` [memory://]: where the counts live. ``memory://``
   counts in each worker process on its own, so N workers let through up to N
   times the limit; production uses a shared store, e.g. ``redis://host:6379/0``
@@ -35,16 +48,18 @@ Configuration comes from environment variables (defaults in brackets), and the
 
 Request bodies are limited to 1 MiB (413); lists to 100 items a page.
 """
+import hashlib
+import hmac
 import os
 
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, g, jsonify, request
 from flask_limiter import Limiter
 from flask_smorest import Api
 from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from contracts import asyncapi
-from gateway import auth, errors, openapi
+from contracts import asyncapi, caller_context
+from gateway import audit, auth, docs_assets, errors, openapi
 from gateway.access import credentials
 from gateway.access.store import DEFAULT_URL, AccessStore
 from gateway.api import (
@@ -53,6 +68,7 @@ from gateway.api import (
     BEARER_SCHEME,
     RPC_EXTENSION,
     access,
+    activations,
     audit_records,
     health,
     members,
@@ -68,14 +84,16 @@ DEFAULTS = {
     "LIUDONG_READY_TIMEOUT": "1",
     "LIUDONG_GATEWAY_DATABASE_URL": DEFAULT_URL,
     "LIUDONG_TOKEN_SECRET": None,
+    caller_context.GATEWAY_KEY_ENV: None,
     "LIUDONG_TOKEN_TTL": "3600",
     "LIUDONG_RATE_LIMIT": "300/minute",
     "LIUDONG_TOKEN_RATE_LIMIT": "10/minute",
+    "LIUDONG_SIGN_IN_ACCOUNT_RATE_LIMIT": "5/minute;30/hour",
     "LIUDONG_RATE_LIMIT_STORAGE": "memory://",
     "LIUDONG_TRUSTED_PROXY_HOPS": "0",
 }
 SECONDS = ("LIUDONG_RPC_TIMEOUT", "LIUDONG_READY_TIMEOUT")
-RATE_LIMITS = ("LIUDONG_RATE_LIMIT", "LIUDONG_TOKEN_RATE_LIMIT")
+RATE_LIMITS = ("LIUDONG_RATE_LIMIT", "LIUDONG_TOKEN_RATE_LIMIT", "LIUDONG_SIGN_IN_ACCOUNT_RATE_LIMIT")
 
 OPENAPI = {
     "API_TITLE": "liudong gateway",
@@ -84,7 +102,7 @@ OPENAPI = {
     "OPENAPI_URL_PREFIX": API_PREFIX,
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    "OPENAPI_SWAGGER_UI_URL": docs_assets.ASSETS_PATH,  # served here: no CDN (gateway.docs_assets)
 }
 
 SECURITY_SCHEMES = {
@@ -101,9 +119,10 @@ SECURITY_SCHEMES = {
 
 # Every resource the gateway serves; create_app refuses any route among them
 # that declares no permission and is not marked open.
-BLUEPRINTS = (organisations, members, movements, tokens, access, audit_records, health)
+BLUEPRINTS = (organisations, members, movements, tokens, access, activations, audit_records, health)
 # flask-smorest's own routes: the OpenAPI document and its interactive page.
 DOCUMENT_ENDPOINTS = ("api-docs.openapi_json", "api-docs.openapi_swagger_ui")
+SIGN_IN_ENDPOINT = "tokens.Tokens"  # POST /api/v1/tokens, the only method it has
 
 
 class ConfigurationError(ValueError):
@@ -120,7 +139,7 @@ class GatewayApi(Api):
 def create_app(config: dict | None = None, rpc=None) -> Flask:
     """Build the application; ``rpc`` replaces the broker client (tests pass a fake).
 
-    A fake needs one method: ``call(service, method, *args, timeout=None)``.
+    A fake needs one method: ``call(service, method, *args, scope=None, timeout=None)``.
     """
     app = Flask(__name__, static_folder=None)  # it serves no files: no route that nobody declared
     app.config.update(OPENAPI)
@@ -144,7 +163,7 @@ def create_app(config: dict | None = None, rpc=None) -> Flask:
         token_ttl=app.config["LIUDONG_TOKEN_TTL"],
     )
     app.extensions[RPC_EXTENSION] = rpc if rpc is not None else RpcClient(
-        app.config["LIUDONG_AMQP_URI"], app.config["LIUDONG_RPC_TIMEOUT"],
+        app.config["LIUDONG_AMQP_URI"], app.config["LIUDONG_RPC_TIMEOUT"], signer=_signer(app.config),
     )
 
     api = GatewayApi(app, spec_kwargs={"marshmallow_plugin": openapi.MarshmallowPlugin()})
@@ -160,6 +179,7 @@ def create_app(config: dict | None = None, rpc=None) -> Flask:
     # changes with the code.
     events_document = asyncapi.document()
     app.add_url_rule(f"{API_PREFIX}/asyncapi.json", "asyncapi", auth.open_route(lambda: jsonify(events_document)))
+    docs_assets.register(app)
 
     undeclared = auth.undeclared_routes(app)
     if undeclared:
@@ -175,9 +195,11 @@ def create_app(config: dict | None = None, rpc=None) -> Flask:
     app.before_request(auth.start_request)
     app.before_request(auth.identify)
     app.after_request(auth.finish_response)
+    default_limit = app.config["LIUDONG_RATE_LIMIT"]
     limiter = Limiter(
         key_func=auth.rate_limit_key,
-        application_limits=[app.config["LIUDONG_RATE_LIMIT"]],
+        # Evaluated per request: a key's own limit, or the platform's.
+        application_limits=[lambda: g.get("caller_rate_limit") or default_limit],
         storage_uri=app.config["LIUDONG_RATE_LIMIT_STORAGE"],
         headers_enabled=True,
         in_memory_fallback_enabled=True,
@@ -185,13 +207,55 @@ def create_app(config: dict | None = None, rpc=None) -> Flask:
     )
     limiter.init_app(app)
     limiter.exempt(health.blp)
-    limiter.limit(app.config["LIUDONG_TOKEN_RATE_LIMIT"], key_func=_remote_address)(tokens.blp)
+    limiter.limit(app.config["LIUDONG_TOKEN_RATE_LIMIT"], key_func=_remote_address,
+                  on_breach=_sign_in_throttled("address"))(tokens.blp)
+    limiter.limit(app.config["LIUDONG_TOKEN_RATE_LIMIT"], key_func=_remote_address)(activations.blp)
+    # Only refused sign-ins count (deduct_when), so a person who types their
+    # password right is never throttled by their own successes; once over, a
+    # right password is 429 too, or the limit would tell when a guess was right.
+    limiter.limit(app.config["LIUDONG_SIGN_IN_ACCOUNT_RATE_LIMIT"], key_func=_sign_in_account,
+                  exempt_when=lambda: request.endpoint != SIGN_IN_ENDPOINT,
+                  deduct_when=lambda response: response.status_code == 401,
+                  on_breach=_sign_in_throttled("account"))(tokens.blp)
     app.before_request(auth.enforce)
     return app
 
 
+def _signer(config):
+    """What signs the caller's context on every RPC; only the real client needs it."""
+    try:
+        return caller_context.Signer.from_text(caller_context.GATEWAY, config.get(caller_context.GATEWAY_KEY_ENV),
+                                               caller_context.GATEWAY_KEY_ENV, config["LIUDONG_RPC_TIMEOUT"])
+    except caller_context.KeyConfigurationError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
 def _remote_address():
     return f"address:{request.remote_addr}"
+
+
+def _sign_in_account():
+    """The username a sign-in is for, as an HMAC keyed by the token secret: people type
+    passwords into that field, and the counts live in the limiter's store (Redis), where a
+    plain digest of a password could be guessed back. A body without one is 400 or 422,
+    never a refused sign-in, so its shared bucket never fills."""
+    body = request.get_json(silent=True)
+    username = body.get("username") if isinstance(body, dict) else None
+    if not isinstance(username, str) or not username:
+        return "account:none"
+    secret = current_app.config["LIUDONG_TOKEN_SECRET"].encode()
+    return "account:" + hmac.new(secret, username.encode(), hashlib.sha256).hexdigest()
+
+
+def _sign_in_throttled(counted_per):
+    """Audit a throttled request to the token endpoints (never the username: it may be a
+    password); the answer itself is the usual 429, the same for every username."""
+
+    def on_breach(limit):
+        audit.record("authentication.throttled", outcome="denied", status=429,
+                     details={"counted_per": counted_per, "limit": str(limit.limit)})
+
+    return on_breach
 
 
 def _check_config(config):
@@ -219,6 +283,11 @@ def _check_config(config):
                 raise ValueError
         except (TypeError, ValueError):
             raise ConfigurationError(f"{key} must be a whole number, not {config[key]!r}") from None
+    if config["LIUDONG_TOKEN_TTL"] > credentials.MAX_TOKEN_TTL:
+        raise ConfigurationError(
+            f"LIUDONG_TOKEN_TTL is {config['LIUDONG_TOKEN_TTL']} seconds; it may be at most "
+            f"{credentials.MAX_TOKEN_TTL} (12 hours): a token that leaks works until it expires"
+        )
     for key in RATE_LIMITS:
         try:
             parse_many(config[key])

@@ -9,11 +9,14 @@ reaches one anyway is refused. For every declared operation:
 
 1. :func:`identify` (before the rate limiter) reads the credential, if any:
    ``X-API-Key: ld_<key id>_<secret>`` or ``Authorization: Bearer <token>``,
-   and loads the caller with its active grants; a credential that fails is
+   and loads the caller with its active grants (approved, not revoked: a
+   grant waiting for a second person's approval counts for nothing, and a key
+   whose grants all wait is refused); a credential that fails is
    remembered, not answered yet, so that the limiter counts the attempt against
    the remote address.
 2. flask-limiter counts the request against the caller (``key:<id>`` or
-   ``user:<id>``), or against the remote address when there is none.
+   ``user:<id>``), or against the remote address when there is none; an API
+   key issued with a rate limit of its own is held to that one.
 3. :func:`enforce` answers 401 ``unauthenticated`` (no credential, or one that
    failed: audited as ``authentication.failed``), 403 ``forbidden`` when no
    active grant allows the operation's permission (audited as
@@ -275,14 +278,21 @@ def authenticate_key(value):
             raise AuthenticationFailed("wrong_secret", "api_key", refused, principal=f"{KEY}:{key_id}")
         if key["revoked_at"] is not None:
             raise AuthenticationFailed("revoked", "api_key", refused, principal=f"{KEY}:{key_id}")
+        live = store.live_grants(conn, KEY, key_id)
+        if live and all(grant["status"] == store.PENDING for grant in live):
+            # Issued, but a second person has not approved it yet: no credential so far.
+            raise AuthenticationFailed("pending_approval", "api_key", "the API key awaits a second person's approval",
+                                       principal=f"{KEY}:{key_id}")
         grants = store.as_grants(store.active_grants(conn, KEY, key_id))
         store.touch_api_key(conn, key)
+    # The limiter (gateway.app) holds the key to its own limit, when it was issued with one.
+    g.caller_rate_limit = key["rate_limit"]
     return Principal(KEY, key_id, key["name"], grants, key_scopes=frozenset(key["scopes"]))
 
 
 def authenticate_token(token):
     try:
-        user_id = credentials.read_token(token, settings().token_secret)
+        claims = credentials.read_token(token, settings().token_secret)
     except credentials.InvalidToken as exc:
         if exc.reason == "expired":
             raise AuthenticationFailed(
@@ -290,10 +300,13 @@ def authenticate_token(token):
                 principal=f"{USER}:{exc.subject}" if exc.subject else None, token_error="invalid_token",
             ) from None
         raise AuthenticationFailed("invalid_token", "bearer", "the token was not accepted", token_error="invalid_token") from None
-    return load_user(user_id, "bearer")
+    principal = load_user(claims.user_id, "bearer", generation=claims.generation)
+    g.token_claims = claims
+    return principal
 
 
-def load_user(user_id, credential):
+def load_user(user_id, credential, generation=None):
+    """The active user's principal; with ``generation``, only while it is still the user's."""
     with settings().store.connect() as conn:
         user = store.get_user(conn, user_id)
         if user is None:
@@ -303,6 +316,12 @@ def load_user(user_id, credential):
         if not user["active"]:
             raise AuthenticationFailed(
                 "disabled", credential, "this user is disabled", principal=f"{USER}:{user_id}", token_error="invalid_token",
+            )
+        if generation is not None and generation != user["token_generation"]:
+            raise AuthenticationFailed(
+                "token_ended", credential,
+                "the token has ended (a password change, a revoked role or a log-out); ask for a new one at POST /api/v1/tokens",
+                principal=f"{USER}:{user_id}", token_error="invalid_token",
             )
         grants = store.as_grants(store.active_grants(conn, USER, user["id"]))
     return user_principal(user, grants)

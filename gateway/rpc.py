@@ -60,6 +60,7 @@ from nameko.constants import CALL_ID_STACK_CONTEXT_KEY, HEADER_PREFIX, NON_PERSI
 from nameko.exceptions import BadRequest, RemoteError, deserialize
 from nameko.rpc import RPC_REPLY_QUEUE_TEMPLATE, get_rpc_exchange
 
+from contracts import caller_context
 from contracts.errors import ErrorCode, ServiceError
 from gateway.logs import get_logger
 
@@ -234,21 +235,35 @@ def _result(body):
 class RpcClient:
     """Calls services by name; thread-safe, one connection per calling thread."""
 
-    def __init__(self, amqp_uri, timeout):
+    def __init__(self, amqp_uri, timeout, signer=None):
+        """``signer``: a ``contracts.caller_context.Signer``, for the calls that carry a scope."""
         self.amqp_uri = amqp_uri
         self.timeout = float(timeout)
+        self.signer = signer
         self._local = threading.local()
         self._lock = threading.Lock()
         self._links = set()
 
-    def call(self, service, method, *args, timeout=None):
-        """Call ``service.method(*args)`` and return its result.
+    def call(self, service, method, *args, scope=None, timeout=None):
+        """Call ``service.method(*args)``, or with a ``scope``
+        ``service.method(*args, <signed context>)``, and return its result.
+
+        The context (``contracts.caller_context``) carries the scope, signed for
+        this method and these arguments, for a little longer than ``timeout``;
+        only ``ping`` is called without one.
 
         Raises the service's own ``ServiceError``, :class:`ServiceUnavailable`,
         or any other exception for a failure nobody planned for.
         """
         timeout = self.timeout if timeout is None else float(timeout)
         deadline = time.monotonic() + timeout
+        if scope is not None:
+            if self.signer is None:
+                raise RuntimeError("this RpcClient has no signer: it cannot call with a scope")
+            # Signed as the service will receive them: JSON values, after the wire's encoding.
+            args = loads(dumps(list(args)))
+            args.append(self.signer.sign(service, method, args, loads(dumps(scope)),
+                                         lifetime=timeout + caller_context.MARGIN))
         body = dumps({"args": args, "kwargs": {}})
         link = self._thread_link(service)
         try:

@@ -8,7 +8,9 @@ from urllib.parse import quote
 import psycopg2
 import requests
 
+from contracts import caller_context
 from contracts import id_number as id_numbers
+from contracts.platform import SERVICES
 
 POSTGRES_URL = os.environ.get("LIUDONG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 AMQP_BASE = os.environ.get("LIUDONG_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672")
@@ -19,6 +21,24 @@ def id_number(birth_date="1985-03-02", sequence=123, region="620724"):
     """A valid resident identity number (GB 11643 check character) for this
     birth date: every test that registers a member makes its numbers here."""
     return id_numbers.build(region, birth_date, sequence)
+
+
+# Caller-context keys for this test run (contracts.caller_context): the gateway,
+# every service of the platform and the example service (tests/example_service).
+CALLER_KEYS = caller_context.generate_keys([spec.name for spec in SERVICES] + ["welcome"])
+GATEWAY_SIGNER = caller_context.Signer.from_text(
+    caller_context.GATEWAY, CALLER_KEYS[caller_context.GATEWAY_KEY_ENV], caller_context.GATEWAY_KEY_ENV, timeout=30)
+
+
+def caller_key_config(service):
+    """The config keys of ``service``'s caller-context keys, as its config file holds them."""
+    return {caller_context.TRUSTED_KEYS_SETTING: CALLER_KEYS[caller_context.TRUSTED_KEYS_ENV],
+            caller_context.SIGNING_KEY_SETTING: CALLER_KEYS[caller_context.service_key_env(service)]}
+
+
+def signed(service, method, args, scope, signer=GATEWAY_SIGNER):
+    """The signed context of ``service.method(*args)`` with ``scope``, as the gateway makes it."""
+    return signer.sign(service, method, list(args), scope)
 
 
 def create_database(prefix="liudong_test"):

@@ -25,10 +25,11 @@ def not_yours():
 
 
 class ManagedArea:
-    """``principal``'s ``access:manage`` subtrees; ``ask(method, *args)`` calls roster with the officer's scope."""
+    """``principal``'s subtrees for ``permission`` (``access:manage`` for a security officer,
+    ``accounts:*`` for a system administrator); ``ask(method, *args)`` calls roster with the caller's scope."""
 
-    def __init__(self, principal, ask):
-        grants = principal.grants_allowing(policy.ACCESS_MANAGE)
+    def __init__(self, principal, ask, permission=policy.ACCESS_MANAGE):
+        grants = principal.grants_allowing(permission)
         self.actor = principal.principal
         self.platform = any(grant.organisation_id is None for grant in grants)
         self.roots = sorted({grant.organisation_id for grant in grants if grant.organisation_id})
@@ -99,12 +100,12 @@ class ManagedArea:
             )
 
     def may_change(self, conn, kind, principal_id):
-        """Every active grant of the principal lies within these subtrees."""
+        """Every live grant (approved or pending) of the principal lies within these subtrees."""
         if self.platform:
             return True
         return all(
             grant["organisation_id"] is not None and self.covers(grant["organisation_id"])
-            for grant in store.active_grants(conn, kind, principal_id)
+            for grant in store.live_grants(conn, kind, principal_id)
         )
 
     def visible(self, conn, kind):
@@ -115,13 +116,18 @@ class ManagedArea:
         users, keys = store.principals_with_grants_on(conn, ids)
         return (users if kind == USER else keys) | store.principals_without_grants(conn, kind)
 
-    def revocable_grant(self, conn, grant_id):
-        """The grant to revoke: ``not_found`` outside these subtrees, ``forbidden`` for the officer's own."""
+    def grant_within(self, conn, grant_id):
+        """The grant, when it lies within these subtrees; ``not_found`` otherwise."""
         grant = store.get_grant(conn, str(grant_id))
         if grant is None or not (
             self.platform or (grant["organisation_id"] is not None and self.covers(grant["organisation_id"]))
         ):
             raise not_found("grant", grant_id)
+        return grant
+
+    def revocable_grant(self, conn, grant_id):
+        """The grant to revoke: ``not_found`` outside these subtrees, ``forbidden`` for the officer's own."""
+        grant = self.grant_within(conn, grant_id)
         if store.principal_of(grant) == self.actor:
             raise not_yours()
         return grant

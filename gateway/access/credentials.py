@@ -10,15 +10,19 @@
   256-bit random secret cannot be found from its digest, and a fast digest keeps
   every request's check cheap.
 - **Tokens** are JWTs signed with HS256 by ``LIUDONG_TOKEN_SECRET``, carrying
-  the user id (``sub``), ``iat``, ``exp`` and the issuer; the user's state and
-  grants are read from the database on every request, so disabling a user or
-  revoking a grant takes effect at once, before the token expires.
+  the user id (``sub``), ``iat``, ``exp``, the issuer and the user's token
+  generation (``gen``, ``users.token_generation``); the user's state, grants and
+  generation are read from the database on every request. A password change,
+  disabling the user, revoking one of their grants and logging out each add
+  one to the generation, so every token issued before is refused at once,
+  long before it expires, and a token signed in after works.
 """
 import hashlib
 import hmac
 import re
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import jwt
@@ -30,6 +34,9 @@ API_KEY_PATTERN = re.compile(r"^ld_([0-9a-f]{12})_([0-9a-f]{64})$")
 TOKEN_ISSUER = "liudong-gateway"
 TOKEN_ALGORITHM = "HS256"
 MIN_TOKEN_SECRET_LENGTH = 32
+# A stolen token is good until it expires or its user's generation moves on;
+# a working day bounds the first.
+MAX_TOKEN_TTL = 12 * 60 * 60
 GENERATED_PASSWORD_BYTES = 15  # 20 URL-safe characters, 120 bits
 
 password_hasher = PasswordHasher()
@@ -100,10 +107,18 @@ class InvalidToken(Exception):
         self.subject = subject
 
 
-def issue_token(user_id, secret, ttl_seconds, now=None):
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: str
+    generation: int
+
+
+def issue_token(user_id, secret, ttl_seconds, now=None, generation=0):
+    """``generation``: the user's ``token_generation`` now; the token dies when it moves on."""
     now = now or datetime.now(timezone.utc)
     claims = {
         "sub": str(user_id),
+        "gen": int(generation),
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(seconds=ttl_seconds)).timestamp()),
         "iss": TOKEN_ISSUER,
@@ -113,8 +128,10 @@ def issue_token(user_id, secret, ttl_seconds, now=None):
 
 
 def read_token(token, secret):
-    """The user id the token was issued to; :class:`InvalidToken` otherwise."""
-    options = {"require": ["exp", "iat", "sub", "iss"]}
+    """The :class:`TokenClaims` of a well-signed, unexpired token; :class:`InvalidToken` otherwise.
+
+    Whether the generation is still the user's is for the caller, who reads the user."""
+    options = {"require": ["exp", "iat", "sub", "iss", "gen"]}
     try:
         claims = jwt.decode(token, secret, algorithms=[TOKEN_ALGORITHM], issuer=TOKEN_ISSUER, options=options)
     except jwt.ExpiredSignatureError:
@@ -129,4 +146,7 @@ def read_token(token, secret):
         raise InvalidToken("expired", subject) from None
     except jwt.InvalidTokenError:
         raise InvalidToken("invalid") from None
-    return claims["sub"]
+    generation = claims["gen"]
+    if not isinstance(generation, int) or isinstance(generation, bool):
+        raise InvalidToken("invalid")
+    return TokenClaims(claims["sub"], generation)

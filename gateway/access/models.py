@@ -32,6 +32,13 @@ users = Table(
     Column("password_hash", String(255), nullable=False),  # argon2id, with its parameters and salt
     Column("active", Boolean, nullable=False),
     Column("member_id", String(36), nullable=True, unique=True),  # the member this person is, for the member role
+    # Carried in every token as ``gen``; a token whose ``gen`` is not this is
+    # refused. A password change, disabling, a revoked grant and log-out add
+    # one, which ends every token issued before at once.
+    Column("token_generation", Integer, nullable=False, server_default="0"),
+    # When the owner set their first password with an activation code; until
+    # then the account cannot sign in (its password_hash is of a secret nobody has).
+    Column("activated_at", UTCDateTime(), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("created_by", String(100), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
@@ -49,6 +56,10 @@ api_keys = Table(
     # passwords; a secret of that entropy cannot be guessed from its digest.
     Column("secret_hash", String(64), nullable=False),
     Column("scopes", JSON, nullable=False),  # permissions, a subset of system_integration's
+    # The key's own request limit (flask-limiter's notation, "1200/minute");
+    # None: the platform's LIUDONG_RATE_LIMIT. A town system syncing a wave
+    # needs far more than a person.
+    Column("rate_limit", String(100), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("created_by", String(100), nullable=False),
     Column("last_used_at", UTCDateTime(), nullable=True),  # updated at most once a minute
@@ -68,9 +79,30 @@ grants = Table(
     Column("granted_by", String(100), nullable=False),
     Column("revoked_at", UTCDateTime(), nullable=True),
     Column("revoked_by", String(100), nullable=True),
+    # pending until a second person approves it (policy.needs_approval); only
+    # an approved grant, not revoked, counts when a caller is authenticated.
+    Column("status", String(20), nullable=False, server_default="approved"),
+    Column("decided_at", UTCDateTime(), nullable=True),
+    Column("decided_by", String(100), nullable=True),
     CheckConstraint(
         "(user_id IS NULL) <> (api_key_id IS NULL)", name="one_principal",
     ),
+)
+
+# One-time activation codes: how a new account's owner sets their first
+# password, so that the person who created the account never learns it.
+activations = Table(
+    "activations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id"), nullable=False, index=True),
+    # SHA-256 of a 160-bit random code: like an API key's secret, too strong to
+    # guess from its digest, and single use.
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("used_at", UTCDateTime(), nullable=True),  # also set when a newer code replaces it
 )
 
 audit_records = Table(

@@ -27,6 +27,7 @@ BRANCH_SECRETARY = "branch_secretary"    # 支部书记
 LIAISON = "liaison"                      # 联络员
 AUDITOR = "auditor"                      # 安全审计员
 SECURITY_OFFICER = "security_officer"    # 安全保密管理员
+SYSTEM_ADMIN = "system_admin"            # 系统管理员
 SYSTEM_INTEGRATION = "system_integration"  # a county system, by API key, limited to the key's scopes
 MEMBER = "member"                        # a member, for their own record only
 
@@ -37,6 +38,7 @@ ROLE_LABELS = {
     LIAISON: "联络员",
     AUDITOR: "安全审计员",
     SECURITY_OFFICER: "安全保密管理员",
+    SYSTEM_ADMIN: "系统管理员",
     SYSTEM_INTEGRATION: "系统对接",
     MEMBER: "党员本人",
 }
@@ -44,14 +46,17 @@ ROLE_LABELS = {
 # ---- the gateway's own permissions -----------------------------------------
 APPROVE = "approve"                      # 审核
 AUDIT_READ = "audit:read"
-ACCESS_MANAGE = "access:manage"          # users, API keys, grants
+ACCESS_MANAGE = "access:manage"          # grants, API keys, and approving them (安全保密管理员)
+ACCOUNTS_MANAGE = "accounts:manage"      # creating, disabling and re-enabling users (系统管理员)
+ACCOUNTS_READ = "accounts:read"          # seeing users: whoever creates them, and whoever grants them roles
 
-GATEWAY_PERMISSIONS = (APPROVE, AUDIT_READ, ACCESS_MANAGE)
+GATEWAY_PERMISSIONS = (APPROVE, AUDIT_READ, ACCESS_MANAGE, ACCOUNTS_MANAGE, ACCOUNTS_READ)
 GATEWAY_ROLE_PERMISSIONS = {
     COUNTY_ADMIN: frozenset({APPROVE}),
     TOWN_ADMIN: frozenset({APPROVE}),
     AUDITOR: frozenset({AUDIT_READ}),
-    SECURITY_OFFICER: frozenset({ACCESS_MANAGE}),
+    SECURITY_OFFICER: frozenset({ACCESS_MANAGE, ACCOUNTS_READ}),
+    SYSTEM_ADMIN: frozenset({ACCOUNTS_MANAGE, ACCOUNTS_READ}),
 }
 
 
@@ -91,15 +96,28 @@ def _build(contracts):
 # the personal fields each permission shows in full.
 DECLARED_PERMISSIONS, ROLE_PERMISSIONS, REVEALS = _build(service_contracts())
 
-# 三员分立: administration, security and audit are held by different people.
+# 三员分立: system administration (accounts), security (grants and keys) and
+# audit are held by three different people. The business roles are a fourth
+# duty apart from all three: an administrator who also worked the roll could
+# pass the people they administer (or audit) their own data, and the auditor
+# would be auditing themselves. The member role is no duty: anyone may also be
+# a member, and it reads only their own record.
+SYSTEM_ADMINISTRATION, SECURITY, AUDIT, BUSINESS = "system administration", "security", "audit", "business"
 DUTIES = {
-    COUNTY_ADMIN: "administration",
-    TOWN_ADMIN: "administration",
-    BRANCH_SECRETARY: "administration",
-    LIAISON: "administration",
-    SECURITY_OFFICER: "security",
-    AUDITOR: "audit",
+    COUNTY_ADMIN: BUSINESS,
+    TOWN_ADMIN: BUSINESS,
+    BRANCH_SECRETARY: BUSINESS,
+    LIAISON: BUSINESS,
+    SYSTEM_ADMIN: SYSTEM_ADMINISTRATION,
+    SECURITY_OFFICER: SECURITY,
+    AUDITOR: AUDIT,
 }
+
+# Roles that administer people or the platform: granting one takes a second
+# person's approval (see ``needs_approval``), whatever it reveals. The
+# business administrators lead a county or town (审核, exports); the three
+# 三员 roles change who may do what, or watch it.
+ADMINISTRATIVE_ROLES = frozenset({COUNTY_ADMIN, TOWN_ADMIN, SYSTEM_ADMIN, SECURITY_OFFICER, AUDITOR})
 
 USER_ROLES = frozenset(ROLE_PERMISSIONS) - {SYSTEM_INTEGRATION}
 API_KEY_ROLES = frozenset({SYSTEM_INTEGRATION})
@@ -114,6 +132,21 @@ def duties_conflict(held_roles, new_role):
     """True when ``new_role`` would give one principal two of the three duties."""
     duty = DUTIES.get(new_role)
     return duty is not None and any(DUTIES.get(role) not in (None, duty) for role in held_roles)
+
+
+def needs_approval(role, scopes=None):
+    """True when a grant of ``role`` (for a key: limited to ``scopes``) takes effect only
+    once a second person has approved it: an administrative role, or one that shows
+    someone's personal data in full. The member role shows only the member's own
+    record, which is theirs to see, so it needs none."""
+    if role in ADMINISTRATIVE_ROLES:
+        return True
+    if role == MEMBER:
+        return False
+    permissions = ROLE_PERMISSIONS.get(role, frozenset())
+    if scopes is not None:
+        permissions = permissions & frozenset(scopes)
+    return bool(revealed_fields(permissions))
 
 
 def revealed_fields(permissions):

@@ -7,12 +7,14 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from contracts.roster import PageQuerySchema, PageSchema, StrictSchema
 from contracts.text import Text
 from gateway.access import policy
+from gateway.access.management import rate_limit_problem
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,63}$"
 PRINCIPAL_PATTERN = r"^(user:[0-9a-f-]{36}|key:[0-9a-f]{12})$"
 MIN_PASSWORD_LENGTH = 12
 KEY_PERMISSIONS = sorted(policy.ROLE_PERMISSIONS[policy.SYSTEM_INTEGRATION])
 ROLES = sorted(policy.ROLE_PERMISSIONS)
+GRANT_STATUSES = ("pending", "approved", "rejected")
 
 class JsonBool(fields.Bool):
     """A JSON body's true or false only: marshmallow's Bool also takes 0, 1 or "yes", which the document does not allow."""
@@ -52,11 +54,6 @@ class PasswordChangeSchema(StrictSchema):
 class UserCreateSchema(StrictSchema):
     username = _username
     display_name = Text(required=True, validate=validate.Length(min=1, max=100))
-    password = fields.Str(
-        load_default=None, load_only=True,
-        validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=256),
-        metadata={"description": "the initial password; left out, one is generated and answered once"},
-    )
     member_id = fields.UUID(
         load_default=None, allow_none=True,
         metadata={"description": "the member this person is: needed for the member role"},
@@ -80,6 +77,9 @@ class UserSchema(Schema):
     display_name = fields.Str(required=True)
     active = fields.Bool(required=True)
     member_id = fields.UUID(allow_none=True)
+    activated_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "when the owner set their first password; null: cannot sign in yet"},
+    )
     created_at = fields.AwareDateTime(required=True)
     created_by = fields.Str(required=True)
     updated_at = fields.AwareDateTime(required=True)
@@ -89,11 +89,25 @@ class UserSchema(Schema):
         return f"user:{user['id']}"
 
 
-class UserCreatedSchema(UserSchema):
-    password = fields.Str(
-        allow_none=True,
-        metadata={"description": "the generated initial password, shown this once; null when it was given"},
-    )
+class ActivationIssuedSchema(Schema):
+    activation_code = fields.Str(required=True, metadata={
+        "description": "one-time code, shown this once: give it to the account's owner out of band; they set "
+                       "their own password with it at POST /api/v1/activations",
+        "example": "ABCD-EFGH-JKLM-NPQR-STUV-WXYZ-2345-6723",
+    })
+    activation_expires_at = fields.AwareDateTime(required=True)
+
+
+class UserCreatedSchema(UserSchema, ActivationIssuedSchema):
+    pass
+
+
+class ActivationSchema(StrictSchema):
+    username = Text(required=True, validate=validate.Length(min=1, max=64))
+    code = fields.Str(required=True, load_only=True, validate=validate.Length(min=1, max=100),
+                      metadata={"description": "the activation code (case, spaces and dashes do not count)"})
+    password = fields.Str(required=True, load_only=True, validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=256),
+                          metadata={"description": "your own password, which nobody else learns"})
 
 
 class UserQuerySchema(PageQuerySchema):
@@ -107,6 +121,12 @@ class UserPageSchema(PageSchema):
 
 # ---- API keys ------------------------------------------------------------------
 
+def _rate_limit(value):
+    problem = rate_limit_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
 class ApiKeyCreateSchema(StrictSchema):
     name = Text(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "县人社局对接"})
     owner = Text(required=True, validate=validate.Length(min=1, max=100), metadata={"description": "who answers for the key"})
@@ -118,6 +138,12 @@ class ApiKeyCreateSchema(StrictSchema):
         load_default=None, allow_none=True,
         metadata={"description": "the organisation subtree the key works on; null: the whole platform"},
     )
+    rate_limit = fields.Str(
+        load_default=None, allow_none=True, validate=[validate.Length(min=1, max=100), _rate_limit],
+        metadata={"description": "the key's own request limit, flask-limiter's notation (a town system syncing "
+                                 "a wave needs more than a person); null: the platform's LIUDONG_RATE_LIMIT",
+                  "example": "1200/minute"},
+    )
 
 
 class ApiKeySchema(Schema):
@@ -127,6 +153,7 @@ class ApiKeySchema(Schema):
     name = fields.Str(required=True)
     owner = fields.Str(required=True)
     scopes = fields.List(fields.Str(), required=True)
+    rate_limit = fields.Str(allow_none=True, metadata={"description": "the key's own request limit; null: the platform's"})
     created_at = fields.AwareDateTime(required=True)
     created_by = fields.Str(required=True)
     last_used_at = fields.AwareDateTime(allow_none=True, metadata={"description": "to the minute"})
@@ -176,6 +203,12 @@ class GrantSchema(Schema):
     granted_by = fields.Str(required=True)
     revoked_at = fields.AwareDateTime(allow_none=True)
     revoked_by = fields.Str(allow_none=True)
+    status = fields.Str(required=True, metadata={
+        "description": "pending: waits for a second person's approval and gives nothing yet; approved; rejected",
+        "enum": list(GRANT_STATUSES),
+    })
+    decided_at = fields.AwareDateTime(allow_none=True)
+    decided_by = fields.Str(allow_none=True, metadata={"description": "who approved or rejected it"})
 
     def _label(self, grant):
         return policy.ROLE_LABELS.get(grant["role"], grant["role"])
@@ -185,7 +218,8 @@ class GrantQuerySchema(PageQuerySchema):
     principal = fields.Str(validate=validate.Regexp(PRINCIPAL_PATTERN, error="must be user:<user id> or key:<key id>"))
     role = fields.Str(validate=validate.OneOf(ROLES))
     organisation_id = fields.UUID()
-    include_revoked = fields.Bool(load_default=False)
+    status = fields.Str(validate=validate.OneOf(GRANT_STATUSES), metadata={"description": "pending: the grants awaiting approval"})
+    include_revoked = fields.Bool(load_default=False, metadata={"description": "also revoked (and rejected) grants"})
 
 
 class GrantPageSchema(PageSchema):

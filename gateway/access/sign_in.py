@@ -9,7 +9,7 @@ from gateway.access import credentials, store
 
 
 class SignInRefused(Exception):
-    """``reason`` (for the audit only): unknown_user, wrong_password or disabled; ``user`` when known."""
+    """``reason`` (for the audit only): unknown_user, wrong_password, not_activated or disabled; ``user`` when known."""
 
     def __init__(self, reason, user=None):
         super().__init__(reason)
@@ -32,14 +32,19 @@ def issue_token(access_store, username, password, secret, ttl):
     with access_store.connect() as conn:
         user = store.get_user_by_username(conn, username)
     accepted = credentials.verify_password(user["password_hash"] if user else None, password)
+    if user is not None and user.get("activated_at") is None:
+        # Its owner has not set a password yet (POST /api/v1/activations); checked after the
+        # verification, so that the answer takes as long as any other.
+        raise SignInRefused("not_activated", user)
     if not accepted:
         raise SignInRefused("wrong_password" if user else "unknown_user", user)
     if not user["active"]:
         raise SignInRefused("disabled", user)
     if credentials.needs_rehash(user["password_hash"]):
         with access_store.begin() as conn:
-            store.update_user(conn, user["id"], f"user:{user['id']}", password_hash=credentials.hash_password(password))
-    return IssuedToken(user, credentials.issue_token(user["id"], secret, ttl), ttl)
+            store.update_user(conn, user["id"], f"user:{user['id']}", keep_tokens=True,
+                              password_hash=credentials.hash_password(password))
+    return IssuedToken(user, credentials.issue_token(user["id"], secret, ttl, generation=user["token_generation"]), ttl)
 
 
 def password_matches(access_store, user_id, password):

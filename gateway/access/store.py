@@ -83,11 +83,12 @@ def _page(conn, query, order_by, page, per_page):
 
 # ---- users ------------------------------------------------------------------
 
-def insert_user(conn, *, username, display_name, password_hash, member_id, actor):
+def insert_user(conn, *, username, display_name, password_hash, member_id, actor, activated=True):
     at = now()
     values = {
         "id": str(uuid.uuid4()), "username": username, "display_name": display_name,
         "password_hash": password_hash, "active": True, "member_id": member_id,
+        "activated_at": at if activated else None,
         "created_at": at, "created_by": actor, "updated_at": at, "updated_by": actor,
     }
     conn.execute(insert(models.users).values(**values))
@@ -109,12 +110,24 @@ def get_user_by_member(conn, member_id):
     return dict(row) if row else None
 
 
-def update_user(conn, user_id, actor, **values):
+def update_user(conn, user_id, actor, keep_tokens=False, **values):
+    """A new password or disabling ends the user's earlier tokens, unless
+    ``keep_tokens`` (a password re-hashed with new parameters is no change)."""
+    if not keep_tokens and ("password_hash" in values or values.get("active") is False):
+        values["token_generation"] = models.users.c.token_generation + 1
     conn.execute(
         update(models.users).where(models.users.c.id == str(user_id))
         .values(**values, updated_at=now(), updated_by=actor)
     )
     return get_user(conn, user_id)
+
+
+def end_tokens(conn, user_id):
+    """Refuse every token issued to the user so far (``users.token_generation``)."""
+    conn.execute(
+        update(models.users).where(models.users.c.id == str(user_id))
+        .values(token_generation=models.users.c.token_generation + 1)
+    )
 
 
 def list_users(conn, *, page, per_page, username=None, active=None, ids=None):
@@ -128,11 +141,51 @@ def list_users(conn, *, page, per_page, username=None, active=None, ids=None):
     return _page(conn, query, (models.users.c.username,), page, per_page)
 
 
+# ---- activations --------------------------------------------------------------
+
+def insert_activation(conn, *, user_id, code_hash, expires_at, actor):
+    """A new code for ``user_id``; any earlier unused one stops working."""
+    at = now()
+    conn.execute(
+        update(models.activations)
+        .where(models.activations.c.user_id == str(user_id), models.activations.c.used_at.is_(None))
+        .values(used_at=at)
+    )
+    values = {
+        "id": str(uuid.uuid4()), "user_id": str(user_id), "code_hash": code_hash,
+        "created_at": at, "created_by": actor, "expires_at": expires_at, "used_at": None,
+    }
+    conn.execute(insert(models.activations).values(**values))
+    return values
+
+
+def open_activations(conn, user_id):
+    """The user's activation codes neither used nor expired (at most one, normally)."""
+    activations = models.activations
+    rows = conn.execute(
+        select(activations).where(
+            activations.c.user_id == str(user_id), activations.c.used_at.is_(None), activations.c.expires_at > now(),
+        )
+    ).mappings().all()
+    return [dict(row) for row in rows]
+
+
+def use_activation(conn, activation_id):
+    """Mark the code used; False when another request used it first (single use under concurrency)."""
+    result = conn.execute(
+        update(models.activations)
+        .where(models.activations.c.id == activation_id, models.activations.c.used_at.is_(None))
+        .values(used_at=now())
+    )
+    return result.rowcount == 1
+
+
 # ---- API keys ---------------------------------------------------------------
 
-def insert_api_key(conn, *, key_id, name, owner, secret_hash, scopes, actor):
+def insert_api_key(conn, *, key_id, name, owner, secret_hash, scopes, actor, rate_limit=None):
     values = {
         "id": key_id, "name": name, "owner": owner, "secret_hash": secret_hash, "scopes": sorted(scopes),
+        "rate_limit": rate_limit,
         "created_at": now(), "created_by": actor, "last_used_at": None, "revoked_at": None, "revoked_by": None,
     }
     conn.execute(insert(models.api_keys).values(**values))
@@ -181,26 +234,67 @@ def _principal_column(kind):
     return models.grants.c.user_id if kind == USER else models.grants.c.api_key_id
 
 
-def insert_grant(conn, *, kind, principal_id, role, organisation_id, actor):
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+
+
+def insert_grant(conn, *, kind, principal_id, role, organisation_id, actor, pending=False):
+    at = now()
     values = {
         "id": str(uuid.uuid4()),
         "user_id": principal_id if kind == USER else None,
         "api_key_id": principal_id if kind == KEY else None,
         "role": role,
         "organisation_id": None if organisation_id is None else str(organisation_id),
-        "granted_at": now(), "granted_by": actor, "revoked_at": None, "revoked_by": None,
+        "granted_at": at, "granted_by": actor, "revoked_at": None, "revoked_by": None,
+        # A grant that needs no second person is decided by whoever made it.
+        "status": PENDING if pending else APPROVED,
+        "decided_at": None if pending else at, "decided_by": None if pending else actor,
     }
     conn.execute(insert(models.grants).values(**values))
     return values
 
 
+def _live():
+    """Neither revoked nor rejected: approved, or waiting for approval."""
+    return and_(models.grants.c.revoked_at.is_(None), models.grants.c.status != REJECTED)
+
+
 def active_grants(conn, kind, principal_id):
+    """The grants that count: approved and not revoked (a pending one does not, yet)."""
+    return [grant for grant in live_grants(conn, kind, principal_id) if grant["status"] == APPROVED]
+
+
+def live_grants(conn, kind, principal_id):
+    """Approved or pending, not revoked: what a principal holds or is about to."""
     rows = conn.execute(
         select(models.grants)
-        .where(_principal_column(kind) == principal_id, models.grants.c.revoked_at.is_(None))
+        .where(_principal_column(kind) == principal_id, _live())
         .order_by(models.grants.c.granted_at, models.grants.c.id)
     ).mappings().all()
     return [dict(row) for row in rows]
+
+
+def decide_grant(conn, grant_id, status, actor):
+    """Approve or reject a pending grant; None when it was not pending (any more)."""
+    result = conn.execute(
+        update(models.grants)
+        .where(models.grants.c.id == str(grant_id), models.grants.c.status == PENDING,
+               models.grants.c.revoked_at.is_(None))
+        .values(status=status, decided_at=now(), decided_by=actor)
+    )
+    return get_grant(conn, grant_id) if result.rowcount == 1 else None
+
+
+def active_auditors(conn):
+    """Ids of the active users holding an approved auditor grant that is not revoked (one not yet
+    activated counts: the code can be issued again, the role would have to be asked for again)."""
+    grants, users = models.grants, models.users
+    return set(conn.execute(
+        select(users.c.id).join(grants, grants.c.user_id == users.c.id).where(
+            grants.c.role == "auditor", grants.c.status == APPROVED, grants.c.revoked_at.is_(None),
+            users.c.active.is_(True),
+        )
+    ).scalars())
 
 
 def as_grants(rows):
@@ -213,7 +307,7 @@ def get_grant(conn, grant_id):
 
 
 def list_grants(conn, *, page, per_page, kind=None, principal_id=None, role=None, organisation_id=None,
-                include_revoked=False, organisation_ids=None, include_platform=True):
+                include_revoked=False, organisation_ids=None, include_platform=True, status=None):
     """``organisation_ids``: only grants on these organisations (and, with
     ``include_platform``, the platform-wide ones); None: no such restriction."""
     grants = models.grants
@@ -224,8 +318,11 @@ def list_grants(conn, *, page, per_page, kind=None, principal_id=None, role=None
         query = query.where(grants.c.role == role)
     if organisation_id is not None:
         query = query.where(grants.c.organisation_id == str(organisation_id))
+    if status is not None:
+        query = query.where(grants.c.status == status)
     if not include_revoked:
-        query = query.where(grants.c.revoked_at.is_(None))
+        # Revoked and rejected grants are history: shown on asking for them.
+        query = query.where(grants.c.revoked_at.is_(None) if status is not None else _live())
     if organisation_ids is not None:
         condition = grants.c.organisation_id.in_([str(i) for i in organisation_ids])
         if include_platform:
@@ -235,19 +332,24 @@ def list_grants(conn, *, page, per_page, kind=None, principal_id=None, role=None
 
 
 def revoke_grant(conn, grant_id, actor):
-    conn.execute(
+    """Revoke the grant; a user's earlier tokens end with it, so that a token
+    issued under a role does not outlive the role."""
+    revoked = conn.execute(
         update(models.grants)
         .where(models.grants.c.id == str(grant_id), models.grants.c.revoked_at.is_(None))
         .values(revoked_at=now(), revoked_by=actor)
-    )
-    return get_grant(conn, grant_id)
+    ).rowcount
+    grant = get_grant(conn, grant_id)
+    if revoked and grant is not None and grant["user_id"] is not None:
+        end_tokens(conn, grant["user_id"])
+    return grant
 
 
 def principals_with_grants_on(conn, organisation_ids):
     """(user ids, key ids) holding an active grant on one of these organisations."""
     rows = conn.execute(
         select(models.grants.c.user_id, models.grants.c.api_key_id).where(
-            models.grants.c.revoked_at.is_(None),
+            _live(),
             models.grants.c.organisation_id.in_([str(i) for i in organisation_ids]),
         )
     ).all()
@@ -258,7 +360,7 @@ def principals_without_grants(conn, kind):
     """Ids of users (or keys) that hold no active grant at all."""
     table = models.users if kind == USER else models.api_keys
     column = _principal_column(kind)
-    held = select(column).where(column.is_not(None), models.grants.c.revoked_at.is_(None))
+    held = select(column).where(column.is_not(None), _live())
     return set(conn.execute(select(table.c.id).where(table.c.id.not_in(held))).scalars())
 
 

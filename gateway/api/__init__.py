@@ -187,12 +187,13 @@ def _scope_with_idempotency_key():
 def call(service, method, *args, reply_schema):
     """Call ``service.method(*args, scope)`` and load its JSON reply with ``reply_schema``.
 
-    ``scope`` is the caller's (``gateway.auth.scope``), appended to every call:
-    the service checks the object itself against it. Loading turns the reply
+    ``scope`` is the caller's (``gateway.auth.scope``), appended to every call
+    signed (``gateway.rpc.RpcClient``, ``contracts.caller_context``): the
+    service verifies it, then checks the object itself against it. Loading turns the reply
     back into the Python values the ``@blp.response`` schema dumps (dates,
     UUIDs), and checks the service kept its contract.
     """
-    reply = rpc().call(service, method, *args, _scope_with_idempotency_key())
+    reply = rpc().call(service, method, *args, scope=_scope_with_idempotency_key())
     try:
         return reply_schema().load(reply, unknown=EXCLUDE)
     except ValidationError as exc:

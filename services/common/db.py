@@ -48,6 +48,9 @@ class UnitOfWork:
         self._session = None
         self._repositories = {}
         self._pending_events = []
+        # The nameko entrypoint this unit serves (None outside a worker): the
+        # kernel's scoped_rpc finds its service's CallerTrust there.
+        self.entrypoint = None
 
     @property
     def session(self):
@@ -102,6 +105,13 @@ class UnitOfWork:
             "principal": principal, "key": key, "fingerprint": fingerprint, "answer": None,
             "created_at": datetime.now(timezone.utc),
         }, key=("principal", "key"))
+
+    def claim_caller_context(self, jti, issuer, expires_at):
+        """Record a signed caller context's id as used, in this transaction;
+        False when a committed call already used it (a replay)."""
+        return self._insert_unless_present(self._tables["caller_contexts"], {
+            "jti": jti, "issuer": issuer, "expires_at": expires_at,
+        }, key=("jti",))
 
     def record_answer(self, principal, key, answer):
         """Keep the answer of the write that claimed the key, in its transaction."""
@@ -198,8 +208,9 @@ class Database(DependencyProvider):
     With ``personal_data=True`` the service stores personal data: its cipher is
     built from ``PERSONAL_DATA_KEYS`` and ``PERSONAL_DATA_INDEX_KEY`` before
     anything else (a service without keys fails at start, saying what to set),
-    bound to the engine for the ``EncryptedText`` columns, and handed to the
-    migrations for those that encrypt existing rows.
+    bound to the engine for the columns mapped with ``map_personal_data``
+    (``services.common.tables``: each value encrypted for its row and column),
+    and handed to the migrations for those that encrypt existing rows.
     """
 
     def __init__(self, metadata, migrations=None, personal_data=False, repositories=None, events=None,
@@ -301,6 +312,7 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         unit = self.unit_of_work()
+        unit.entrypoint = worker_ctx.entrypoint
         self._units[worker_ctx] = unit
         return unit
 

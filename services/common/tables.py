@@ -1,10 +1,46 @@
-"""The kernel's tables (the outbox and inbox every service carries) and the
-encrypted column type for personal data; naming and common column types come
-from ``persistence.schema``."""
-from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text, text
+"""The kernel's tables (the outbox, inbox, idempotency keys and caller
+contexts every service carries) and the
+encryption of personal data columns, bound to their place; naming and common
+column types come from ``persistence.schema``.
+
+Personal data
+-------------
+
+A personal value is encrypted for its *place* (table, column, row id; see
+services.common.crypto), so the code that encrypts must know the row. A column
+type cannot: SQLAlchemy hands a TypeDecorator the value and the dialect only.
+So the work is split:
+
+- The mapping (``map_personal_data``) maps each encrypted column to a private
+  attribute (``_sealed_<column>``) that holds the token, and leaves the domain
+  attribute of the same name as a plain Python attribute holding the
+  plaintext: domain objects stay pure and never see a token or a key.
+- Mapper and session events move values between the two: ``load`` and
+  ``refresh`` decrypt each token with the loaded row's place; ``before_flush``
+  (and ``before_commit``) encrypts each new or changed plaintext with the
+  object's place. They look at every object of an encrypting class in the
+  session rather than at SQLAlchemy's dirty list, because the plaintext
+  attribute is not instrumented: a change to it alone leaves the session
+  looking clean, so it is written at the next commit (or at a flush that
+  something else made necessary), never lost.
+- The column type (``EncryptedText``) stores only what has the form of a
+  bound token and refuses anything else, so a Core insert or update through
+  the mapped table cannot write plaintext by mistake. The Core paths that
+  rewrite tokens on purpose (``rotate_keys``, the migrations) work on raw
+  columns and call the cipher with ``crypto.place`` themselves.
+
+Alternatives weighed: a TypeDecorator that reads the row id from a context
+variable set around each flush (implicit, easy to bypass, wrong for
+executemany); encryption in the repository (a write path that forgets it
+stores plaintext); tokens in the domain objects (the domain would hold
+ciphertext and need the key to read its own data).
+"""
+from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text, event, inspect, text
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 from persistence.schema import BIG_ID, UTCDateTime, new_metadata  # noqa: F401 (UTCDateTime re-exported for services)
+from services.common.crypto import is_token, place
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -58,6 +94,20 @@ def idempotency_table(metadata: MetaData) -> Table:
     )
 
 
+def caller_contexts_table(metadata: MetaData) -> Table:
+    """The id of every signed caller context a call was made with, until it
+    expires (``services.common.rpc``): written in the call's transaction, so a
+    context replayed, even concurrently, is refused by the primary key."""
+    return Table(
+        "caller_contexts",
+        metadata,
+        Column("jti", String(64), primary_key=True),
+        Column("issuer", String(100), nullable=False),
+        # When the row may go: past this, the context is refused as expired anyway.
+        Column("expires_at", UTCDateTime(), nullable=False, index=True),
+    )
+
+
 def organisation_tree_table(metadata: MetaData) -> Table:
     """A service's projection of roster's organisation tree, kept from
     ``organisation_created`` events (``services.common.tree``): how it checks a
@@ -83,6 +133,7 @@ def kernel_tables(metadata: MetaData, organisation_tree=True) -> dict:
         "outbox": outbox_table(metadata),
         "inbox": inbox_table(metadata),
         "idempotency_keys": idempotency_table(metadata),
+        "caller_contexts": caller_contexts_table(metadata),
     }
     if organisation_tree:
         tables["organisation_tree"] = organisation_tree_table(metadata)
@@ -110,15 +161,18 @@ def create_kernel_tables(op, organisation_tree=True, only=None):
 # ---- personal data ----------------------------------------------------------
 
 _CIPHER_ATTRIBUTE = "liudong_personal_data_cipher"
+_SEALED_PREFIX = "_sealed_"
+_OPENED = "liudong_personal_data"  # InstanceState.info key: {column: plaintext as last encrypted or decrypted}
+_ENCRYPTING = {}  # mapped class -> _Encryption
 
 
 def bind_cipher(engine, cipher):
-    """Make ``cipher`` the one every :class:`EncryptedText` column uses on ``engine``.
+    """Make ``cipher`` the one every encrypted column uses on ``engine``.
 
-    The cipher hangs on the engine's dialect because a column type's hooks are
-    handed nothing but the dialect; one dialect object belongs to one engine, so
-    two engines (two services, or a rotation tool beside a service) can hold
-    different keys in one process.
+    The cipher hangs on the engine's dialect because that is what every hook
+    can reach (a column type's hooks are handed nothing else); one dialect object
+    belongs to one engine, so two engines (two services, or a rotation tool
+    beside a service) can hold different keys in one process.
     """
     setattr(engine.dialect, _CIPHER_ATTRIBUTE, cipher)
 
@@ -133,26 +187,128 @@ def cipher_for(bind):
 
 
 class EncryptedText(TypeDecorator):
-    """A personal value stored only as a Fernet token (Text), written and read in plaintext.
+    """A personal value's column: only a token bound to its place (Text) is ever stored.
 
-    Encryption sits here, at the persistence boundary, rather than in the
-    repository or the domain: the domain objects keep plain values and stay
-    pure; every path that writes the column (ORM flush, Core insert or update)
-    goes through the cipher, so no code path can forget it; and reads decrypt
-    and authenticate, so a tampered row fails loudly. The tokens are randomised,
-    so the column can never be compared in SQL: look rows up by the keyed hash
-    index beside it (``PersonalDataCipher.index``).
+    Map the table with :func:`map_personal_data`, which encrypts and decrypts.
+    The type itself refuses to write anything that is not a token (plaintext,
+    a Fernet token from before migration 0005), whatever path writes it. The
+    tokens are randomised, so the column can never be compared in SQL: look
+    rows up by the keyed hash index beside it (``PersonalDataCipher.index``).
     """
 
     impl = Text
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        return None if value is None else cipher_for(dialect).encrypt(value)
-
-    def process_result_value(self, value, dialect):
-        return None if value is None else cipher_for(dialect).decrypt(value)
+        if value is None or is_token(value):
+            return value
+        raise ValueError("an encrypted column stores only a token bound to its place "
+                         "(services.common.tables.map_personal_data), never a plain value")
 
     def process_literal_param(self, value, dialect):
         # A literal would put ciphertext (or worse, plaintext) in SQL text: refuse.
         raise NotImplementedError("personal data is never rendered into SQL text")
+
+
+def sealed_attribute(column_name):
+    """The private attribute that holds the token of ``column_name``."""
+    return _SEALED_PREFIX + column_name
+
+
+class _Encryption:
+    def __init__(self, mapper, table, columns):
+        self.mapper = mapper
+        self.table = table.name
+        self.columns = tuple(columns)
+        (key_column,) = mapper.primary_key  # the place names one row by one key
+        self.key = mapper.get_property_by_column(key_column).key
+
+    def place(self, instance, column):
+        return place(self.table, column, getattr(instance, self.key))
+
+    def on_load(self, instance, context):
+        self.open(instance, self.cipher(context.session), self.columns)
+
+    def on_refresh(self, instance, context, attributes):
+        columns = [column for column in self.columns if attributes is None or sealed_attribute(column) in attributes]
+        if columns:
+            self.open(instance, self.cipher(context.session), columns)
+
+    def on_write(self, _mapper, connection, instance):
+        self.seal(instance, cipher_for(connection))
+
+    def cipher(self, session):
+        return cipher_for(session.get_bind(mapper=self.mapper))
+
+    def open(self, instance, cipher, columns):
+        """Decrypt the tokens just loaded into ``instance``'s plaintext attributes."""
+        state = inspect(instance)
+        opened = state.info.setdefault(_OPENED, {})
+        for column in columns:
+            attribute = sealed_attribute(column)
+            if attribute not in state.dict:
+                continue  # not loaded (load_only, deferred): nothing to show
+            token = state.dict[attribute]
+            value = None if token is None else cipher.decrypt(token, self.place(instance, column))
+            instance.__dict__[column] = value
+            opened[column] = value
+
+    def seal(self, instance, cipher):
+        """Encrypt every plaintext of ``instance`` that is new or changed since it was last sealed or opened."""
+        state = inspect(instance)
+        opened = state.info.setdefault(_OPENED, {})
+        for column in self.columns:
+            value = getattr(instance, column, None)
+            if column in opened and opened[column] == value:
+                continue
+            token = None if value is None else cipher.encrypt(value, self.place(instance, column))
+            setattr(instance, sealed_attribute(column), token)
+            opened[column] = value
+
+
+def map_personal_data(mapper_registry, cls, table, encrypted, properties=None, **kwargs):
+    """``mapper_registry.map_imperatively(cls, table, ...)`` with the ``encrypted``
+    columns (each an :class:`EncryptedText`) stored as tokens bound to their place.
+
+    ``cls`` keeps plain values in attributes named like the columns; the tokens
+    live in private attributes (:func:`sealed_attribute`). The table must have a
+    single-column primary key, set before the object is first flushed. The
+    engine needs a cipher (:func:`bind_cipher`).
+    """
+    properties = dict(properties or {})
+    for column in encrypted:
+        if not isinstance(table.c[column].type, EncryptedText):
+            raise TypeError(f"{table.name}.{column} must be an EncryptedText column to be encrypted")
+        properties[sealed_attribute(column)] = table.c[column]
+    mapper = mapper_registry.map_imperatively(cls, table, properties=properties, **kwargs)
+    encryption = _ENCRYPTING[cls] = _Encryption(mapper, table, encrypted)
+    event.listen(mapper, "load", encryption.on_load)
+    event.listen(mapper, "refresh", encryption.on_refresh)
+    # Belt and braces: an object that reached the flush without passing
+    # before_flush (cascaded in during it) is sealed as its row is written.
+    event.listen(mapper, "before_insert", encryption.on_write)
+    event.listen(mapper, "before_update", encryption.on_write)
+    return mapper
+
+
+@event.listens_for(Session, "before_commit")
+def _seal_before_commit(session):
+    # A session whose only change is to a plaintext attribute looks clean and
+    # skips the flush (and before_flush) altogether: sealing here makes it dirty.
+    _seal(session)
+
+
+@event.listens_for(Session, "before_flush")
+def _seal_before_flush(session, _flush_context, _instances):
+    _seal(session)
+
+
+def _seal(session):
+    if not _ENCRYPTING:
+        return
+    deleted = {id(instance) for instance in session.deleted}  # by identity: domain classes may define __eq__
+    for instance in list(session.new) + list(session.identity_map.values()):
+        encryption = _ENCRYPTING.get(type(instance))
+        if encryption is None or id(instance) in deleted:
+            continue
+        encryption.seal(instance, encryption.cipher(session))

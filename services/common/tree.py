@@ -11,7 +11,10 @@ from roster's ``organisation_created`` events, and answers locally:
   dependency copies the tree from roster at start (a service that starts after
   roster already holds organisations, or that lost its projection, catches up
   by itself), paging through ``roster.organisation_tree_page`` under the
-  service's own identity, retrying until roster answers.
+  service's own identity (each call carries a context signed with the
+  service's ``CALLER_SIGNING_KEY``, issuer ``service:<name>``, a scope that
+  reveals nothing; the service declares the call in ``contracts.platform``),
+  retrying until roster answers.
 - :func:`visible_organisation_ids` / :func:`in_scope` turn a scope into SQL
   over either table (both have ``id`` and ``path``).
 
@@ -29,6 +32,7 @@ from nameko.extensions import DependencyProvider
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import false, or_, select, true, update
 
+from contracts import caller_context
 from contracts.access import unrestricted
 from contracts.roster_events import ORGANISATION_CREATED
 from services.common.messaging import idempotent, reliable_event_handler
@@ -126,6 +130,11 @@ class OrganisationTreeCatchUp(DependencyProvider):
     def setup(self):
         self.caught_up = threading.Event()
         self.rpc_timeout = float(self.container.config.get("ORGANISATION_TREE_RPC_TIMEOUT", CATCH_UP_RPC_TIMEOUT))
+        name = self.container.service_name
+        self.signer = caller_context.Signer.from_text(
+            caller_context.service_issuer(name), self.container.config.get(caller_context.SIGNING_KEY_SETTING),
+            f"{caller_context.SIGNING_KEY_SETTING} (from {caller_context.service_key_env(name)})", self.rpc_timeout,
+        )
 
     def start(self):
         self.container.spawn_managed_thread(self._run, identifier="organisation_tree_catch_up")
@@ -155,7 +164,8 @@ class OrganisationTreeCatchUp(DependencyProvider):
         copied, after = 0, None
         with ClusterRpcProxy(self.container.config, timeout=self.rpc_timeout) as cluster:
             while True:
-                page = cluster[ROSTER].organisation_tree_page(after, CATCH_UP_PAGE, scope)
+                context = self.signer.sign(ROSTER, "organisation_tree_page", [after, CATCH_UP_PAGE], scope)
+                page = cluster[ROSTER].organisation_tree_page(after, CATCH_UP_PAGE, context)
                 unit_of_work = database.unit_of_work()
                 try:
                     for item in page["items"]:

@@ -1,10 +1,13 @@
 """The roster's tables, mapped imperatively onto the pure domain classes so
 that ``domain/`` never imports SQLAlchemy.
 
-Personal data (``members.id_number``, ``members.phone``, ``departures.contact``)
-is stored only as ciphertext: the columns are ``EncryptedText``, which encrypts
-on write and decrypts on read with the cipher the ``Database`` dependency binds
-to the engine, so the domain objects hold plain values and never see a key.
+Personal data (``members.id_number``, ``members.phone``, ``departures.contact``,
+``departures.destination_address``) is stored only as ciphertext bound to its
+row and column: the columns are ``EncryptedText`` and the classes are mapped
+with ``map_personal_data``, which encrypts at flush and decrypts at load with
+the cipher the ``Database`` dependency binds to the engine, so the domain
+objects hold plain values and never see a key, and a token copied to another
+row or column does not decrypt there.
 Beside them, ``id_number_index`` (unique) and ``phone_index`` hold the keyed
 hash of the value, filled in at flush by the listeners below; they are how a
 member is found by ID number or phone, and how a duplicate ID number is refused
@@ -13,7 +16,7 @@ by the database itself. Ciphertext is never compared in SQL.
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, event
 from sqlalchemy.orm import registry, relationship
 
-from services.common.tables import EncryptedText, UTCDateTime, cipher_for, kernel_tables, new_metadata
+from services.common.tables import EncryptedText, UTCDateTime, cipher_for, kernel_tables, map_personal_data, new_metadata
 from services.roster.domain.member import Departure, Member
 from services.roster.domain.organisation import Organisation
 
@@ -66,7 +69,7 @@ departures = Table(
     Column("departed_on", Date, nullable=True),
     Column("destination_province", String(50), nullable=True),
     Column("destination_city", String(50), nullable=True),
-    Column("destination_address", String(200), nullable=True),
+    Column("destination_address", EncryptedText(), nullable=True),
     Column("work", String(200), nullable=True),
     Column("contact", EncryptedText(), nullable=True),
     Column("expected_return_on", Date, nullable=True),
@@ -83,10 +86,12 @@ outbox, inbox = KERNEL_TABLES["outbox"], KERNEL_TABLES["inbox"]
 
 mapper_registry = registry(metadata=metadata)
 mapper_registry.map_imperatively(Organisation, organisations)
-mapper_registry.map_imperatively(Departure, departures)
-mapper_registry.map_imperatively(
+map_personal_data(mapper_registry, Departure, departures, encrypted=("destination_address", "contact"))
+map_personal_data(
+    mapper_registry,
     Member,
     members,
+    encrypted=("id_number", "phone"),
     properties={
         "current_departure": relationship(
             Departure, foreign_keys=[departures.c.open_for_member_id], uselist=False, lazy="joined"

@@ -1,5 +1,10 @@
 """Re-encrypt the roster's personal data under the first key, and re-index it.
 
+Each value stays bound to its place (``members.id_number:<member id>``, see
+``services.common.crypto``): it is decrypted and re-encrypted for the same row
+and column, so a token that was moved to another row fails here as it would in
+the service, and the command stops without rewriting that batch.
+
     python -m services.roster.rotate_keys --config config/roster.yml [--batch-size 500]
 
 Rotating the encryption key:
@@ -26,7 +31,7 @@ import sys
 import sqlalchemy as sa
 import yaml
 
-from services.common.crypto import KeyConfigurationError, PersonalDataCipher
+from services.common.crypto import KeyConfigurationError, PersonalDataCipher, place
 from persistence.engine import make_engine
 from persistence.migrations import PERSONAL_DATA_CIPHER, upgrade_to_head
 from services.common.tables import bind_cipher
@@ -42,23 +47,25 @@ _members = sa.table(
     sa.column("id_number_index", sa.String),
     sa.column("phone_index", sa.String),
 )
-_departures = sa.table("departures", sa.column("id", sa.String), sa.column("contact", sa.Text))
+_departures = sa.table("departures", sa.column("id", sa.String), sa.column("contact", sa.Text),
+                       sa.column("destination_address", sa.Text))
 
 # table -> (encrypted columns, {index column: (encrypted column, index purpose)})
 TABLES = (
     (_members, ("id_number", "phone"), {"id_number_index": ("id_number", "id_number"), "phone_index": ("phone", "phone")}),
-    (_departures, ("contact",), {}),
+    (_departures, ("destination_address", "contact"), {}),
 )
 
 
-def _rewrite(cipher, row, encrypted, indexes):
+def _rewrite(cipher, table, row, encrypted, indexes):
     """The new values for ``row``, or None when it is already current."""
-    plain = {column: cipher.decrypt(row[column]) for column in encrypted if row[column] is not None}
+    where = {column: place(table.name, column, row["id"]) for column in encrypted}
+    plain = {column: cipher.decrypt(row[column], where[column]) for column in encrypted if row[column] is not None}
     stale = any(not cipher.is_current(row[column]) for column in plain)
     new_indexes = {index: cipher.index(plain[source], purpose) for index, (source, purpose) in indexes.items()}
     if not stale and all(row[index] == value for index, value in new_indexes.items()):
         return None
-    return {**{column: cipher.encrypt(value) for column, value in plain.items()}, **new_indexes}
+    return {**{column: cipher.encrypt(value, where[column]) for column, value in plain.items()}, **new_indexes}
 
 
 def rotate_table(engine, cipher, table, encrypted, indexes, batch_size=500):
@@ -73,7 +80,7 @@ def rotate_table(engine, cipher, table, encrypted, indexes, batch_size=500):
         with engine.begin() as connection:  # one batch, one transaction
             rows = [row._mapping for row in connection.execute(query)]
             for row in rows:
-                values = _rewrite(cipher, row, encrypted, indexes)
+                values = _rewrite(cipher, table, row, encrypted, indexes)
                 if values is None:
                     continue
                 unchanged = [table.c[name] == row[name] if row[name] is not None else table.c[name].is_(None)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from contracts import caller_context
 from contracts.platform import SERVICES, ServiceSpec
 from contracts.platform import service as service_spec
 from gateway.access.policy import ROLE_PERMISSIONS, SYSTEM_INTEGRATION
@@ -83,6 +84,8 @@ class Platform:
             "LIUDONG_RATE_LIMIT": "100000/minute",
             "LIUDONG_TOKEN_RATE_LIMIT": "10000/minute",
             **generate_keys(),
+            # The gateway's and every service's own key, and the public keys they all trust.
+            **caller_context.generate_keys(),
         }
         self.http = requests.Session()
         self.services = {}  # name -> Process
@@ -130,14 +133,21 @@ class Platform:
         return self.access_cli(*args, *(["--organisation-id", str(organisation_id)] if organisation_id else []))
 
     def create_user(self, role, organisation_id=None, member_id=None):
-        """A user holding ``role``; answers (username, password)."""
+        """A user holding ``role``, activated as its owner would (``POST /api/v1/activations`` with
+        the one-time code the command line printed); answers (username, password)."""
         username = f"{role}-{secrets.token_hex(4)}"
         args = ["create-user", "--username", username, "--role", role]
         if organisation_id:
             args += ["--organisation-id", str(organisation_id)]
         if member_id:
             args += ["--member-id", str(member_id)]
-        return username, self.access_cli(*args)
+        code = self.access_cli(*args)
+        password = secrets.token_urlsafe(15)
+        response = self.http.post(self.base_url + "/api/v1/activations",
+                                  json={"username": username, "code": code, "password": password},
+                                  headers={"X-API-Key": None}, timeout=10)
+        assert response.status_code == 204, response.text
+        return username, password
 
     def token_headers(self, username, password):
         response = self.http.post(self.base_url + "/api/v1/tokens", json={"username": username, "password": password},

@@ -59,7 +59,7 @@ def test_function_modules_are_named_from_the_operation_ids(generated):
     for module in ("members/register_member.py", "members/get_member.py", "members/lookup_member.py",
                    "movements/report_departure.py", "movements/report_return.py",
                    "organisations/create_organisation.py", "organisations/get_organisation_subtree.py",
-                   "tokens/issue_token.py", "access/revoke_grant.py", "audit/list_audit_records.py"):
+                   "tokens/issue_token.py", "tokens/revoke_tokens.py", "access/revoke_grant.py", "audit/list_audit_records.py"):
         assert (api / module).is_file(), module
 
 

@@ -11,11 +11,14 @@ Requests come from ``EXAMPLES``, one per operation (keyed by operationId, or by
 
 The world: county C with towns T1 (branch B1, member M1) and T2 (B2, M2), and a
 neighbouring county C2 (B3, M3) sharing the platform. Grants sit where the role
-lives: county_admin on C, town_admin and security_officer on T1, branch_secretary
-and liaison on B1, the auditor on the whole platform, a county system's key on
-T1 with every scope a key may hold, and M1 as a member. "Other" is B2/M2, or
-B3/M3 for the county administrator. The security officer manages users, keys and
-grants placed on B1 ("own") and on B2 ("other").
+lives: county_admin on C, town_admin, system_admin and security_officer on T1,
+branch_secretary and liaison on B1, the auditor on the whole platform, a county
+system's key on T1 with every scope a key may hold, and M1 as a member. "Other"
+is B2/M2, or B3/M3 for the county administrator. The system administrator
+manages accounts, and the security officer keys, grants and their approval,
+placed on B1 ("own") and on B2 ("other"): a user with a liaison grant, a key, a
+user not yet activated, and two grants a platform-wide officer asked for and
+the town's officer may approve or reject.
 """
 import itertools
 import secrets
@@ -35,7 +38,7 @@ from tests.support import id_number
 _serial = itertools.count(1)
 
 ROLES = ["county_admin", "town_admin", "branch_secretary", "liaison", "auditor", "security_officer",
-         "system_integration", "member"]
+         "system_admin", "system_integration", "member"]
 
 
 def member_body(branch_id):
@@ -105,8 +108,8 @@ def world(platform):
         username, password = platform.create_user(role, organisation_id=where["id"] if where else None, member_id=member_id)
         return username, password
 
-    grant_on = {"county_admin": c, "town_admin": t1, "security_officer": t1, "branch_secretary": b1,
-                "liaison": b1, "auditor": None}
+    grant_on = {"county_admin": c, "town_admin": t1, "security_officer": t1, "system_admin": t1,
+                "branch_secretary": b1, "liaison": b1, "auditor": None}
     for role, where in grant_on.items():
         username, password = person(role, where)
         w["credentials"][role] = platform.token_headers(username, password)
@@ -125,11 +128,24 @@ def world(platform):
     def user_id(username):
         return setup_get("/api/v1/users", username=username)["items"][0]["id"]
 
+    def setup_grant(principal, role, branch):
+        answer = ok(platform.http.post(platform.base_url + "/api/v1/grants", json={
+            "principal": principal, "role": role, "organisation_id": branch["id"]}, headers=setup, timeout=10), 201)
+        assert answer["status"] == "pending"
+        return answer["id"]
+
     for side, branch in (("own", b1), ("other", b2)):
         target = user_id(person("liaison", branch)[0])
         grant = setup_get("/api/v1/grants", principal=f"user:{target}")["items"][0]["id"]
         key = platform.create_key([roster.MEMBERS_READ], organisation_id=branch["id"]).split("_")[1]
-        w["users"][side] = {"user": target, "grant": grant, "key": key}
+        fresh = f"fresh-{side}-{secrets.token_hex(3)}"
+        platform.access_cli("create-user", "--username", fresh, "--role", "liaison", "--organisation-id", branch["id"])
+        w["users"][side] = {
+            "user": target, "grant": grant, "key": key, "not_activated": user_id(fresh),
+            "to_approve": setup_grant(f"user:{target}", "town_admin", branch),
+            "to_reject": setup_grant(f"user:{target}", "county_admin", branch),
+        }
+    w["platform"] = platform
     officer = user_id(w["passwords"]["security_officer"][0])
     w["officer_grant"] = setup_get("/api/v1/grants", principal=f"user:{officer}")["items"][0]["id"]
     return w
@@ -204,6 +220,14 @@ def _new_username():
     return f"liaison-{next(_serial)}-{secrets.token_hex(2)}"
 
 
+def _activation(w, s, r):
+    """A new account's owner activates it: a fresh account (and code) for every caller."""
+    username = _new_username()
+    code = w["platform"].access_cli("create-user", "--username", username, "--role", "liaison",
+                                    "--organisation-id", w["B1"]["id"])
+    return {}, None, {"username": username, "code": code, "password": secrets.token_urlsafe(15)}
+
+
 # The order is the order of the calls: a departure before its return.
 EXAMPLES = {
     # organisations
@@ -228,12 +252,14 @@ EXAMPLES = {
     # people's own account and the audit record
     "changeOwnPassword": Example(lambda w, s, r: ({}, None, {"current_password": _password(w, r), "new_password": _password(w, r)}),
                                  204),
+    "revokeTokens": Example(lambda w, s, r: ({}, None, None), 204),
     "listAuditRecords": Example(lambda w, s, r: ({}, {"per_page": 5}, None)),
     # access management
     "listUsers": Example(lambda w, s, r: ({}, {"per_page": 100}, None), check=_lists_own_principal_only("user")),
     "createUser": Example(lambda w, s, r: ({}, None, {"username": _new_username(), "display_name": "联络员"}), 201),
     "getUser": Example(lambda w, s, r: ({"user_id": s["user"]}, None, None), outside=NOT_FOUND),
     "updateUser": Example(lambda w, s, r: ({"user_id": s["user"]}, None, {"display_name": "联络员（已核）"}), outside=NOT_FOUND),
+    "issueActivation": Example(lambda w, s, r: ({"user_id": s["not_activated"]}, None, None), 201, NOT_FOUND),
     "listApiKeys": Example(lambda w, s, r: ({}, {"per_page": 100}, None), check=_lists_own_principal_only("key")),
     "createApiKey": Example(lambda w, s, r: ({}, None, {"name": "镇便民服务中心", "owner": "镇党委", "scopes": [roster.MEMBERS_READ],
                                                        "organisation_id": s["branch"]["id"]}), 201, UNKNOWN),
@@ -241,15 +267,29 @@ EXAMPLES = {
     "listGrants": Example(lambda w, s, r: ({}, {"per_page": 100}, None)),
     "createGrant": Example(lambda w, s, r: ({}, None, {"principal": f"user:{s['user']}", "role": "branch_secretary",
                                                        "organisation_id": s["branch"]["id"]}), 201, UNKNOWN),
+    "approveGrant": Example(lambda w, s, r: ({"grant_id": s["to_approve"]}, None, None), outside=NOT_FOUND,
+                            check=lambda body, own, other, role: body["status"] == "approved" or _fail(body)),
+    "rejectGrant": Example(lambda w, s, r: ({"grant_id": s["to_reject"]}, None, None), outside=NOT_FOUND,
+                           check=lambda body, own, other, role: body["status"] == "rejected" or _fail(body)),
     "revokeGrant": Example(lambda w, s, r: ({"grant_id": s["grant"]}, None, None), outside=NOT_FOUND),
     # open: sign-in, probes and documents
     "issueToken": Example(lambda w, s, r: ({}, None, dict(zip(("username", "password"), w["passwords"]["liaison"])))),
+    "activateAccount": Example(_activation, 204),
     "getLiveness": Example(lambda w, s, r: ({}, None, None)),
     "getReadiness": Example(lambda w, s, r: ({}, None, None)),
     "GET /api/v1/openapi.json": Example(lambda w, s, r: ({}, None, None)),
     "GET /api/v1/docs": Example(lambda w, s, r: ({}, None, None)),
+    "GET /api/v1/docs/assets/<filename>": Example(lambda w, s, r: ({"filename": "swagger-ui.css"}, None, None)),
     "GET /api/v1/asyncapi.json": Example(lambda w, s, r: ({}, None, None)),
 }
+
+
+# A success of these ends the caller's tokens: the role signs in again before its next call.
+ENDS_TOKENS = {"changeOwnPassword", "revokeTokens"}
+
+
+def _fail(body):
+    raise AssertionError(body)
 
 
 def permissions_of(role):
@@ -307,6 +347,8 @@ def test_every_route_answers_every_role_as_declared(platform, world, declared, r
                     example.check(answer, own, other, role)
                 except AssertionError as exc:
                     failures.append(f"{role} {key}: {exc}")
+            if key in ENDS_TOKENS and response.status_code < 300:
+                world["credentials"][role] = platform.token_headers(*world["passwords"][role])
     assert not failures, "\n".join(failures)
 
 
@@ -342,3 +384,50 @@ def test_without_valid_credentials_everything_is_401(platform, world, headers, w
     error = ok(response, 401)["error"]
     assert error["code"] == "unauthenticated", why
     assert "WWW-Authenticate" in response.headers
+
+
+def test_a_security_officer_alone_reaches_no_plaintext_personal_data(platform, world):
+    """Issue 7's acceptance point, on the real platform: a platform-wide security officer, alone,
+    tries every route to the member's ID number, and none yields it."""
+    officer = platform.token_headers(*platform.create_user("security_officer"))
+    plaintext = world["M1"]["id_number"]
+    answers = []
+
+    def call(method, path, status, code=None, headers=officer, **kwargs):
+        response = platform.http.request(method, platform.base_url + path, headers=headers, timeout=10, **kwargs)
+        answers.append(response.text)
+        body = ok(response, status)
+        if code is not None:
+            assert body["error"]["code"] == code, body
+        return body
+
+    member_path = f"/api/v1/members/{world['M1']['id']}"
+    # A key that reads personal data: refused until a second person approves, and not by its issuer.
+    key = call("POST", "/api/v1/api-keys", 201, json={"name": "自建对接", "owner": "安全保密管理员",
+                                                      "scopes": [roster.MEMBERS_READ, roster.PERSONAL_DATA_READ]})
+    assert key["grant"]["status"] == "pending"
+    call("GET", member_path, 401, "unauthenticated", headers={"X-API-Key": key["key"]})
+    call("POST", f"/api/v1/grants/{key['grant']['id']}/approve", 403, "forbidden")
+    call("GET", member_path, 401, "unauthenticated", headers={"X-API-Key": key["key"]})
+    # An account of their own: not their duty.
+    call("POST", "/api/v1/users", 403, "forbidden", json={"username": "shadow-user", "display_name": "影子"})
+    # county_admin for an existing user: pending, so the user still sees the ID number masked.
+    username, password = world["passwords"]["liaison"]
+    user_id = call("GET", "/api/v1/users", 200, params={"username": username})["items"][0]["id"]
+    granted = call("POST", "/api/v1/grants", 201, json={"principal": f"user:{user_id}", "role": "county_admin",
+                                                         "organisation_id": world["C"]["id"]})
+    assert granted["status"] == "pending"
+    call("POST", f"/api/v1/grants/{granted['id']}/approve", 403, "forbidden")
+    shown = call("GET", member_path, 200, headers=platform.token_headers(username, password))
+    assert shown["id_number"] == mask_id_number(plaintext)
+    # The auditor stays, and the audit record is not theirs to read.
+    auditor = call("GET", "/api/v1/users", 200, params={"username": world["passwords"]["auditor"][0]})["items"][0]
+    call("PATCH", f"/api/v1/users/{auditor['id']}", 403, "forbidden", json={"active": False})
+    auditor_grant = call("GET", "/api/v1/grants", 200, params={"role": "auditor"})["items"][0]
+    call("DELETE", f"/api/v1/grants/{auditor_grant['id']}", 409, "last_auditor")
+    call("GET", "/api/v1/audit-records", 403, "forbidden")
+    call("GET", member_path, 403, "forbidden")
+
+    assert not [text for text in answers if plaintext in text]
+    # Withdrawn again, so that the rest of the module sees the world as it was.
+    call("DELETE", f"/api/v1/grants/{granted['id']}", 200)

@@ -1,5 +1,5 @@
-"""A full run of the platform leaves no plaintext ID number or phone number in
-either database or in any log, lookup by ID number still works, and every read
+"""A full run of the platform leaves no plaintext ID number, phone number,
+contact or destination address in either database or in any log, lookup by ID number still works, and every read
 of personal data and every export is in the audit record, which only the
 auditor may read."""
 import io
@@ -17,9 +17,10 @@ from tests.support import POSTGRES_URL, created, id_number
 
 # All born on 1985-03-02, as registered below; the first ends in X.
 ID_NUMBERS = [id_number("1985-03-02", 118), id_number("1985-03-02", 121), id_number("1985-03-02", 131)]
-ADDRESS = "乌鲁木齐市天山区解放北路88号"
 PHONES = ["13912340001", "13912340002", "13912340003"]
 CONTACT = "13812349876"
+ADDRESS = "天山区隐私路9号院"  # destination_address: personal data, stored encrypted like the contact
+SECRETS = ID_NUMBERS + PHONES + [CONTACT, ADDRESS]
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +117,7 @@ def test_no_plaintext_id_number_or_phone_in_the_databases(platform, run):
     assert "COPY public.members" in roster and "隐私0" in roster
     assert "COPY public.audit_records" in gateway and run["members"][0]["id"] in gateway
     for database_url, dump in ((platform.database_url, roster), (platform.gateway_database_url, gateway)):
-        for secret in ID_NUMBERS + PHONES + [CONTACT]:
+        for secret in SECRETS:
             assert secret not in dump, f"{secret} in the raw contents of {database_url.rsplit('/', 1)[1]}"
 
 
@@ -133,7 +134,7 @@ def test_no_plaintext_id_number_or_phone_in_the_logs(platform, run):
         log = process.log()
         for line in EXPECTED_LOG_LINES[process.name]:
             assert line in log, f"{process.name} did not log {line!r} at DEBUG"
-        for secret in ID_NUMBERS + PHONES + [CONTACT]:
+        for secret in SECRETS:
             assert secret not in log, f"{secret} in the {process.name} log"
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Column, Date, String, Table, select
 
 from contracts.errors import ErrorCode, RuleViolation, ServiceError
 from contracts.events import Event, register_source
+from contracts.platform import ServiceSpec
 from services.common import tree
 from services.common.clock import Clock
 from services.common.db import Database
@@ -24,6 +25,9 @@ from services.common.rpc import scoped_rpc
 from services.common.tables import UTCDateTime, kernel_tables, new_metadata
 
 SERVICE_NAME = "welcome"
+# How contracts.platform would declare it: it calls roster for the tree's catch-up
+# (a real service is an entry of contracts.platform.SERVICES; the tests add this one).
+SPEC = ServiceSpec(SERVICE_NAME, contract="contracts.roster", calls={"roster": ("organisation_tree_page",)})
 
 metadata = new_metadata()
 kernel_tables(metadata)

@@ -18,14 +18,16 @@ from types import SimpleNamespace
 import pytest
 from argon2 import PasswordHasher
 
-from contracts import roster
-from gateway.access import credentials, management, policy
+from contracts import caller_context, roster
+from gateway.access import credentials, management, policy, store
 from gateway.access.authorisation import KEY, USER
 from gateway.app import create_app
 from gateway.auth import ACCESS_EXTENSION
 from tests.support import id_number, wait_for
 
 TOKEN_SECRET = "tests-only-token-secret-0123456789abcdefghijklmnop"
+# The caller-context keys of these tests: the gateway's, and what a service would trust.
+CALLER_KEYS = caller_context.generate_keys()
 ALL_KEY_SCOPES = sorted(policy.ROLE_PERMISSIONS[policy.SYSTEM_INTEGRATION])
 
 
@@ -40,7 +42,10 @@ class FakeRpc:
         """``reply``: a value, an exception to raise, or a function of the call's args."""
         self._replies[(service, method)] = reply
 
-    def call(self, service, method, *args, timeout=None):
+    def call(self, service, method, *args, scope=None, timeout=None):
+        # Recorded as the service receives them: the scope last (signed by the real client).
+        if scope is not None:
+            args = (*args, scope)
         self.calls.append((service, method, args))
         reply = self._replies[(service, method)]
         if isinstance(reply, BaseException):
@@ -52,10 +57,12 @@ class FakeRpc:
 
 @pytest.fixture(autouse=True)
 def gateway_environment(monkeypatch, tmp_path):
-    """What every gateway needs: a token secret and its own access database."""
+    """What every gateway needs: a token secret, a key that signs its calls and its own access database."""
     monkeypatch.setenv("LIUDONG_TOKEN_SECRET", TOKEN_SECRET)
+    for name, value in CALLER_KEYS.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("LIUDONG_GATEWAY_DATABASE_URL", f"sqlite:///{tmp_path}/gateway.db")
-    for name in ("LIUDONG_RATE_LIMIT", "LIUDONG_TOKEN_RATE_LIMIT", "LIUDONG_RATE_LIMIT_STORAGE",
+    for name in ("LIUDONG_RATE_LIMIT", "LIUDONG_TOKEN_RATE_LIMIT", "LIUDONG_SIGN_IN_ACCOUNT_RATE_LIMIT", "LIUDONG_RATE_LIMIT_STORAGE",
                  "LIUDONG_TOKEN_TTL", "LIUDONG_TRUSTED_PROXY_HOPS"):
         monkeypatch.delenv(name, raising=False)
 
@@ -84,10 +91,11 @@ class Access:
         self.app = app
         self.store = app.extensions[ACCESS_EXTENSION].store
 
-    def key(self, scopes=ALL_KEY_SCOPES, organisation_id=None, name="县人社局对接"):
+    def key(self, scopes=ALL_KEY_SCOPES, organisation_id=None, name="县人社局对接", rate_limit=None):
         """A new API key with a system_integration grant; answers (key id, the whole key)."""
         with self.store.begin() as conn:
-            key, plaintext = management.create_api_key(conn, name=name, owner="县委组织部", scopes=scopes, actor="tests")
+            key, plaintext = management.create_api_key(conn, name=name, owner="县委组织部", scopes=scopes, actor="tests",
+                                                       rate_limit=rate_limit)
             management.create_grant(
                 conn, kind=KEY, principal_id=key["id"], role=policy.SYSTEM_INTEGRATION,
                 organisation_id=_str(organisation_id), actor="tests",
@@ -110,7 +118,11 @@ class Access:
         return user
 
     def token(self, user, ttl=3600, secret=TOKEN_SECRET, now=None):
-        return credentials.issue_token(user["id"], secret, ttl, now=now)
+        """A token as signing in would issue it now: with the user's current token generation."""
+        with self.store.connect() as conn:
+            row = store.get_user(conn, user["id"])
+        generation = row["token_generation"] if row else 0
+        return credentials.issue_token(user["id"], secret, ttl, now=now, generation=generation)
 
     def bearer(self, user, **kwargs):
         return {"Authorization": f"Bearer {self.token(user, **kwargs)}"}

@@ -5,14 +5,16 @@ import uuid
 import psycopg2
 import pytest
 import sqlalchemy
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from contracts import roster
 from contracts.access import AUDIT_ONLY_DETAILS
 from contracts.errors import ServiceError
 from gateway.access import policy, store
-from gateway.access.store import AccessStore
+from gateway.access.store import MIGRATIONS, AccessStore
 from gateway.app import create_app
+from persistence.migrations import alembic_config
 from tests.support import create_database, drop_database, id_number
 
 BRANCH = str(uuid.uuid4())
@@ -231,30 +233,44 @@ def test_an_organisation_write_is_audited(access, fake_rpc, replies, records):
 
 # ---- access changes, failed authentication, refusals -----------------------------------------
 
-def test_access_changes_are_audited(access, records):
+def test_access_changes_are_audited(access, anonymous, records):
+    admin_client, admin = access.user_client(policy.SYSTEM_ADMIN)
     client, officer = access.user_client(policy.SECURITY_OFFICER)
+    second, other_officer = access.user_client(policy.SECURITY_OFFICER)
 
-    user = client.post("/api/v1/users", json={"username": "wang.wu", "display_name": "王五"}).get_json()
+    user = admin_client.post("/api/v1/users", json={"username": "wang.wu", "display_name": "王五"}).get_json()
+    anonymous.post("/api/v1/activations", json={"username": "wang.wu", "code": "WRONG", "password": "my own password"})
+    anonymous.post("/api/v1/activations", json={"username": "wang.wu", "code": user["activation_code"],
+                                                "password": "my own password"})
     granted = client.post("/api/v1/grants", json={"principal": f"user:{user['id']}", "role": policy.COUNTY_ADMIN}).get_json()
     refused = client.post("/api/v1/grants", json={"principal": f"user:{user['id']}", "role": policy.AUDITOR})
+    second.post(f"/api/v1/grants/{granted['id']}/approve")
     client.delete(f"/api/v1/grants/{granted['id']}")
-    client.patch(f"/api/v1/users/{user['id']}", json={"active": False})
-    key = client.post("/api/v1/api-keys", json={"name": "k", "owner": "o", "scopes": [roster.MEMBERS_READ]}).get_json()
+    admin_client.patch(f"/api/v1/users/{user['id']}", json={"active": False})
+    key = client.post("/api/v1/api-keys", json={"name": "k", "owner": "o", "scopes": [roster.PERSONAL_DATA_READ]}).get_json()
+    second.post(f"/api/v1/grants/{key['grant']['id']}/reject")
     client.delete(f"/api/v1/api-keys/{key['id']}")
 
     assert refused.status_code == 409
-    trail = [(r["action"], r["outcome"]) for r in records() if r["action"].startswith("access.")]
+    trail = [(r["action"], r["outcome"], r["principal"]) for r in records() if r["action"].startswith("access.")]
+    by = {"admin": f"user:{admin['id']}", "officer": f"user:{officer['id']}", "second": f"user:{other_officer['id']}",
+          "owner": f"user:{user['id']}"}
     assert trail == [
-        ("access.user_created", "succeeded"), ("access.grant_created", "succeeded"), ("access.grant_created", "failed"),
-        ("access.grant_revoked", "succeeded"), ("access.user_updated", "succeeded"),
-        ("access.key_created", "succeeded"), ("access.key_revoked", "succeeded"),
+        ("access.user_created", "succeeded", by["admin"]),
+        ("access.activation_failed", "failed", by["owner"]), ("access.user_activated", "succeeded", by["owner"]),
+        ("access.grant_created", "succeeded", by["officer"]), ("access.grant_created", "failed", by["officer"]),
+        ("access.grant_approved", "succeeded", by["second"]), ("access.grant_revoked", "succeeded", by["officer"]),
+        ("access.user_updated", "succeeded", by["admin"]),
+        ("access.key_created", "succeeded", by["officer"]), ("access.grant_rejected", "succeeded", by["second"]),
+        ("access.key_revoked", "succeeded", by["officer"]),
     ]
-    assert all(r["principal"] == f"user:{officer['id']}" for r in records() if r["action"].startswith("access."))
     failed = records("access.grant_created")[1]
     assert failed["details"]["error"] == "separation_of_duties" and failed["status"] == 409
-    created = records("access.user_created")[0]
-    assert user["password"] not in json.dumps(created, default=str)
-    assert key["key"] not in json.dumps(records(), default=str)
+    assert records("access.grant_created")[0]["details"]["status"] == "pending"
+    assert records("access.activation_failed")[0]["details"] == {"reason": "wrong_code"}
+    everything = json.dumps(records(), default=str)
+    assert user["activation_code"] not in everything and "my own password" not in everything
+    assert key["key"] not in everything
 
 
 def test_failed_authentications_are_audited(access, anonymous, records):
@@ -417,11 +433,12 @@ def test_postgresql_refuses_to_rewrite_the_audit_and_to_delete_grants(postgres_u
 
 
 def test_migrations_are_safe_to_run_again_and_from_several_stores(tmp_path):
+    head = ScriptDirectory.from_config(alembic_config(MIGRATIONS)).get_current_head()
     url = f"sqlite:///{tmp_path}/again.db"
     first, second = AccessStore(url), AccessStore(url)
     first.migrate()
     second.migrate()
     with first.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
     first.dispose()
     second.dispose()

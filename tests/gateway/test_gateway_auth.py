@@ -2,10 +2,11 @@
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import jwt
 import pytest
 
 from contracts import roster
-from gateway.access import policy, store
+from gateway.access import credentials, policy, store
 from gateway.app import create_app
 from tests.support import id_number
 
@@ -211,6 +212,88 @@ def test_a_person_changes_their_own_password(access, anonymous):
     assert anonymous.post("/api/v1/tokens", json={**login, "password": "my own password now"}).status_code == 200
 
 
+def audited(access, action):
+    with access.store.connect() as conn:
+        items, _ = store.list_audit_records(conn, page=1, per_page=100, action=action)
+    return items
+
+
+def sign_in(anonymous, username, password):
+    response = anonymous.post("/api/v1/tokens", json={"username": username, "password": password})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+def test_a_password_change_ends_every_earlier_token_and_a_new_one_works(access, anonymous, fake_rpc, replies):
+    """Issue 7, finding 6: a token issued before the change still worked after it."""
+    access.user(policy.COUNTY_ADMIN, username="county-admin", password="the initial password")
+    fake_rpc.will_answer("list_organisations", replies.page([]))
+    office, phone = (sign_in(anonymous, "county-admin", "the initial password") for _ in range(2))
+    assert anonymous.get("/api/v1/organisations", headers=phone).status_code == 200
+
+    changed = anonymous.put("/api/v1/users/me/password", headers=office,
+                            json={"current_password": "the initial password", "new_password": "my own password now"})
+
+    assert changed.status_code == 204
+    for earlier in (office, phone):
+        error = unauthenticated(anonymous.get("/api/v1/organisations", headers=earlier))
+        assert "ended" in error["message"]
+    fresh = sign_in(anonymous, "county-admin", "my own password now")
+    assert anonymous.get("/api/v1/organisations", headers=fresh).status_code == 200
+    assert audited(access, "authentication.failed")[0]["details"]["reason"] == "token_ended"
+
+
+def test_a_wrong_current_password_ends_no_token(access):
+    client, _ = access.user_client(password="the initial password")
+    client.put("/api/v1/users/me/password", json={"current_password": "a guess", "new_password": "my own password now"})
+    assert client.put("/api/v1/users/me/password", json={
+        "current_password": "the initial password", "new_password": "my own password now",
+    }).status_code == 204
+
+
+def test_log_out_ends_the_persons_tokens_and_is_audited(access, anonymous, fake_rpc, replies):
+    user = access.user(policy.COUNTY_ADMIN, username="county-admin", password="a long enough password")
+    fake_rpc.will_answer("list_organisations", replies.page([]))
+    office, phone = (sign_in(anonymous, "county-admin", "a long enough password") for _ in range(2))
+
+    response = anonymous.post("/api/v1/tokens/revoke", headers=office)
+
+    assert response.status_code == 204
+    for earlier in (office, phone):
+        unauthenticated(anonymous.get("/api/v1/organisations", headers=earlier))
+    unauthenticated(anonymous.post("/api/v1/tokens/revoke", headers=office))
+    (record,) = audited(access, "access.tokens_revoked")
+    assert record["principal"] == f"user:{user['id']}" and record["resource_ids"] == [user["id"]]
+    assert record["outcome"] == "succeeded" and record["status"] == 204
+    fresh = sign_in(anonymous, "county-admin", "a long enough password")
+    assert anonymous.get("/api/v1/organisations", headers=fresh).status_code == 200
+
+
+def test_log_out_ends_only_the_callers_tokens(access, anonymous, fake_rpc, replies):
+    leaving, _ = access.user_client(policy.COUNTY_ADMIN)
+    staying, _ = access.user_client(policy.COUNTY_ADMIN)
+    fake_rpc.will_answer("list_organisations", replies.page([]))
+
+    assert leaving.post("/api/v1/tokens/revoke").status_code == 204
+
+    assert staying.get("/api/v1/organisations").status_code == 200
+
+
+def test_log_out_takes_a_persons_token_not_an_api_key(client, anonymous):
+    unauthenticated(client.post("/api/v1/tokens/revoke"))
+    unauthenticated(anonymous.post("/api/v1/tokens/revoke"))
+
+
+def test_a_token_without_a_generation_is_401(app, access, anonymous):
+    """Tokens signed before generations existed (or made by hand) carry none."""
+    user = access.user(policy.COUNTY_ADMIN)
+    now = datetime.now(timezone.utc)
+    claims = {"sub": user["id"], "iat": int(now.timestamp()), "exp": int((now + timedelta(hours=1)).timestamp()),
+              "iss": credentials.TOKEN_ISSUER}
+    token = jwt.encode(claims, app.config["LIUDONG_TOKEN_SECRET"], algorithm="HS256")
+    unauthenticated(anonymous.get("/api/v1/members", headers={"Authorization": f"Bearer {token}"}))
+
+
 def test_a_new_password_is_long_enough_and_a_key_has_none(access, client):
     person, _ = access.user_client(password="the initial password")
     short = person.put("/api/v1/users/me/password", json={"current_password": "the initial password", "new_password": "short"})
@@ -273,16 +356,20 @@ def test_a_key_never_manages_access_or_reads_the_audit_whatever_its_scopes(clien
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_a_revoked_grant_stops_counting_at_once(access, fake_rpc, replies):
-    client, user = access.user_client((policy.BRANCH_SECRETARY, BRANCH))
+def test_a_revoked_grant_stops_counting_at_once_and_ends_earlier_tokens(access, fake_rpc, replies):
+    client, user = access.user_client((policy.BRANCH_SECRETARY, BRANCH), (policy.LIAISON, OTHER_BRANCH))
     fake_rpc.will_answer("list_members", replies.page([]))
     assert client.get("/api/v1/members").status_code == 200
 
     with access.store.begin() as conn:
-        (grant,) = store.active_grants(conn, "user", user["id"])
+        grant = next(g for g in store.active_grants(conn, "user", user["id"]) if g["role"] == policy.BRANCH_SECRETARY)
         store.revoke_grant(conn, grant["id"], "tests")
 
-    forbidden(client.get("/api/v1/members"))
+    error = unauthenticated(client.get("/api/v1/members"))
+    assert "ended" in error["message"]
+    signed_in_again = access.client(access.bearer(user))
+    assert signed_in_again.get("/api/v1/members").status_code == 200
+    assert fake_rpc.calls[-1][2][-1]["organisation_ids"] == [OTHER_BRANCH]
 
 
 # ---- the scope handed to roster --------------------------------------------------------

@@ -166,7 +166,7 @@ def test_every_service_call_documents_its_503(document):
 
 
 def test_a_json_boolean_is_true_or_false_only(access):
-    officer, _ = access.user_client(policy.SECURITY_OFFICER)
+    officer, _ = access.user_client(policy.SYSTEM_ADMIN)
     target = access.user()
 
     response = officer.patch(f"/api/v1/users/{target['id']}", json={"active": 0})

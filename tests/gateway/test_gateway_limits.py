@@ -1,7 +1,7 @@
 """Abuse limits: requests per caller, stricter logins, and a gateway that will not start misconfigured."""
 import pytest
 
-from gateway.access import policy
+from gateway.access import policy, store
 from gateway.app import ConfigurationError, create_app
 
 
@@ -69,6 +69,106 @@ def test_logins_are_limited_more_strictly_per_address(limited):
     rate_limited(anonymous.post("/api/v1/tokens", json=login))
 
 
+# ---- sign-in per account -----------------------------------------------------------------
+
+@pytest.fixture
+def sign_in_app(fake_rpc, access_for):
+    """Addresses may try often; each username may be refused twice a minute."""
+    app = create_app({"LIUDONG_TOKEN_RATE_LIMIT": "100/minute", "LIUDONG_SIGN_IN_ACCOUNT_RATE_LIMIT": "2/minute"},
+                     rpc=fake_rpc)
+    access = access_for(app)
+    access.user(policy.LIAISON, username="liaison-1", password="a long enough password")
+    return app, access
+
+
+def from_address(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def throttled(response):
+    assert response.status_code == 429, response.get_data(as_text=True)
+    assert response.get_json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    return response.get_json()["error"]
+
+
+def test_refused_sign_ins_are_limited_per_account_whatever_the_address(sign_in_app):
+    app, access = sign_in_app
+    login = {"username": "liaison-1", "password": "a long enough password"}
+
+    guesses = [from_address(app, f"10.0.0.{i}").post("/api/v1/tokens", json={**login, "password": f"guess {i}"})
+               for i in range(2)]
+
+    assert [r.status_code for r in guesses] == [401, 401]
+    throttled(from_address(app, "10.0.0.9").post("/api/v1/tokens", json=login))  # the right password too
+    assert from_address(app, "10.0.0.9").post("/api/v1/tokens", json={**login, "username": "someone-else"}).status_code == 401
+    with access.store.connect() as conn:
+        records, _ = store.list_audit_records(conn, page=1, per_page=10, action="authentication.throttled")
+    assert [(r["outcome"], r["status"], r["details"]["counted_per"]) for r in records] == [("denied", 429, "account")]
+    assert "liaison-1" not in str(records) and "guess" not in str(records)
+
+
+def test_an_unknown_username_is_throttled_alike(sign_in_app):
+    app, _ = sign_in_app
+    answers = {}
+    for username in ("liaison-1", "nobody-at-all"):
+        for i in range(2):
+            from_address(app, f"10.0.1.{i}").post("/api/v1/tokens", json={"username": username, "password": "a guess"})
+        answers[username] = from_address(app, "10.0.1.9").post("/api/v1/tokens", json={"username": username, "password": "a guess"})
+
+    known, unknown = (throttled(answers[name]) for name in ("liaison-1", "nobody-at-all"))
+    assert known == unknown
+    assert answers["liaison-1"].headers["Retry-After"] == answers["nobody-at-all"].headers["Retry-After"]
+
+
+def test_successful_sign_ins_are_not_counted_against_the_account(sign_in_app):
+    app, _ = sign_in_app
+    login = {"username": "liaison-1", "password": "a long enough password"}
+    assert [app.test_client().post("/api/v1/tokens", json=login).status_code for _ in range(4)] == [200] * 4
+
+
+# ---- each API key's own limit -------------------------------------------------------------
+
+@pytest.fixture
+def keyed_limits(fake_rpc, replies, access_for):
+    """The platform allows 5 requests a minute per caller; keys may be issued with their own limit."""
+    app = create_app({"LIUDONG_RATE_LIMIT": "5/minute"}, rpc=fake_rpc)
+    fake_rpc.will_answer("list_organisations", replies.page([]))
+    return app, access_for(app)
+
+
+def key_with_limit(access, rate_limit):
+    key_id, key = access.key(rate_limit=rate_limit)
+    return access.client({"X-API-Key": key})
+
+
+def test_a_key_issued_with_a_high_limit_syncs_a_wave_while_a_person_keeps_the_default(keyed_limits):
+    """Issue 7: a 200-member wave through one key had 98 returns refused under a per-caller 300 a minute."""
+    app, access = keyed_limits
+    town_system = key_with_limit(access, "1200/minute")
+    person, _ = access.user_client(policy.COUNTY_ADMIN)
+
+    wave = [town_system.get("/api/v1/organisations").status_code for _ in range(210)]
+
+    assert wave == [200] * 210
+    assert town_system.get("/api/v1/organisations").headers["X-RateLimit-Limit"] == "1200"
+    assert [person.get("/api/v1/organisations").status_code for _ in range(5)] == [200] * 5
+    assert person.get("/api/v1/organisations").status_code == 429
+
+
+def test_a_key_issued_with_a_low_limit_gets_429_at_it(keyed_limits):
+    app, access = keyed_limits
+    careful = key_with_limit(access, "2/minute")
+    plain = key_with_limit(access, None)
+
+    assert [careful.get("/api/v1/organisations").status_code for _ in range(2)] == [200, 200]
+    response = careful.get("/api/v1/organisations")
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+    assert [plain.get("/api/v1/organisations").status_code for _ in range(5)] == [200] * 5
+
+
 def test_probes_are_never_limited(limited):
     app, access = limited
     anonymous = app.test_client()
@@ -105,12 +205,19 @@ def test_the_app_refuses_a_short_token_secret(fake_rpc):
     ("LIUDONG_TOKEN_RATE_LIMIT", "10 per fortnight"),
     ("LIUDONG_TOKEN_TTL", "an hour"),
     ("LIUDONG_TOKEN_TTL", "0"),
+    ("LIUDONG_SIGN_IN_ACCOUNT_RATE_LIMIT", "often"),
     ("LIUDONG_TRUSTED_PROXY_HOPS", "-1"),
     ("LIUDONG_RPC_TIMEOUT", "soon"),
 ])
 def test_the_app_refuses_bad_settings_naming_them(fake_rpc, name, value):
     with pytest.raises(ConfigurationError, match=name):
         create_app({name: value}, rpc=fake_rpc)
+
+
+def test_the_token_lifetime_has_an_upper_bound(fake_rpc):
+    with pytest.raises(ConfigurationError, match=r"LIUDONG_TOKEN_TTL is 43201 seconds; it may be at most 43200"):
+        create_app({"LIUDONG_TOKEN_TTL": "43201"}, rpc=fake_rpc)
+    assert create_app({"LIUDONG_TOKEN_TTL": "43200"}, rpc=fake_rpc).config["LIUDONG_TOKEN_TTL"] == 43200
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_is_the_callers(fake_rpc, access_for):

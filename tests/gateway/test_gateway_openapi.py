@@ -4,6 +4,8 @@ What the declarations already say is derived from them: the event channels from
 ``contracts.platform.SERVICES`` and the catalogue, the readiness checks from
 SERVICES. The HTTP operations are listed by hand: they are the API's promise.
 """
+import re
+
 import pytest
 
 from contracts.events import CATALOGUE
@@ -20,18 +22,23 @@ OPERATIONS = {
     "/api/v1/members/{member_id}/departures": {"post": "201"},
     "/api/v1/members/{member_id}/returns": {"post": "201"},
     "/api/v1/tokens": {"post": "200"},
+    "/api/v1/tokens/revoke": {"post": "204"},
     "/api/v1/users": {"get": "200", "post": "201"},
     "/api/v1/users/{user_id}": {"get": "200", "patch": "200"},
+    "/api/v1/users/{user_id}/activation": {"post": "201"},
+    "/api/v1/activations": {"post": "204"},
     "/api/v1/users/me/password": {"put": "204"},
     "/api/v1/api-keys": {"get": "200", "post": "201"},
     "/api/v1/api-keys/{key_id}": {"delete": "200"},
     "/api/v1/grants": {"get": "200", "post": "201"},
     "/api/v1/grants/{grant_id}": {"delete": "200"},
+    "/api/v1/grants/{grant_id}/approve": {"post": "200"},
+    "/api/v1/grants/{grant_id}/reject": {"post": "200"},
     "/api/v1/audit-records": {"get": "200"},
     "/healthz": {"get": "200"},
     "/readyz": {"get": "200"},
 }
-OPEN = {("/api/v1/tokens", "post"), ("/healthz", "get"), ("/readyz", "get")}
+OPEN = {("/api/v1/tokens", "post"), ("/api/v1/activations", "post"), ("/healthz", "get"), ("/readyz", "get")}
 # Operations a county system's key may call; the rest are for people only.
 FOR_KEYS_TOO = {
     ("/api/v1/organisations", "get"), ("/api/v1/organisations", "post"),
@@ -111,6 +118,28 @@ def test_interactive_docs_page_loads_the_document(client):
     page = response.get_data(as_text=True)
     assert "swagger-ui" in page
     assert "/api/v1/openapi.json" in page
+
+
+def test_interactive_docs_page_loads_nothing_from_outside(anonymous):
+    """County networks are often closed: every script and style the page loads
+    is served by the gateway itself, without a credential."""
+    page = anonymous.get("/api/v1/docs").get_data(as_text=True)
+    loaded = re.findall(r'(?:src|href)="([^"]+)"', page)
+
+    assert {url.rsplit("/", 1)[-1] for url in loaded} == {
+        "swagger-ui.css", "swagger-ui-standalone-preset.js", "swagger-ui-bundle.js",
+    }
+    for url in loaded:
+        assert url.startswith("/api/v1/docs/assets/"), url
+        response = anonymous.get(url)
+        assert response.status_code == 200, url
+        assert len(response.get_data()) > 1000, url
+        assert response.mimetype in ("text/css", "text/javascript", "application/javascript"), url
+
+
+def test_only_the_pages_assets_are_served(anonymous):
+    assert anonymous.get("/api/v1/docs/assets/LICENSE").status_code == 404
+    assert anonymous.get("/api/v1/docs/assets/..%2F__init__.py").status_code == 404
 
 
 def test_security_schemes_are_declared(document):

@@ -19,6 +19,7 @@ from amqp.exceptions import ResourceLocked
 from nameko.exceptions import MethodNotFound, RemoteError, serialize
 from nameko.rpc import RPC_QUEUE_TEMPLATE, get_rpc_exchange
 
+from contracts import caller_context
 from contracts.errors import ServiceError
 from gateway.rpc import RpcClient, ServiceUnavailable
 from tests.support import RABBIT_API, create_vhost, delete_vhost, wait_for
@@ -130,6 +131,33 @@ def rpc_client(vhost):
     yield make
     for client in clients:
         client.close()
+
+
+def test_a_scope_goes_out_signed_for_the_method_and_the_arguments_as_the_service_gets_them(fake_service, vhost):
+    """The context is the last argument, signed over the arguments as kombu's
+    JSON hands them to the service (which may give a UUID back as a UUID)."""
+    import uuid
+
+    keys = caller_context.generate_keys([SERVICE])
+    signer = caller_context.Signer.from_text(caller_context.GATEWAY, keys[caller_context.GATEWAY_KEY_ENV], "key", 2)
+    verifier = caller_context.Verifier.from_text(keys[caller_context.TRUSTED_KEYS_ENV])
+    fake_service()
+    client = RpcClient(vhost[1], 2, signer=signer)
+    member_id = uuid.uuid4()
+    scope = {"organisation_ids": None, "member_id": None, "reveal": [], "principal": "user:1"}
+    try:
+        *arguments, context = client.call(SERVICE, "echo", member_id, {"page": 1}, scope=scope)
+    finally:
+        client.close()
+
+    assert [str(arguments[0]), arguments[1]] == [str(member_id), {"page": 1}]
+    verified = verifier.verify(context, SERVICE, "echo", arguments)
+    assert verified.issuer == "gateway" and verified.scope == scope
+    assert verified.expires_at - verified.issued_at == 2 + caller_context.MARGIN
+    with pytest.raises(caller_context.CallerNotTrusted, match="arguments_altered"):
+        verifier.verify(context, SERVICE, "echo", [str(uuid.uuid4()), {"page": 1}])
+    with pytest.raises(RuntimeError, match="no signer"):
+        RpcClient(vhost[1], 2).call(SERVICE, "echo", scope=scope)
 
 
 def reply_queues(vhost_name):

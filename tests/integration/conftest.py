@@ -6,7 +6,7 @@ from nameko.standalone.events import event_dispatcher
 
 from services.common.crypto import generate_keys
 from services.roster.service import RosterService
-from tests.support import EventTap, create_database, drop_database
+from tests.support import EventTap, caller_key_config, create_database, drop_database
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +29,7 @@ def service_config(rabbit_config, database_url, personal_data_keys):
     return {
         **rabbit_config,
         **personal_data_keys,
+        **caller_key_config("roster"),
         "DATABASE_URL": database_url,
         "OUTBOX_RELAY": {"enabled": True, "poll_interval": 0.2, "batch_size": 50},
         "EVENT_RETRY": {"max_attempts": 3, "initial_delay": 0.05, "multiplier": 2, "max_delay": 1},

@@ -16,9 +16,10 @@ from contracts.errors import ServiceError
 from contracts.events import Event
 from services.common import tree
 from services.common.messaging import ATTEMPTS_HEADER, ERROR_HEADER
-from tests.example_service.service import WelcomeService, welcomes
+from contracts import platform
+from tests.example_service.service import SPEC, WelcomeService, welcomes
 from tests.integration.rpc import call
-from tests.support import EventTap, create_database, dead_letters, drop_database, wait_for
+from tests.support import EventTap, caller_key_config, create_database, dead_letters, drop_database, wait_for
 
 
 @pytest.fixture
@@ -28,10 +29,17 @@ def welcome_database_url():
     drop_database(url)
 
 
+@pytest.fixture(autouse=True)
+def welcome_on_the_platform(monkeypatch):
+    """The example service declared as a platform service: roster answers its catch-up."""
+    monkeypatch.setattr(platform, "SERVICES", (*platform.SERVICES, SPEC))
+
+
 @pytest.fixture
 def welcome_config(rabbit_config, welcome_database_url):
     return {
         **rabbit_config,
+        **caller_key_config("welcome"),
         "DATABASE_URL": welcome_database_url,
         "OUTBOX_RELAY": {"enabled": True, "poll_interval": 0.2},
         "EVENT_RETRY": {"max_attempts": 3, "initial_delay": 0.05, "multiplier": 2, "max_delay": 1},

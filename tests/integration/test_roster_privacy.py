@@ -185,7 +185,7 @@ def test_a_missing_or_invalid_scope_is_refused(roster, county):
     with entrypoint_hook(roster, "get_member") as entrypoint:
         with pytest.raises(ServiceError) as error:
             entrypoint(county["a"]["id"])
-    assert error.value.code == "validation_failed" and "scope" in error.value.details
+    assert error.value.code == "caller_not_trusted" and error.value.details == {"reason": "malformed"}
     error = refused(roster, "list_members", {}, scope={"organisation_ids": ["nope"], "principal": "user:x"})
     assert error.code == "validation_failed" and "organisation_ids" in error.details["scope"]
 

@@ -3,7 +3,8 @@
 - organisations.created_by, members.registered_by, departures.reported_by and
   departures.return_reported_by: the caller's principal (NULL for older rows);
 - members.id_number, members.phone and departures.contact become Text holding
-  Fernet tokens; members.id_number_index (unique) and members.phone_index hold
+  Fernet tokens (``cipher.fernet_encrypt``; 0005 re-encrypts them bound to
+  their row and column); members.id_number_index (unique) and members.phone_index hold
   the keyed hashes; the old unique constraint on the plaintext id_number goes;
 - the rows already stored (in plaintext, by 0001) are encrypted and indexed, in
   batches, with the cipher the service hands over as
@@ -96,15 +97,15 @@ def _encrypt_existing_rows(connection):
         _update_by_id(connection, members, [
             {
                 "row_id": row.id,
-                "id_number": cipher.encrypt(row.id_number),
-                "phone": cipher.encrypt(row.phone),
+                "id_number": cipher.fernet_encrypt(row.id_number),
+                "phone": cipher.fernet_encrypt(row.phone),
                 "id_number_index": cipher.index(row.id_number, "id_number"),
                 "phone_index": cipher.index(row.phone, "phone"),
             }
             for row in rows
         ])
     for rows in _batches(connection, departures, departures.c.contact, where=departures.c.contact.isnot(None)):
-        _update_by_id(connection, departures, [{"row_id": row.id, "contact": cipher.encrypt(row.contact)} for row in rows])
+        _update_by_id(connection, departures, [{"row_id": row.id, "contact": cipher.fernet_encrypt(row.contact)} for row in rows])
 
 
 def _decrypt_existing_rows(connection):
@@ -113,11 +114,11 @@ def _decrypt_existing_rows(connection):
     cipher = _cipher()
     for rows in _batches(connection, members, members.c.id_number, members.c.phone):
         _update_by_id(connection, members, [
-            {"row_id": row.id, "id_number": cipher.decrypt(row.id_number), "phone": cipher.decrypt(row.phone)}
+            {"row_id": row.id, "id_number": cipher.fernet_decrypt(row.id_number), "phone": cipher.fernet_decrypt(row.phone)}
             for row in rows
         ])
     for rows in _batches(connection, departures, departures.c.contact, where=departures.c.contact.isnot(None)):
-        _update_by_id(connection, departures, [{"row_id": row.id, "contact": cipher.decrypt(row.contact)} for row in rows])
+        _update_by_id(connection, departures, [{"row_id": row.id, "contact": cipher.fernet_decrypt(row.contact)} for row in rows])
 
 
 def upgrade() -> None:
