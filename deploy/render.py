@@ -30,6 +30,8 @@ import sys
 from pathlib import Path
 
 from contracts.platform import SERVICES, ServiceSpec
+from deploy import broker
+from deploy.broker import VHOST
 
 ROOT = Path(__file__).resolve().parents[1]
 K8S = Path("deploy/k8s")
@@ -63,14 +65,20 @@ def databases(services=SERVICES) -> str:
 # ---------------------------------------------------------------- compose
 
 COMPOSE = """\
-# liudong on PostgreSQL and RabbitMQ containers: `docker compose up --build`.
-# See deploy/README.md. Every password in this file is a development default
-# ("liudong"), not a secret: never reuse this file as is for real data.
+# liudong on PostgreSQL, RabbitMQ and Redis containers: `docker compose up --build`.
+# See deploy/README.md. No password has a default: make them once
+# (python -m deploy.passwords, python -m services.common.crypto generate-keys,
+# python -m contracts.caller_context generate-keys), keep them outside the repository,
+# and pass them in (docker compose --env-file ...); compose refuses to start without them.
 #
-# @generated@ from contracts.platform.SERVICES:
-# the per-service blocks, the gateway's depends_on and LIUDONG_DATABASES come from
-# there. Change deploy/render.py (or the SERVICES entry) and re-render; a unit test
-# fails when this file and the renderer disagree.
+# @generated@ from contracts.platform.SERVICES
+# and deploy/broker.py: the per-service blocks, the broker users, the database roles,
+# the gateway's depends_on and LIUDONG_DATABASES come from there. Change deploy/render.py
+# (or the SERVICES entry) and re-render; a unit test fails when this file and the
+# renderer disagree.
+#
+# No port but the gateway's is published. To reach the broker's UI or PostgreSQL from
+# the host, add them in a docker-compose.override.yml of your own (deploy/README.md).
 
 x-liudong: &liudong
   image: liudong:dev
@@ -80,20 +88,33 @@ x-liudong: &liudong
   restart: unless-stopped
 
 x-liudong-env: &liudong-env
-  LIUDONG_AMQP_URI: amqp://liudong:liudong@rabbitmq:5672/
+  # Every component verifies the signed caller context with these public keys.
+  LIUDONG_TRUSTED_CALLER_KEYS: "${LIUDONG_TRUSTED_CALLER_KEYS:?run python -m contracts.caller_context generate-keys}"
 
 services:
+  # Hashes each broker user's password into the definitions RabbitMQ loads at boot
+  # (deploy/rabbitmq/add_passwords.py), so that no password is written in clear.
+  rabbitmq-definitions:
+    <<: *liudong
+    restart: "no"
+    command: ["python", "deploy/rabbitmq/add_passwords.py", "deploy/rabbitmq/definitions.json", "var/rabbitmq/definitions.json"]
+    environment:
+@broker_passwords@
+    volumes:
+      - ./deploy/rabbitmq/definitions.json:/app/deploy/rabbitmq/definitions.json:ro
+      - rabbitmq-definitions:/app/var/rabbitmq
+
   rabbitmq:
     image: rabbitmq:3.13-management
     hostname: rabbitmq  # the node name, and so its data directory, stays the same across restarts
     volumes:
       - ./deploy/rabbitmq/rabbitmq.conf:/etc/rabbitmq/rabbitmq.conf:ro
-      - ./deploy/rabbitmq/definitions.json:/etc/rabbitmq/definitions.json:ro
       - ./deploy/rabbitmq/enabled_plugins:/etc/rabbitmq/enabled_plugins:ro
+      - rabbitmq-definitions:/etc/rabbitmq/liudong:ro
       - rabbitmq-data:/var/lib/rabbitmq
-    ports:
-      - "${LIUDONG_AMQP_PORT:-5672}:5672"
-      - "${LIUDONG_RABBITMQ_UI_PORT:-15672}:15672"
+    depends_on:
+      rabbitmq-definitions:
+        condition: service_completed_successfully
     healthcheck:
       # Listeners open only after the definitions have been imported.
       test: ["CMD", "rabbitmq-diagnostics", "-q", "check_port_connectivity"]
@@ -107,9 +128,12 @@ services:
     image: postgres:15
     environment:
       POSTGRES_USER: liudong
-      POSTGRES_PASSWORD: liudong  # dev default, not a secret
+      POSTGRES_PASSWORD: "${LIUDONG_POSTGRES_PASSWORD:?run python -m deploy.passwords}"
       POSTGRES_DB: liudong
       LIUDONG_DATABASES: @databases@   # one database per service (and the gateway's access store), space separated
+      # role@database: the first role of a database owns it; later ones may only connect
+      LIUDONG_DATABASE_ROLES: @database_roles@
+@database_passwords@
     volumes:
       - ./deploy/postgres/create-databases.sh:/docker-entrypoint-initdb.d/10-create-databases.sh:ro
       - postgres-data:/var/lib/postgresql/data
@@ -122,20 +146,41 @@ services:
       retries: 12
       start_period: 10s
     restart: unless-stopped
+
+  # The rate limiter's shared storage: limits hold across gunicorn workers and gateway
+  # instances. Nothing but counters: no persistence.
+  redis:
+    image: redis:7-alpine
+    command: ["redis-server", "--save", "", "--appendonly", "no"]
+    healthcheck:
+      test: ["CMD", "redis-cli", "ping"]
+      interval: 5s
+      timeout: 5s
+      retries: 12
+    restart: unless-stopped
 @services@
   gateway:
     <<: *liudong
     environment:
       <<: *liudong-env
+      LIUDONG_AMQP_URI: "amqp://@gateway_user@:${@gateway_password@:?run python -m deploy.passwords}@rabbitmq:5672/@vhost@"
       LIUDONG_GATEWAY_BIND: 0.0.0.0:8000
-      LIUDONG_GATEWAY_DATABASE_URL: postgresql://liudong:liudong@postgres:5432/@gateway_database@
+      # Runtime role (what the migrations grant it) and the owner that runs the migrations.
+      LIUDONG_GATEWAY_DATABASE_URL: "postgresql://@gateway_runtime_role@:${@gateway_runtime_password@:?run python -m deploy.passwords}@postgres:5432/@gateway_database@"
+      LIUDONG_GATEWAY_MIGRATION_DATABASE_URL: "postgresql://@gateway_owner_role@:${@gateway_owner_password@:?run python -m deploy.passwords}@postgres:5432/@gateway_database@"
       LIUDONG_TOKEN_SECRET: "${LIUDONG_TOKEN_SECRET:?set 32 or more random characters}"
+      LIUDONG_GATEWAY_SIGNING_KEY: "${LIUDONG_GATEWAY_SIGNING_KEY:?run python -m contracts.caller_context generate-keys}"
+      LIUDONG_RATE_LIMIT_STORAGE: redis://redis:6379/0
+      # No proxy in front: the client address is the peer's. Behind one, set the hop count.
+      LIUDONG_TRUSTED_PROXY_HOPS: "0"
     ports:
       - "${LIUDONG_GATEWAY_PORT:-8000}:8000"
     depends_on:
       rabbitmq:
         condition: service_healthy
       postgres:
+        condition: service_healthy
+      redis:
         condition: service_healthy
 @gateway_depends_on@
     healthcheck:
@@ -147,6 +192,7 @@ services:
       start_period: 20s
 
 volumes:
+  rabbitmq-definitions:
   rabbitmq-data:
   postgres-data:
 """
@@ -160,7 +206,10 @@ COMPOSE_SERVICE = """
     stop_grace_period: 20s
     environment:
       <<: *liudong-env
-      @database_url_variable@: postgresql://liudong:liudong@postgres:5432/@database@
+      # Its own broker user and database role (deploy/broker.py, LIUDONG_DATABASE_ROLES).
+      @amqp_uri_variable@: "amqp://@broker_user@:${@broker_password@:?run python -m deploy.passwords}@rabbitmq:5672/@vhost@"
+      @database_url_variable@: "postgresql://@database_role@:${@database_password@:?run python -m deploy.passwords}@postgres:5432/@database@"
+      @signing_key_variable@: "${@signing_key_variable@:?run python -m contracts.caller_context generate-keys}"
 @secrets@    depends_on:
       rabbitmq:
         condition: service_healthy
@@ -168,7 +217,7 @@ COMPOSE_SERVICE = """
         condition: service_healthy
     healthcheck:
       # The service is consuming its RPC queue (any instance: see deploy/healthcheck.py).
-      test: ["CMD", "python", "deploy/healthcheck.py", "consumers", "@rpc_queue@"]
+      test: ["CMD", "python", "deploy/healthcheck.py", "consumers", "@rpc_queue@", "@amqp_uri_variable@"]
       interval: 15s
       timeout: 10s
       retries: 3
@@ -182,20 +231,57 @@ COMPOSE_PERSONAL_DATA = """\
       LIUDONG_PERSONAL_DATA_INDEX_KEY: "${LIUDONG_PERSONAL_DATA_INDEX_KEY:?run python -m services.common.crypto generate-keys}"
 """
 
+# The PostgreSQL superuser's password (compose; k8s: POSTGRES_PASSWORD in the secret).
+POSTGRES_PASSWORD_VARIABLE = "LIUDONG_POSTGRES_PASSWORD"
+# The gateway's two roles: migrations run as the owner, requests as the runtime role,
+# which has only what the owner's migrations grant it.
+GATEWAY_OWNER_ROLE = "gateway_owner"
+GATEWAY_RUNTIME_ROLE = "gateway"
+
+
+def database_roles(services=SERVICES) -> list:
+    """(role, database) pairs; the first role of a database owns it."""
+    return [*((spec.name, spec.database) for spec in services),
+            (GATEWAY_OWNER_ROLE, GATEWAY_DATABASE), (GATEWAY_RUNTIME_ROLE, GATEWAY_DATABASE)]
+
+
+def database_password_variable(role) -> str:
+    return f"LIUDONG_{role.upper()}_DATABASE_PASSWORD"
+
+
+def signing_key_variable(spec: ServiceSpec) -> str:
+    return f"LIUDONG_{spec.name.upper()}_SIGNING_KEY"
+
+
+def compose_variable(variable, hint="run python -m deploy.passwords") -> str:
+    return f'      {variable}: "${{{variable}:?{hint}}}"'
+
 
 def compose(services=SERVICES) -> str:
+    users = {user.role: user for user in broker.users(services)}
     blocks = "".join(
         fill(
             COMPOSE_SERVICE, name=spec.name, command=flow(spec.command),
-            database_url_variable=spec.database_url_variable, database=spec.database,
+            amqp_uri_variable=users[spec.name].uri_variable, broker_user=users[spec.name].name,
+            broker_password=users[spec.name].password_variable, vhost=VHOST,
+            database_url_variable=spec.database_url_variable, database=spec.database, database_role=spec.name,
+            database_password=database_password_variable(spec.name), signing_key_variable=signing_key_variable(spec),
             secrets=COMPOSE_PERSONAL_DATA if spec.personal_data else "", rpc_queue=spec.rpc_queue,
         )
         for spec in services
     )
     depends_on = "".join(f"      {spec.name}:\n        condition: service_started\n" for spec in services)
+    gateway = users["gateway"]
     return fill(
         COMPOSE, generated=GENERATED, databases=databases(services), first_database=GATEWAY_DATABASE,
         services=blocks, gateway_depends_on=depends_on.rstrip("\n"), gateway_database=GATEWAY_DATABASE,
+        broker_passwords="\n".join(compose_variable(user.password_variable) for user in users.values()),
+        database_roles=" ".join(f"{role}@{database}" for role, database in database_roles(services)),
+        database_passwords="\n".join(compose_variable(database_password_variable(role))
+                                     for role, _ in database_roles(services)),
+        gateway_user=gateway.name, gateway_password=gateway.password_variable, vhost=VHOST,
+        gateway_runtime_role=GATEWAY_RUNTIME_ROLE, gateway_runtime_password=database_password_variable(GATEWAY_RUNTIME_ROLE),
+        gateway_owner_role=GATEWAY_OWNER_ROLE, gateway_owner_password=database_password_variable(GATEWAY_OWNER_ROLE),
     )
 
 
@@ -284,7 +370,7 @@ spec:
         mode: QueueLength
         queueName: @rpc_queue@
         value: "20"  # target backlog per replica
-        vhostName: /
+        vhostName: @vhost@
       authenticationRef:
         name: liudong-rabbitmq
 ---
@@ -297,6 +383,7 @@ spec:
   type: @events_exchange_type@
   durable: @events_exchange_durable@
   autoDelete: @events_exchange_auto_delete@
+  vhost: @vhost@
   rabbitmqClusterReference:
     name: liudong-rabbitmq
 ---
@@ -309,6 +396,7 @@ spec:
   type: @dead_letter_queue_type@
   durable: @dead_letter_queue_durable@
   autoDelete: @dead_letter_queue_auto_delete@
+  vhost: @vhost@
   rabbitmqClusterReference:
     name: liudong-rabbitmq
 ---
@@ -321,6 +409,7 @@ spec:
   destination: @dead_letter_queue@
   destinationType: queue
   routingKey: @dead_letter_routing_key@
+  vhost: @vhost@
   rabbitmqClusterReference:
     name: liudong-rabbitmq
 ---
@@ -338,6 +427,7 @@ spec:
   definition:
     dead-letter-exchange: @dead_letter_exchange@
     dead-letter-routing-key: @dead_letter_routing_key@
+  vhost: @vhost@
   rabbitmqClusterReference:
     name: liudong-rabbitmq
 """
@@ -346,11 +436,34 @@ K8S_SECRET_ENV = """\
             - name: @variable@
               valueFrom:
                 secretKeyRef:
-                  name: liudong-secrets
-                  key: @variable@
+                  name: @secret@
+                  key: @key@
+"""
+
+K8S_VALUE_ENV = """\
+            - name: @variable@
+              value: "@value@"
 """
 
 PERSONAL_DATA_VARIABLES = ("LIUDONG_PERSONAL_DATA_KEYS", "LIUDONG_PERSONAL_DATA_INDEX_KEY")
+CALLER_KEYS_VARIABLE = "LIUDONG_TRUSTED_CALLER_KEYS"
+K8S_SECRET = "liudong-secrets"
+BROKER_HOST = "liudong-rabbitmq:5672"
+
+
+def broker_secret(user) -> str:
+    """The Secret holding one broker user's username and password: the topology
+    operator's User reads it (importCredentialsSecret), and so does the pod."""
+    return f"liudong-broker-{user.role}"
+
+
+def k8s_broker_env(user) -> str:
+    """The user's password from its Secret, and the URI built from it by Kubernetes'
+    $(VAR) expansion: the password is kept in one place. It must be URL-safe
+    (python -m deploy.passwords makes such)."""
+    return fill(K8S_SECRET_ENV, variable=user.password_variable, secret=broker_secret(user), key="password") + fill(
+        K8S_VALUE_ENV, variable=user.uri_variable,
+        value=f"amqp://{user.name}:$({user.password_variable})@{BROKER_HOST}/{VHOST}")
 
 
 def _yaml_bool(value) -> str:
@@ -358,14 +471,16 @@ def _yaml_bool(value) -> str:
 
 
 def k8s_service(spec: ServiceSpec) -> str:
-    variables = ["LIUDONG_AMQP_URI", spec.database_url_variable]
+    user = broker.service_user(spec, broker.service_class(spec))
+    variables = [spec.database_url_variable, signing_key_variable(spec), CALLER_KEYS_VARIABLE]
     if spec.personal_data:
         variables += PERSONAL_DATA_VARIABLES
     events, dead_letter = events_exchange(spec), dead_letter_queue(spec)
+    env = k8s_broker_env(user) + "".join(
+        fill(K8S_SECRET_ENV, variable=variable, secret=K8S_SECRET, key=variable) for variable in variables)
     return fill(
-        K8S_SERVICE, generated=GENERATED, name=spec.name, command=flow(spec.command),
-        env="".join(fill(K8S_SECRET_ENV, variable=variable) for variable in variables),
-        rpc_queue=spec.rpc_queue,
+        K8S_SERVICE, generated=GENERATED, name=spec.name, command=flow(spec.command), env=env,
+        rpc_queue=spec.rpc_queue, vhost=VHOST,
         events_exchange=events["name"], events_exchange_type=events["type"],
         events_exchange_durable=_yaml_bool(events["durable"]),
         events_exchange_auto_delete=_yaml_bool(events["auto_delete"]),
@@ -376,6 +491,75 @@ def k8s_service(spec: ServiceSpec) -> str:
         dead_letter_exchange=dead_letter["exchange"], dead_letter_routing_key=dead_letter["routing_key"],
         policy=policy(spec)["name"], policy_pattern=json.dumps(policy(spec)["pattern"]),
     )
+
+
+BROKER_USERS = """\
+# The broker's users in the vhost @vhost@, one per component, each with only what it
+# needs (deploy/broker.py says who may do what), for the messaging topology operator.
+# @generated@ from contracts.platform.SERVICES.
+# Each User takes its name and password from the Secret liudong-broker-<role>
+# (secret.example.yaml); the pods build their URIs from the same Secret.
+@documents@"""
+
+BROKER_USER = """\
+---
+apiVersion: rabbitmq.com/v1beta1
+kind: User
+metadata:
+  name: @object@
+spec:
+  tags: @tags@
+  importCredentialsSecret:
+    name: @secret@
+  rabbitmqClusterReference:
+    name: liudong-rabbitmq
+---
+apiVersion: rabbitmq.com/v1beta1
+kind: Permission
+metadata:
+  name: @object@
+spec:
+  vhost: @vhost@
+  userReference:
+    name: @object@
+  permissions:
+    configure: @configure@
+    write: @write@
+    read: @read@
+  rabbitmqClusterReference:
+    name: liudong-rabbitmq
+"""
+
+BROKER_TOPIC_PERMISSION = """\
+---
+apiVersion: rabbitmq.com/v1beta1
+kind: TopicPermission
+metadata:
+  name: @object@-@exchange_object@
+spec:
+  vhost: @vhost@
+  userReference:
+    name: @object@
+  permissions:
+    exchange: @exchange@
+    write: @write@
+    read: @read@
+  rabbitmqClusterReference:
+    name: liudong-rabbitmq
+"""
+
+
+def k8s_broker_users(services=SERVICES) -> str:
+    documents = []
+    for user in broker.users(services):
+        obj = broker_secret(user)
+        documents.append(fill(BROKER_USER, object=obj, secret=obj, tags=flow(user.tags), vhost=VHOST,
+                              **{key: json.dumps(value) for key, value in user.permissions().items()}))
+        for exchange, patterns in user.topic.items():
+            documents.append(fill(BROKER_TOPIC_PERMISSION, object=obj, exchange=exchange,
+                                  exchange_object=re.sub(r"[^a-z0-9]+", "-", exchange), vhost=VHOST,
+                                  **{key: json.dumps(value) for key, value in patterns.items()}))
+    return fill(BROKER_USERS, generated=GENERATED, vhost=VHOST, documents="".join(documents))
 
 
 KUSTOMIZATION = """\
@@ -393,7 +577,9 @@ resources:
   - configmap.yaml
   - rabbitmq.yaml
   - postgres.yaml
+  - redis.yaml
   - gateway.yaml
+  - broker-users.yaml
   # one file per nameko service, rendered from contracts.platform.SERVICES
 @resources@
 # secret.example.yaml is deliberately not listed: fill in a copy and apply it yourself,
@@ -414,13 +600,16 @@ SECRET = """\
 # TEMPLATE: every value below is a placeholder, not a secret. Copy this file outside the
 # repository, replace each CHANGE-ME, then: kubectl -n liudong apply -f <your copy>
 # (@generated@ from contracts.platform.SERVICES.)
+# Passwords: python -m deploy.passwords (URL-safe: they go into URIs as they are).
 #
-# LIUDONG_AMQP_URI: a RabbitMQ user of the liudong-rabbitmq cluster, e.g. the operator's
-#   default user: kubectl -n liudong get secret liudong-rabbitmq-default-user \\
-#                   -o jsonpath='{.data.username}' | base64 -d   (and .data.password)
-#   KEDA reads the same key to measure queue depth (TriggerAuthentication in rabbitmq.yaml).
-# POSTGRES_PASSWORD: the password of the in-cluster PostgreSQL (postgres.yaml); the same
-#   password goes into each service's database URL. With a managed database, point the
+# Broker: one Secret per broker user below (liudong-broker-<role>: username, password).
+#   The topology operator creates each user from it (broker-users.yaml) and the pods
+#   build their AMQP URIs from the same password. LIUDONG_KEDA_AMQP_URI: KEDA measures
+#   queue depth with it (a passive declare, which needs no permission on the queue): the
+#   subscriber's URI, which can read nothing of the RPC traffic.
+# PostgreSQL: POSTGRES_PASSWORD is the in-cluster superuser's (postgres.yaml); each
+#   database role's password creates the role at first start, and goes into the URL
+#   that uses it. With a managed database, create the same roles there and point the
 #   URLs at it instead.
 apiVersion: v1
 kind: Secret
@@ -429,13 +618,34 @@ metadata:
   namespace: liudong
 type: Opaque
 stringData:
-  LIUDONG_AMQP_URI: "amqp://CHANGE-ME-USER:CHANGE-ME-PASSWORD@liudong-rabbitmq:5672/"
+  LIUDONG_KEDA_AMQP_URI: "amqp://@subscriber@:CHANGE-ME@@broker_host@/@vhost@"
   POSTGRES_PASSWORD: "CHANGE-ME"
-  # one database URL per service
+  # one role per service database (its owner); the gateway's owner runs its migrations,
+  # its runtime role serves requests with what the migrations grant it
+@database_passwords@
 @database_urls@
-  LIUDONG_GATEWAY_DATABASE_URL: "postgresql://liudong:CHANGE-ME@postgres:5432/@gateway_database@"
-@personal_data@  # 32+ random characters; changing it signs everybody out.
+  LIUDONG_GATEWAY_DATABASE_URL: "postgresql://@gateway_runtime_role@:CHANGE-ME@postgres:5432/@gateway_database@"
+  LIUDONG_GATEWAY_MIGRATION_DATABASE_URL: "postgresql://@gateway_owner_role@:CHANGE-ME@postgres:5432/@gateway_database@"
+@personal_data@  # python -m contracts.caller_context generate-keys: the gateway's and each service's
+  # private signing key, and every component's trusted public keys.
+  LIUDONG_GATEWAY_SIGNING_KEY: "CHANGE-ME"
+@signing_keys@
+  LIUDONG_TRUSTED_CALLER_KEYS: "CHANGE-ME"
+  # 32+ random characters; changing it signs everybody out.
   LIUDONG_TOKEN_SECRET: "CHANGE-ME"
+@broker_secrets@"""
+
+SECRET_BROKER_USER = """\
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: @secret@
+  namespace: liudong
+type: Opaque
+stringData:
+  username: @user@
+  password: "CHANGE-ME"  # @variable@
 """
 
 SECRET_PERSONAL_DATA = """\
@@ -448,14 +658,23 @@ SECRET_PERSONAL_DATA = """\
 
 def secret_example(services=SERVICES) -> str:
     urls = "\n".join(
-        f'  {spec.database_url_variable}: "postgresql://liudong:CHANGE-ME@postgres:5432/{spec.database}"'
+        f'  {spec.database_url_variable}: "postgresql://{spec.name}:CHANGE-ME@postgres:5432/{spec.database}"'
         for spec in services
     )
     keepers = [spec for spec in services if spec.personal_data]
     personal = fill(SECRET_PERSONAL_DATA, rotate=" and ".join(
         f"python -m services.{spec.name}.rotate_keys" for spec in keepers)) if keepers else ""
-    return fill(SECRET, generated=GENERATED, database_urls=urls, gateway_database=GATEWAY_DATABASE,
-                personal_data=personal)
+    users = broker.users(services)
+    return fill(
+        SECRET, generated=GENERATED, database_urls=urls, gateway_database=GATEWAY_DATABASE, personal_data=personal,
+        subscriber=next(user.name for user in users if user.role == broker.SUBSCRIBER), broker_host=BROKER_HOST,
+        vhost=VHOST, gateway_runtime_role=GATEWAY_RUNTIME_ROLE, gateway_owner_role=GATEWAY_OWNER_ROLE,
+        database_passwords="\n".join(f'  {database_password_variable(role)}: "CHANGE-ME"'
+                                      for role, _ in database_roles(services)),
+        signing_keys="\n".join(f'  {signing_key_variable(spec)}: "CHANGE-ME"' for spec in services),
+        broker_secrets="".join(fill(SECRET_BROKER_USER, secret=broker_secret(user), user=user.name,
+                                    variable=user.password_variable) for user in users),
+    )
 
 
 POSTGRES = """\
@@ -523,7 +742,9 @@ spec:
                   key: POSTGRES_PASSWORD
             - name: LIUDONG_DATABASES
               value: @databases@  # one database per service and the gateway's access store
-            - name: PGDATA
+            - name: LIUDONG_DATABASE_ROLES  # role@database: the first role of a database owns it
+              value: @database_roles@
+@database_passwords@            - name: PGDATA
               value: /var/lib/postgresql/data/pgdata  # a subdirectory: the volume's root is not empty
           ports:
             - name: postgres
@@ -578,8 +799,13 @@ CREATE_DATABASES = Path("deploy/postgres/create-databases.sh")
 def postgres(services=SERVICES, root=ROOT) -> str:
     script = (root / CREATE_DATABASES).read_text()
     indented = "\n".join(f"    {line}" if line else "" for line in script.rstrip("\n").split("\n"))
+    passwords = "".join(
+        fill(K8S_SECRET_ENV, variable=database_password_variable(role), secret=K8S_SECRET,
+             key=database_password_variable(role))
+        for role, _ in database_roles(services))
     return fill(POSTGRES, generated=GENERATED, script=indented, databases=databases(services),
-                first_database=GATEWAY_DATABASE)
+                first_database=GATEWAY_DATABASE, database_passwords=passwords,
+                database_roles=" ".join(f"{role}@{database}" for role, database in database_roles(services)))
 
 
 # ---------------------------------------------------------------- RabbitMQ
@@ -620,28 +846,12 @@ def policy(spec: ServiceSpec) -> dict:
     }
 
 
-# The broker's own user: loading definitions at boot creates no guest user. The hash is
-# of the development default password "liudong" (see deploy/README.md).
-DEFINITIONS_HEAD = {
-    "rabbit_version": "3.13.7",
-    "users": [{
-        "name": "liudong",
-        "password_hash": "bGR2MY7cpctsOsv/x5+/LeGXQH+54s/0fnG16n51/E/OLqFz",
-        "hashing_algorithm": "rabbit_password_hashing_sha256",
-        "tags": ["administrator"],
-        "limits": {},
-    }],
-    "vhosts": [{"name": "/"}],
-    "permissions": [{"user": "liudong", "vhost": "/", "configure": ".*", "write": ".*", "read": ".*"}],
-    "topic_permissions": [],
-    "parameters": [],
-    "global_parameters": [],
-}
-
-
-def definitions(services=SERVICES) -> str:
+def topology(services=SERVICES, vhost=VHOST) -> dict:
+    """The exchanges, dead-letter queues, bindings and policies declared up front
+    (definitions.json, k8s, and ``deploy.broker apply`` on a local broker), so that
+    a subscriber finds ``<name>.events`` before the service's first event."""
     def exchange(name, type_):
-        return {"name": name, "vhost": "/", "type": type_, "durable": True, "auto_delete": False,
+        return {"name": name, "vhost": vhost, "type": type_, "durable": True, "auto_delete": False,
                 "internal": False, "arguments": {}}
 
     exchanges = [exchange(RPC_EXCHANGE, "topic"), exchange(DEAD_LETTER_EXCHANGE, "direct")]
@@ -649,17 +859,34 @@ def definitions(services=SERVICES) -> str:
     for spec in services:
         events, dead_letter = events_exchange(spec), dead_letter_queue(spec)
         assert dead_letter["exchange"] == DEAD_LETTER_EXCHANGE and dead_letter["exchange_type"] == "direct"
-        exchanges.append({"name": events["name"], "vhost": "/", "type": events["type"], "durable": events["durable"],
+        exchanges.append({"name": events["name"], "vhost": vhost, "type": events["type"], "durable": events["durable"],
                           "auto_delete": events["auto_delete"], "internal": events["internal"],
                           "arguments": events["arguments"]})
-        queues.append({"name": dead_letter["name"], "vhost": "/", "durable": dead_letter["durable"],
+        queues.append({"name": dead_letter["name"], "vhost": vhost, "durable": dead_letter["durable"],
                        "auto_delete": dead_letter["auto_delete"], "arguments": dead_letter["arguments"]})
-        bindings.append({"source": dead_letter["exchange"], "vhost": "/", "destination": dead_letter["name"],
+        bindings.append({"source": dead_letter["exchange"], "vhost": vhost, "destination": dead_letter["name"],
                          "destination_type": "queue", "routing_key": dead_letter["routing_key"], "arguments": {}})
-        policies.append({"vhost": "/", **policy(spec)})
-    document = {**DEFINITIONS_HEAD, "policies": policies, "exchanges": exchanges, "queues": queues,
-                "bindings": bindings}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        policies.append({"vhost": vhost, **policy(spec)})
+    return {"policies": policies, "exchanges": exchanges, "queues": queues, "bindings": bindings}
+
+
+def definitions(services=SERVICES) -> str:
+    """The broker's boot definitions for compose: the platform's vhost, its users
+    with their permissions (deploy/broker.py) but no password hashes, and the
+    topology. ``deploy/rabbitmq/add_passwords.py`` fills in the hashes from the
+    environment when compose starts; RabbitMQ loads its output. Loading
+    definitions at boot creates no guest user."""
+    document = {
+        "rabbit_version": "3.13.7",
+        **broker.definitions_users(broker.users(services)),
+        "vhosts": [{"name": VHOST}],
+        "parameters": [],
+        "global_parameters": [],
+        **topology(services),
+    }
+    order = ["rabbit_version", "users", "vhosts", "permissions", "topic_permissions", "parameters",
+             "global_parameters", "policies", "exchanges", "queues", "bindings"]
+    return json.dumps({key: document[key] for key in order}, indent=2, ensure_ascii=False) + "\n"
 
 
 # ---------------------------------------------------------------- all files
@@ -671,6 +898,7 @@ def render(services=SERVICES, root=ROOT) -> dict:
         K8S / "kustomization.yaml": kustomization(services),
         K8S / "secret.example.yaml": secret_example(services),
         K8S / "postgres.yaml": postgres(services, root),
+        K8S / "broker-users.yaml": k8s_broker_users(services),
         Path("deploy/rabbitmq/definitions.json"): definitions(services),
     }
     for spec in services:

@@ -13,6 +13,13 @@ Configuration comes from environment variables (defaults in brackets), and the
   (``gateway.access.models``), e.g. ``postgresql://user@host/gateway``. Its
   migrations run here at start, serialised between processes (PostgreSQL: an
   advisory lock; SQLite: a file lock), so several workers may start at once.
+- ``LIUDONG_GATEWAY_MIGRATION_DATABASE_URL`` [the runtime URL]: the same
+  database as the schema's owner, e.g. ``postgresql://gateway_owner@host/gateway``.
+  When set, migrations run with it, and then (PostgreSQL) the runtime user of
+  ``LIUDONG_GATEWAY_DATABASE_URL`` is granted only SELECT and INSERT on the
+  audit tables and SELECT/INSERT/UPDATE/DELETE on the other access tables: the
+  gateway's own credentials cannot rewrite the audit record. The gateway
+  refuses to start when that runtime user is a superuser or owns the tables.
 - ``LIUDONG_TOKEN_SECRET`` (required, at least 32 characters): the HS256 key
   that signs people's bearer tokens; the app refuses to start without it. Every
   gateway instance needs the same one; changing it logs everybody out.
@@ -83,6 +90,7 @@ DEFAULTS = {
     "LIUDONG_RPC_TIMEOUT": "4",
     "LIUDONG_READY_TIMEOUT": "1",
     "LIUDONG_GATEWAY_DATABASE_URL": DEFAULT_URL,
+    "LIUDONG_GATEWAY_MIGRATION_DATABASE_URL": None,
     "LIUDONG_TOKEN_SECRET": None,
     caller_context.GATEWAY_KEY_ENV: None,
     "LIUDONG_TOKEN_TTL": "3600",
@@ -156,7 +164,9 @@ def create_app(config: dict | None = None, rpc=None) -> Flask:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    access_store = AccessStore(app.config["LIUDONG_GATEWAY_DATABASE_URL"])
+    access_store = AccessStore(
+        app.config["LIUDONG_GATEWAY_DATABASE_URL"], migration_url=app.config["LIUDONG_GATEWAY_MIGRATION_DATABASE_URL"],
+    )
     access_store.migrate()
     app.extensions[auth.ACCESS_EXTENSION] = auth.AccessSettings(
         store=access_store, token_secret=app.config["LIUDONG_TOKEN_SECRET"],

@@ -75,6 +75,47 @@ def delete_vhost(name):
     requests.delete(f"{RABBIT_API}/api/vhosts/{quote(name, safe='')}", timeout=10)
 
 
+class PlatformBroker:
+    """A throwaway vhost holding the platform's broker users, each with the
+    permissions ``deploy.broker`` gives it (same builder as production), under
+    user names unique to this run; ``guest`` keeps full rights there for the
+    test harness. ``uris[role]``: the AMQP URI of the gateway, a service, the
+    subscriber or the operator. The topology of definitions.json is declared up
+    front, as in production. ``close()`` deletes the users and the vhost."""
+
+    def __init__(self, services=None, classes=None, prefix="liudong-test"):
+        from contracts.platform import SERVICES
+        from deploy import broker, render
+
+        self.vhost, self.guest_uri = create_vhost(prefix)
+        self.api = broker.ManagementApi(RABBIT_API)
+        services = SERVICES if services is None else services
+        self.users = broker.users(services, prefix=f"{prefix}-{uuid.uuid4().hex[:8]}", classes=classes)
+        self.passwords = {user.name: broker.new_password() for user in self.users}
+        host, port = AMQP_BASE.rsplit("@", 1)[1].rsplit(":", 1)
+        try:
+            broker.apply(self.api, self.users, self.passwords, self.vhost, keep=("guest",))
+            broker.apply_topology(self.api, render.topology(services, self.vhost), self.vhost)
+        except BaseException:
+            self.close()
+            raise
+        self.uris = {user.role: broker.amqp_uri(user, self.passwords[user.name], host, int(port), self.vhost)
+                     for user in self.users}
+
+    def user(self, role):
+        return next(user for user in self.users if user.role == role)
+
+    def environment(self):
+        """Every component's URI variable (``LIUDONG_AMQP_URI`` for the gateway, ...)."""
+        return {user.uri_variable: self.uris[user.role] for user in self.users}
+
+    def close(self):
+        from deploy import broker
+
+        broker.remove(self.api, self.users)
+        delete_vhost(self.vhost)
+
+
 def wait_for(condition, timeout=20.0, message="condition", interval=0.05):
     """Poll ``condition`` until it returns something truthy or the deadline passes."""
     deadline = time.monotonic() + timeout
@@ -107,14 +148,16 @@ def scalar(database_url, sql, *params):
 class EventTap:
     """A private queue bound to a service's events exchange, read by polling."""
 
-    def __init__(self, amqp_uri, exchange="roster.events", routing_key="#"):
+    def __init__(self, amqp_uri, exchange="roster.events", routing_key="#", passive=False):
         from kombu import Connection, Exchange, Queue
 
         self.connection = Connection(amqp_uri, connect_timeout=5)
         channel = self.connection.channel()
-        # Declared exactly as nameko declares event exchanges, so either may come first.
-        exchange = Exchange(exchange, type="topic", durable=True)
-        self.queue = Queue(f"tap-{uuid.uuid4().hex}", exchange, routing_key, exclusive=True, auto_delete=True)(channel)
+        # Declared exactly as nameko declares event exchanges, so either may come first;
+        # passive for a subscriber, which may not declare exchanges (deploy/broker.py).
+        exchange = Exchange(exchange, type="topic", durable=True, passive=passive)
+        # watch-: the queues the broker's subscriber user may declare and read.
+        self.queue = Queue(f"watch-tap-{uuid.uuid4().hex}", exchange, routing_key, exclusive=True, auto_delete=True)(channel)
         self.queue.declare()
         self.messages = []
 

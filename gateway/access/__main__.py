@@ -6,6 +6,8 @@
     python -m gateway.access revoke-key --key-id ID
     python -m gateway.access grant --username U --role R [--organisation-id ID]
     python -m gateway.access disable-user --username U
+    python -m gateway.access verify-audit
+    python -m gateway.access migrate
 
 The first system administrator, security officers and auditor come from here;
 everything after goes through the access API. A new user gets a one-time
@@ -18,6 +20,15 @@ the operator about organisation ids (it cannot ask roster whether one exists),
 and what it grants takes effect at once, without a second person's approval:
 whoever runs it holds the database's credentials, and could write any grant
 into it anyway. Every change is audited as ``cli:<operating-system user>``.
+
+``verify-audit`` walks the audit record's hash chain (``gateway.access.audit_chain``)
+and exits 0 with the count of records and the head hash when it is intact, 1
+naming the first record that breaks it. With
+``LIUDONG_GATEWAY_MIGRATION_DATABASE_URL`` set, migrations run with that (the
+schema owner's) connection, as the gateway does at start. ``migrate`` does
+only that: a deployment step that holds the owner's credentials can run it, so
+that the gateway itself needs only the runtime URL (at head, its own start-up
+migration changes nothing and needs no more than the runtime user's rights).
 """
 import argparse
 import getpass
@@ -68,10 +79,26 @@ def main(argv=None, out=sys.stdout):
     disable = commands.add_parser("disable-user", help="disable a user: their tokens stop working at once")
     disable.add_argument("--username", required=True)
 
+    commands.add_parser("migrate", help="bring the access database to head and grant the runtime user (with the migration URL)")
+    commands.add_parser("verify-audit", help="check the audit record's hash chain; exits 1 naming the first broken record")
+
     args = parser.parse_args(argv)
-    access = store.AccessStore(os.environ.get("LIUDONG_GATEWAY_DATABASE_URL", store.DEFAULT_URL))
+    access = store.AccessStore(
+        os.environ.get("LIUDONG_GATEWAY_DATABASE_URL", store.DEFAULT_URL),
+        migration_url=os.environ.get("LIUDONG_GATEWAY_MIGRATION_DATABASE_URL") or None,
+    )
     try:
         access.migrate()
+        if args.command == "migrate":
+            print("the access database is at head", file=out)
+            return 0
+        if args.command == "verify-audit":
+            with access.connect() as conn:
+                verdict = store.verify_audit_chain(conn)
+            if not verdict.intact:
+                parser.exit(1, verdict.message() + "\n")
+            print(verdict.message(), file=out)
+            return 0
         with access.begin() as conn:
             message = COMMANDS[args.command](conn, args, _actor())
     except ServiceError as exc:

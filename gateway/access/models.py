@@ -5,7 +5,9 @@ service reads them. History is kept: a user is disabled, a key or a grant is
 revoked (``revoked_at``), never deleted. ``audit_records`` and
 ``audit_resources`` are append-only: the code only ever inserts into them, and
 the migration adds triggers that refuse UPDATE and DELETE (on PostgreSQL also
-TRUNCATE) so that a bug or a hand-typed statement cannot rewrite history.
+TRUNCATE) so that a bug or a hand-typed statement cannot rewrite history. The
+runtime database role holds only SELECT and INSERT on them (when migrations run
+as a separate owner), and each record is chained to the one before it by hash.
 """
 from sqlalchemy import (
     JSON,
@@ -120,6 +122,10 @@ audit_records = Table(
     Column("request_id", String(64), nullable=True, index=True),
     Column("remote_addr", String(64), nullable=True),
     Column("details", JSON, nullable=False),  # fields revealed, filters, row counts, error codes; never a value
+    # The hash chain (gateway.access.audit_chain): each record names the one
+    # before it, once, so that the chain cannot fork.
+    Column("previous_hash", String(64), nullable=False, unique=True),
+    Column("record_hash", String(64), nullable=False),
 )
 
 # One row per resource an audit record names, so that "who read this member"
@@ -130,4 +136,15 @@ audit_resources = Table(
     Column("audit_record_id", BIG_ID, ForeignKey("audit_records.id"), primary_key=True),
     Column("resource_id", String(64), primary_key=True),
     Index("ix_audit_resources_resource_id", "resource_id"),
+)
+
+# One row (id 1): the last record of the chain. Appending locks it, which keeps
+# the chain linear across workers, and it shows records removed from the end.
+audit_chain_head = Table(
+    "audit_chain_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("record_id", BIG_ID, nullable=True),  # None: no record yet
+    Column("record_hash", String(64), nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
 )

@@ -8,13 +8,14 @@ setting ``revoked_at``.
 import fcntl
 import os
 import uuid
+import zlib
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, text, update
 from sqlalchemy.engine import make_url
 
-from gateway.access import models
+from gateway.access import audit_chain, models
 from gateway.access.authorisation import KEY, USER, Grant
 from persistence.engine import make_engine
 from persistence.migrations import upgrade_to_head
@@ -30,8 +31,13 @@ def now():
 
 
 class AccessStore:
-    def __init__(self, url=DEFAULT_URL):
+    """``url`` is the runtime connection; ``migration_url``, when given and
+    different, the schema owner's, used only to migrate and to grant the
+    runtime user what it needs (PostgreSQL; see ``grant_runtime_privileges``)."""
+
+    def __init__(self, url=DEFAULT_URL, migration_url=None):
         self.url = url
+        self.migration_url = migration_url if migration_url and migration_url != url else None
         self._sqlite_path = _sqlite_path(url)
         if self._sqlite_path:
             os.makedirs(os.path.dirname(os.path.abspath(self._sqlite_path)), exist_ok=True)
@@ -42,9 +48,35 @@ class AccessStore:
 
         PostgreSQL: ``upgrade_to_head`` holds an advisory lock. SQLite: a file
         lock beside the database does the same for the workers of one machine.
+        With a migration URL, the owner migrates and then grants the runtime
+        user its privileges.
         """
         with self._sqlite_lock():
-            upgrade_to_head(self.engine, MIGRATIONS)
+            if self.migration_url is None:
+                upgrade_to_head(self.engine, MIGRATIONS)
+                return
+            owner = make_engine(self.migration_url)
+            try:
+                runtime_user = None
+                if owner.dialect.name == "postgresql":
+                    runtime_user = self._runtime_user_of_the_same_database(owner)
+                upgrade_to_head(owner, MIGRATIONS)
+                if runtime_user is not None:
+                    grant_runtime_privileges(owner, runtime_user)
+            finally:
+                owner.dispose()
+
+    def _runtime_user_of_the_same_database(self, owner):
+        with self.engine.connect() as conn:
+            runtime_user, database = conn.execute(text("SELECT current_user, current_database()")).one()
+        with owner.connect() as conn:
+            owners_database = conn.execute(text("SELECT current_database()")).scalar_one()
+        if owners_database != database:
+            raise RuntimeError(
+                f"LIUDONG_GATEWAY_MIGRATION_DATABASE_URL names the database {owners_database} and "
+                f"LIUDONG_GATEWAY_DATABASE_URL {database}: they must name the same database"
+            )
+        return runtime_user
 
     def begin(self):
         return self.engine.begin()
@@ -66,6 +98,66 @@ class AccessStore:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+# The audit tables take only reads and appends from the runtime user; the head
+# row is updated by every append. Every other access table takes all four.
+APPEND_ONLY_TABLES = ("audit_records", "audit_resources")
+READ_WRITE = "SELECT, INSERT, UPDATE, DELETE"
+
+
+def grant_runtime_privileges(owner_engine, runtime_user):
+    """Give ``runtime_user`` exactly what the gateway needs on the access tables.
+
+    Runs as the owner after every migration (idempotent: privileges are revoked
+    and granted again in one transaction, under the migrations' advisory lock,
+    since concurrent GRANTs on one object fail). Refuses to go on when the
+    runtime user could undo the protection anyway: a superuser, or the owner of
+    a table (an owner may disable its triggers).
+    """
+    with owner_engine.begin() as conn:
+        owner = conn.execute(text("SELECT current_user")).scalar_one()
+        if owner == runtime_user:
+            return
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(MIGRATIONS.encode())})
+        if conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = :name"), {"name": runtime_user}).scalar():
+            raise RuntimeError(
+                f"the gateway's runtime database user {runtime_user} is a superuser: it could rewrite the audit "
+                "record. Give LIUDONG_GATEWAY_DATABASE_URL an ordinary user."
+            )
+        quote = conn.dialect.identifier_preparer.quote
+        tables = [table.name for table in models.metadata.sorted_tables]
+        owned = conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tableowner = :name "
+                 "AND tablename = ANY(:tables)"),
+            {"name": runtime_user, "tables": tables},
+        ).scalars().all()
+        if owned:
+            raise RuntimeError(
+                f"the gateway's runtime database user {runtime_user} owns {', '.join(sorted(owned))}: it could "
+                f"disable the audit triggers. As a superuser, run REASSIGN OWNED BY {runtime_user} TO {owner}."
+            )
+        user = quote(runtime_user)
+        schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+        conn.execute(text(f"GRANT USAGE ON SCHEMA {quote(schema)} TO {user}"))
+        conn.execute(text(f"GRANT SELECT ON alembic_version TO {user}"))
+        for table in models.metadata.sorted_tables:
+            name = quote(table.name)
+            conn.execute(text(f"REVOKE ALL ON {name} FROM {user}"))
+            if table.name in APPEND_ONLY_TABLES:
+                conn.execute(text(f"GRANT SELECT, INSERT ON {name} TO {user}"))
+            elif table.name == models.audit_chain_head.name:
+                conn.execute(text(f"GRANT SELECT, UPDATE ON {name} TO {user}"))
+            else:
+                conn.execute(text(f"GRANT {READ_WRITE} ON {name} TO {user}"))
+            for column in table.primary_key.columns:
+                sequence = conn.execute(
+                    text("SELECT pg_get_serial_sequence(:table, :column)"), {"table": table.name, "column": column.name},
+                ).scalar()
+                if sequence:
+                    # USAGE: nextval only; not setval, which could make ids collide.
+                    conn.execute(text(f"REVOKE ALL ON SEQUENCE {sequence} FROM {user}"))
+                    conn.execute(text(f"GRANT USAGE ON SEQUENCE {sequence} TO {user}"))
 
 
 def _sqlite_path(url):
@@ -373,11 +465,27 @@ AUDIT_FIELDS = (
 
 
 def insert_audit_record(conn, record):
-    """Append one record (and its resource index rows); the only write the audit tables ever get."""
+    """Append one record (and its resource index rows) to the chain; the only write the audit tables ever get.
+
+    The head row is locked first (an UPDATE: a row lock on PostgreSQL, the
+    write lock on SQLite) and held to the end of ``conn``'s transaction, so
+    appends from every worker and thread form one chain. Callers keep that
+    transaction short: the record is the last thing an access change writes.
+    """
     values = {name: record.get(name) for name in AUDIT_FIELDS}
     values["occurred_at"] = values["occurred_at"] or now()
     values["resource_ids"] = [str(i) for i in (values["resource_ids"] or [])]
     values["details"] = values["details"] or {}
+    values = audit_chain.normalised(values)
+    head = models.audit_chain_head
+    locked = conn.execute(
+        update(head).where(head.c.id == audit_chain.HEAD_ID)
+        .values(record_hash=head.c.record_hash).returning(head.c.record_hash)
+    ).first()
+    if locked is None:
+        raise RuntimeError("the audit chain has no head row: run the gateway's migrations")
+    values["previous_hash"] = locked.record_hash
+    values["record_hash"] = audit_chain.record_hash(values, locked.record_hash)
     record_id = conn.execute(insert(models.audit_records).values(**values)).inserted_primary_key[0]
     resource_ids = list(dict.fromkeys(values["resource_ids"]))
     if resource_ids:
@@ -385,7 +493,16 @@ def insert_audit_record(conn, record):
             insert(models.audit_resources),
             [{"audit_record_id": record_id, "resource_id": resource_id} for resource_id in resource_ids],
         )
+    conn.execute(
+        update(head).where(head.c.id == audit_chain.HEAD_ID)
+        .values(record_id=record_id, record_hash=values["record_hash"])
+    )
     return {"id": record_id, **values}
+
+
+def verify_audit_chain(conn):
+    """Walk the audit chain: an ``audit_chain.Verdict``."""
+    return audit_chain.verify(conn, models.audit_records, models.audit_resources, models.audit_chain_head)
 
 
 def list_audit_records(conn, *, page, per_page, principal=None, action=None, outcome=None,

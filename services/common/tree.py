@@ -120,6 +120,16 @@ def project(session, tree, data):
         session.execute(update(tree).where(tree.c.id == organisation_id).values(**values))
 
 
+class ServiceRpcProxy(ClusterRpcProxy):
+    """nameko's cluster proxy with its reply queue named after the calling service,
+    ``rpc.reply-<service>-<uuid>``, not ``rpc.reply-standalone_rpc_proxy-<uuid>``:
+    the service's broker user may read its own reply queues only (deploy/broker.py)."""
+
+    def __init__(self, service_name, config, **kwargs):
+        super().__init__(config, **kwargs)
+        self._reply_listener.container.service_name = service_name
+
+
 class OrganisationTreeCatchUp(DependencyProvider):
     """Copies roster's tree into the projection when the service starts.
 
@@ -162,7 +172,7 @@ class OrganisationTreeCatchUp(DependencyProvider):
         tree = database.metadata.tables["organisation_tree"]
         scope = unrestricted(f"service:{self.container.service_name}", reveal=())
         copied, after = 0, None
-        with ClusterRpcProxy(self.container.config, timeout=self.rpc_timeout) as cluster:
+        with ServiceRpcProxy(self.container.service_name, self.container.config, timeout=self.rpc_timeout) as cluster:
             while True:
                 context = self.signer.sign(ROSTER, "organisation_tree_page", [after, CATCH_UP_PAGE], scope)
                 page = cluster[ROSTER].organisation_tree_page(after, CATCH_UP_PAGE, context)

@@ -1,5 +1,9 @@
 """End-to-end: the real processes (each service under `python -m services.common.run`, gunicorn) on the real broker
-(a throwaway vhost) and PostgreSQL (a throwaway database), driven over HTTP."""
+(a throwaway vhost) and PostgreSQL (a throwaway database), driven over HTTP.
+
+Each process connects as its own broker user, with the permissions deploy/broker.py
+gives it in production (tests.support.PlatformBroker): the platform working here is
+the proof that those permissions are enough."""
 import contextlib
 import os
 import secrets
@@ -17,7 +21,7 @@ from contracts.platform import SERVICES, ServiceSpec
 from contracts.platform import service as service_spec
 from gateway.access.policy import ROLE_PERMISSIONS, SYSTEM_INTEGRATION
 from services.common.crypto import generate_keys
-from tests.support import EventTap, create_database, create_vhost, delete_vhost, drop_database, wait_for
+from tests.support import EventTap, PlatformBroker, create_database, drop_database, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY_SCOPES = sorted(ROLE_PERMISSIONS[SYSTEM_INTEGRATION])
@@ -63,18 +67,21 @@ class Process:
 
 class Platform:
     """Every service of ``contracts.platform.SERVICES`` (one process each, on a
-    throwaway database each) and the gateway, on a throwaway vhost."""
+    throwaway database each) and the gateway, on a throwaway vhost where each
+    connects as its own broker user. ``amqp_uri`` is guest's, for the harness."""
 
     def __init__(self, log_dir):
         self.log_dir = log_dir
-        self.vhost, self.amqp_uri = create_vhost()
+        self.broker = PlatformBroker()
+        self.vhost, self.amqp_uri = self.broker.vhost, self.broker.guest_uri
         self.database_urls = {spec.name: create_database(f"liudong_e2e_{spec.name}") for spec in SERVICES}
         self.gateway_database_url = create_database("liudong_e2e_gateway")
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
-            "LIUDONG_AMQP_URI": self.amqp_uri,
+            # LIUDONG_AMQP_URI (the gateway's), LIUDONG_<SERVICE>_AMQP_URI, the subscriber's...
+            **self.broker.environment(),
             **{spec.database_url_variable: self.database_urls[spec.name] for spec in SERVICES},
             "LIUDONG_OUTBOX_POLL_INTERVAL": "0.2",
             "LIUDONG_GATEWAY_BIND": f"127.0.0.1:{self.port}",
@@ -100,12 +107,19 @@ class Platform:
         """roster's database (the tests that read tables read roster's)."""
         return self.database_urls["roster"]
 
+    def env_of(self, role):
+        """``env`` with no broker URI but the component's own, so that nothing in it can
+        fall back on another user's rights (or on guest's)."""
+        others = {user.uri_variable for user in self.broker.users if user.role != role}
+        return {key: value for key, value in self.env.items() if key not in others}
+
     def start_services(self):
         for spec in SERVICES:
             self.start_service(spec.name)
 
     def start_service(self, name, **extra_env):
-        self.services[name] = Process(name, command_line(service_spec(name)), {**self.env, **extra_env}, self.log_dir)
+        self.services[name] = Process(name, command_line(service_spec(name)), {**self.env_of(name), **extra_env},
+                                      self.log_dir)
         wait_for(lambda: self._service_ready(name), timeout=60, message=f"{name} to answer ping")
 
     def start_roster(self, **extra_env):
@@ -157,7 +171,7 @@ class Platform:
 
     def start_gateway(self):
         self.gateway = Process("gateway", [str(BIN / "gunicorn"), "-c", "gateway/gunicorn.conf.py",
-                                           "gateway.app:create_app()"], self.env, self.log_dir)
+                                           "gateway.app:create_app()"], self.env_of("gateway"), self.log_dir)
 
         def ready():
             assert self.gateway.alive(), f"gateway exited:\n{self.gateway.log()}"
@@ -178,7 +192,8 @@ class Platform:
         return self.http.post(self.base_url + path, json=json, timeout=10, **kwargs)
 
     def tap(self, routing_key="#", service="roster"):
-        return EventTap(self.amqp_uri, service_spec(service).events_exchange, routing_key)
+        """Events as the broker's subscriber user sees them (what scripts/watch_events.py uses)."""
+        return EventTap(self.broker.uris["subscriber"], service_spec(service).events_exchange, routing_key, passive=True)
 
     def close(self):
         for process in (self.gateway, *self.services.values()):
@@ -186,7 +201,7 @@ class Platform:
                 process.stop()
         for url in (*self.database_urls.values(), self.gateway_database_url):
             drop_database(url)
-        delete_vhost(self.vhost)
+        self.broker.close()
 
 
 @contextlib.contextmanager

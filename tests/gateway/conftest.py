@@ -63,7 +63,8 @@ def gateway_environment(monkeypatch, tmp_path):
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("LIUDONG_GATEWAY_DATABASE_URL", f"sqlite:///{tmp_path}/gateway.db")
     for name in ("LIUDONG_RATE_LIMIT", "LIUDONG_TOKEN_RATE_LIMIT", "LIUDONG_SIGN_IN_ACCOUNT_RATE_LIMIT", "LIUDONG_RATE_LIMIT_STORAGE",
-                 "LIUDONG_TOKEN_TTL", "LIUDONG_TRUSTED_PROXY_HOPS"):
+                 "LIUDONG_TOKEN_TTL", "LIUDONG_TRUSTED_PROXY_HOPS",
+                 "LIUDONG_GATEWAY_MIGRATION_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
 
 

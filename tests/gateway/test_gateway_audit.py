@@ -442,3 +442,4 @@ def test_migrations_are_safe_to_run_again_and_from_several_stores(tmp_path):
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
     first.dispose()
     second.dispose()
+
