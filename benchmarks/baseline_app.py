@@ -17,6 +17,8 @@ from flask import Flask, abort, jsonify
 from sqlalchemy import Date, DateTime, String, Text, create_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from benchmarks.common import member_identity
+
 
 class Base(DeclarativeBase):
     pass
@@ -75,8 +77,8 @@ def seed(database_url, count, organisation_id=None):
         ids = [str(uuid.uuid4()) for _ in range(count)]
         with Session(engine) as session, session.begin():
             session.add_all(
-                Member(id=member_id, name="马永福", gender="male", birth_date=date(1978, 4, 9),
-                       id_number=f"620724197804{n:05d}9", phone=f"1390000{n:04d}", joined_on=date(2004, 7, 1),
+                Member(id=member_id, name="马永福", gender="male", birth_date=member_identity(n)[0],
+                       id_number=member_identity(n)[1], phone=f"1390000{n:04d}", joined_on=date(2004, 7, 1),
                        membership="full", organisation_id=organisation_id, status="at_home",
                        registered_at=datetime.now(timezone.utc))
                 for n, member_id in enumerate(ids, start=1)

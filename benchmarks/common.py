@@ -10,8 +10,10 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+
+from contracts import id_number as id_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as `python benchmarks/<name>.py` from anywhere
@@ -188,3 +190,10 @@ def run(main):
     except (KeyboardInterrupt, Interrupted) as exc:
         log(f"interrupted ({type(exc).__name__} {exc}); everything started was stopped and dropped")
         sys.exit(130)
+
+
+def member_identity(n):
+    """The birth date and a valid ID number of the benchmarks' member ``n``
+    (from 1): a thousand members per birth date, from 1978-04-09 on."""
+    birth = date(1978, 4, 9) + timedelta(days=n // 1000)
+    return birth, id_numbers.build("620724", birth, n % 1000)

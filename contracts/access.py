@@ -9,8 +9,16 @@ from dataclasses import dataclass
 
 from marshmallow import RAISE, Schema, fields, validate
 
-# Personal data that is encrypted at rest and masked unless the scope reveals it.
-PERSONAL_FIELDS = ("id_number", "phone", "contact")
+# Personal data, masked in every answer unless the scope reveals it (each
+# service's contract says which permission reveals which: contracts.roster
+# REVEALS). All but birth_date are also encrypted at rest; a masked birth_date
+# is null, and the member's birth_year is always there instead.
+PERSONAL_FIELDS = ("id_number", "birth_date", "phone", "contact", "destination_address")
+
+# A ServiceError's details may carry this key: what the gateway writes into the
+# audit record of the refused request and never sends to the client (the
+# hash-index value of a duplicate ID number, say). Nothing personal goes there.
+AUDIT_ONLY_DETAILS = "audit_only"
 
 
 class ScopeSchema(Schema):
@@ -104,26 +112,35 @@ def unrestricted(principal, reveal=PERSONAL_FIELDS):
     return {"organisation_ids": None, "member_id": None, "reveal": list(reveal), "principal": principal}
 
 
-def _keep_ends(value, head=3, tail=4):
-    if not value or len(value) <= head + tail:
-        return "*" * len(value or "")
-    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
-
-
 def mask_id_number(value):
-    """620***********123X: the province prefix and the last four stay readable."""
-    return _keep_ends(value)
+    """**************123X: only the last four characters stay readable.
+
+    The region code is guessable from the branch and the birth date from the
+    member's age, so showing either would leave a few candidates that a
+    lookup by ID number could confirm.
+    """
+    if not value:
+        return value
+    shown = 4 if len(value) > 4 else 0
+    return "*" * (len(value) - shown) + value[len(value) - shown:]
 
 
 def mask_phone(value):
     """139****1234."""
-    return _keep_ends(value)
+    if not value or len(value) <= 7:
+        return "*" * len(value or "")
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_text(value):
+    """Free text (a WeChat id, an address): the first and last character, stars between."""
+    if not value:
+        return value
+    return value[0] + "*" * max(len(value) - 2, 1) + (value[-1] if len(value) > 1 else "")
 
 
 def mask_contact(value):
-    """A phone number is masked like one; anything else keeps its first and last character."""
-    if not value:
-        return value
-    if value.isdigit() and len(value) > 7:
+    """A phone number is masked like one; anything else like free text."""
+    if value and value.isdigit() and len(value) > 7:
         return mask_phone(value)
-    return value[0] + "*" * max(len(value) - 2, 1) + (value[-1] if len(value) > 1 else "")
+    return mask_text(value)

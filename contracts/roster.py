@@ -5,6 +5,9 @@ again on arrival, because county systems may call it over RPC directly.
 """
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from contracts import id_number as id_numbers
+from contracts.text import Text
+
 SERVICE_NAME = "roster"
 
 # ---- permissions: what a caller may ask of roster, and which roles hold them -----
@@ -16,8 +19,8 @@ MEMBERS_READ = "members:read"
 MEMBERS_WRITE = "members:write"
 MOVEMENTS_WRITE = "movements:write"        # departure reports and returns
 MEMBERS_EXPORT = "members:export"
-PERSONAL_DATA_READ = "personal_data:read"  # ID number, phone and contact in full
-PHONE_READ = "phone:read"                  # phone and contact in full, ID number masked
+PERSONAL_DATA_READ = "personal_data:read"  # every personal field in full
+PHONE_READ = "phone:read"                  # how to reach the member in full; ID number and birth date masked
 
 PERMISSIONS = (
     ORGANISATIONS_READ, ORGANISATIONS_WRITE, MEMBERS_READ, MEMBERS_WRITE, MOVEMENTS_WRITE,
@@ -26,8 +29,8 @@ PERMISSIONS = (
 
 # The personal fields (contracts.access.PERSONAL_FIELDS) each permission shows in full.
 REVEALS = {
-    PERSONAL_DATA_READ: ("id_number", "phone", "contact"),
-    PHONE_READ: ("phone", "contact"),
+    PERSONAL_DATA_READ: ("id_number", "birth_date", "phone", "contact", "destination_address"),
+    PHONE_READ: ("phone", "contact", "destination_address"),
 }
 
 # Roles are the platform's (named in gateway.access.policy); a role missing here holds nothing of roster's.
@@ -89,11 +92,11 @@ class ResultSchema(Schema):
 # ---- organisations -------------------------------------------------------
 
 class OrganisationCreateSchema(StrictSchema):
-    name = fields.Str(required=True, validate=_trimmed(200))
+    name = Text(required=True, validate=_trimmed(200))
     kind = fields.Str(required=True, validate=validate.OneOf(list(ORGANISATION_KINDS)))
     parent_id = fields.UUID(allow_none=True, load_default=None)
     # Where the node is, for destination branches and stations (e.g. 瓜州县).
-    location = fields.Str(allow_none=True, load_default=None, validate=validate.Length(max=200))
+    location = Text(allow_none=True, load_default=None, validate=validate.Length(max=200))
 
 
 class OrganisationSchema(ResultSchema):
@@ -136,15 +139,35 @@ class OrganisationPageSchema(PageSchema):
 
 # ---- members -------------------------------------------------------------
 
-ID_NUMBER_PATTERN = r"^\d{17}[\dX]$"   # 18-digit resident identity number
+ID_NUMBER_PATTERN = id_numbers.PATTERN  # 18-character resident identity number
 PHONE_PATTERN = r"^1\d{10}$"           # mainland mobile number
 
 
+def _valid_id_number(value):
+    """The check character and the birth date inside (the pattern is checked beside this)."""
+    reason = id_numbers.problem(value)
+    if reason is not None and reason != id_numbers.NOT_AN_ID_NUMBER:
+        raise ValidationError(reason)
+
+
+def _id_number_field():
+    return fields.Str(
+        required=True,
+        validate=[validate.Regexp(ID_NUMBER_PATTERN, error=id_numbers.NOT_AN_ID_NUMBER), _valid_id_number],
+        metadata={"description": "公民身份号码 (GB 11643-1999): 17 digits, the birth date as characters 7 to 14, "
+                                 "then the ISO 7064 MOD 11-2 check character (a digit or X); a wrong check "
+                                 "character or birth date is a 422",
+                  # Valid, and born on birth_date's example: what a fuzzer's example phase sends.
+                  "example": "62072419780409138X"},
+    )
+
+
 class MemberCreateSchema(StrictSchema):
-    name = fields.Str(required=True, validate=_trimmed(100))
+    name = Text(required=True, validate=_trimmed(100))
     gender = fields.Str(required=True, validate=validate.OneOf(list(GENDERS)))
-    birth_date = fields.Date(required=True)
-    id_number = fields.Str(required=True, validate=validate.Regexp(ID_NUMBER_PATTERN, error="must be an 18-character resident identity number"))
+    birth_date = fields.Date(required=True, metadata={"description": "must be the date inside id_number",
+                                                      "example": "1978-04-09"})
+    id_number = _id_number_field()
     phone = fields.Str(required=True, validate=validate.Regexp(PHONE_PATTERN, error="must be an 11-digit mobile number"))
     joined_on = fields.Date(required=True, metadata={"description": "入党时间"})
     membership = fields.Str(load_default="full", validate=validate.OneOf(list(MEMBERSHIPS)))
@@ -155,6 +178,21 @@ class MemberCreateSchema(StrictSchema):
         if data.get("birth_date") and data.get("joined_on") and data["joined_on"] <= data["birth_date"]:
             raise ValidationError("must be after birth_date", "joined_on")
 
+    @validates_schema
+    def _birth_date_in_id_number(self, data, **kwargs):
+        if not data.get("birth_date") or not data.get("id_number"):
+            return
+        inside = id_numbers.birth_date_of(data["id_number"])
+        if inside is not None and inside != data["birth_date"]:
+            raise ValidationError({
+                "birth_date": ["does not match the birth date inside id_number"],
+                "id_number": ["its birth date (characters 7 to 14) does not match birth_date"],
+            })
+
+
+MASKED_TEXT = ("personal data: unless the caller may see it in full, only the first and last characters "
+               "show, with * between (a phone number as 139****1234)")
+
 
 class DepartureSchema(ResultSchema):
     id = fields.UUID(required=True)
@@ -163,10 +201,10 @@ class DepartureSchema(ResultSchema):
     departed_on = fields.Date(allow_none=True)
     destination_province = fields.Str(allow_none=True)
     destination_city = fields.Str(allow_none=True)
-    destination_address = fields.Str(allow_none=True)
+    destination_address = fields.Str(allow_none=True, metadata={"description": MASKED_TEXT})
     work = fields.Str(allow_none=True)
     expected_return_on = fields.Date(allow_none=True)
-    contact = fields.Str(allow_none=True)
+    contact = fields.Str(allow_none=True, metadata={"description": MASKED_TEXT})
     returned_on = fields.Date(allow_none=True)
     reported_at = fields.AwareDateTime(required=True)
     returned_reported_at = fields.AwareDateTime(allow_none=True)
@@ -176,9 +214,17 @@ class MemberSchema(ResultSchema):
     id = fields.UUID(required=True)
     name = fields.Str(required=True)
     gender = fields.Str(required=True)
-    birth_date = fields.Date(required=True)
-    id_number = fields.Str(required=True)
-    phone = fields.Str(required=True)
+    birth_date = fields.Date(
+        required=True, allow_none=True,
+        metadata={"description": "personal data: null unless the caller may see it in full; birth_year is always there"},
+    )
+    birth_year = fields.Int(required=True, metadata={"description": "the year of birth_date, shown to every reader"})
+    id_number = fields.Str(
+        required=True,
+        metadata={"description": "personal data: unless the caller may see it in full, only the last four "
+                                 "characters show (**************123X)"},
+    )
+    phone = fields.Str(required=True, metadata={"description": "personal data: masked as 139****1234 unless shown in full"})
     joined_on = fields.Date(required=True)
     membership = fields.Str(required=True)
     organisation_id = fields.UUID(required=True)
@@ -192,7 +238,7 @@ class MemberQuerySchema(PageQuerySchema):
     status = fields.Str(validate=validate.OneOf(list(MEMBER_STATUSES)))
     membership = fields.Str(validate=validate.OneOf(list(MEMBERSHIPS)))
     gender = fields.Str(validate=validate.OneOf(list(GENDERS)))
-    name = fields.Str(validate=validate.Length(min=1, max=100), metadata={"description": "part of the name"})
+    name = Text(validate=validate.Length(min=1, max=100), metadata={"description": "part of the name"})
 
 
 class MemberPageSchema(PageSchema):
@@ -203,12 +249,13 @@ class DepartureReportSchema(StrictSchema):
     """外出报备: where to, what work, how long, how to reach the member."""
 
     departed_on = fields.Date(load_default=None, metadata={"description": "defaults to today"})
-    destination_province = fields.Str(required=True, validate=_trimmed(50))
-    destination_city = fields.Str(required=True, validate=_trimmed(50))
-    destination_address = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    work = fields.Str(required=True, validate=_trimmed(200))
+    destination_province = Text(required=True, validate=_trimmed(50))
+    destination_city = Text(required=True, validate=_trimmed(50))
+    destination_address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200),
+                               metadata={"description": "personal data, masked unless shown in full"})
+    work = Text(required=True, validate=_trimmed(200))
     expected_return_on = fields.Date(load_default=None, allow_none=True)
-    contact = fields.Str(required=True, validate=_trimmed(100), metadata={"description": "phone or WeChat while away"})
+    contact = Text(required=True, validate=_trimmed(100), metadata={"description": "phone or WeChat while away"})
 
     @validates_schema
     def _return_after_departure(self, data, **kwargs):
@@ -228,7 +275,7 @@ MAX_EXPORT_ROWS = 10_000
 class MemberLookupSchema(StrictSchema):
     """Find a member by ID number (sent in a body, so it never lands in a URL or an access log)."""
 
-    id_number = fields.Str(required=True, validate=validate.Regexp(ID_NUMBER_PATTERN, error="must be an 18-character resident identity number"))
+    id_number = _id_number_field()
 
 
 class MemberExportQuerySchema(StrictSchema):

@@ -11,7 +11,11 @@ What is recorded (``action``):
 - writes (``organisations.create``, ``members.register``,
   ``members.report_departure``, ``members.report_return``): an ``attempted``
   record before the call to the service and a ``succeeded`` or ``failed`` one
-  after it, so that no write can happen without a record of it.
+  after it, so that no write can happen without a record of it. A refusal's
+  ``failed`` record carries what the service put under
+  ``contracts.access.AUDIT_ONLY_DETAILS`` (a registration refused as
+  ``duplicate_id_number``: ``id_number_index``, the keyed hash of the number,
+  never the number), which the client's answer never does.
 - ``access.*``: every change to users, API keys and grants, in the same
   transaction as the change.
 - ``authentication.failed``: a credential that was sent and refused (not the
@@ -24,6 +28,7 @@ from functools import wraps
 
 from flask import current_app, g, request
 
+from contracts.access import AUDIT_ONLY_DETAILS
 from contracts.errors import HTTP_STATUS, ServiceError
 from gateway.access import store
 
@@ -57,6 +62,15 @@ def record(action, *, outcome, status=None, resource_type=None, resource_ids=(),
         return store.insert_audit_record(own, values)
 
 
+def audit_only(exc):
+    """Take the audit-only details off a service's error: they go into the
+    audit record and must not reach the client (``gateway.errors`` drops any
+    left over)."""
+    details = exc.details if isinstance(getattr(exc, "details", None), dict) else {}
+    extra = details.pop(AUDIT_ONLY_DETAILS, None)
+    return extra if isinstance(extra, dict) else {}
+
+
 def revealed():
     """The personal fields this request's scope shows in full."""
     scope = g.get("scope") or {}
@@ -88,7 +102,7 @@ def audited_write(function, requirement, success_status):
         except ServiceError as exc:
             record(
                 action, outcome="failed", status=HTTP_STATUS.get(exc.code, 500), resource_type=resource_type,
-                resource_ids=named, details={"error": exc.code},
+                resource_ids=named, details={**audit_only(exc), "error": exc.code},
             )
             raise
         except Exception:

@@ -28,6 +28,7 @@ import json
 from flask import current_app, request
 from marshmallow import Schema, fields
 
+from contracts.access import AUDIT_ONLY_DETAILS
 from contracts.errors import HTTP_STATUS, ErrorCode, ServiceError
 from gateway.logs import get_logger
 
@@ -76,7 +77,12 @@ def error_response(status, code, message, details=None, headers=None):
 
 
 def handle_service_error(exc):
-    """A ``ServiceError`` from a service (or raised here) keeps its code and message."""
+    """A ``ServiceError`` from a service (or raised here) keeps its code and message.
+
+    Details meant for the audit record only (``contracts.access.AUDIT_ONLY_DETAILS``)
+    are never answered, whether or not an audited write took them first."""
+    if isinstance(exc.details, dict):
+        exc.details.pop(AUDIT_ONLY_DETAILS, None)
     status = HTTP_STATUS.get(exc.code)
     if status is None:
         log.error("no HTTP status is known for error code %r (%s)", exc.code, exc.message)

@@ -8,9 +8,16 @@ resident identity number or 11-digit mobile number in a record's message and
 traceback before a handler writes it. Every gateway logger carries it
 (:func:`get_logger`), and the gunicorn configuration puts it on gunicorn's own
 handlers, which also write the access log and what the libraries log there.
+
+It also escapes control, bidirectional and zero-width characters in what a log
+call interpolates (``contracts.text.EscapeInvisibleArguments``): a request path
+with ``%0A`` in it reaches gunicorn's access log decoded, and would otherwise
+write a forged line of its own.
 """
 import logging
 import re
+
+from contracts.text import EscapeInvisibleArguments
 
 # Bounded by non-digits on both sides, so that longer digit runs (timestamps,
 # counters) are left alone; the ID number's last character may be X.
@@ -28,10 +35,15 @@ def redact(text):
     return PHONE.sub(REDACTED_PHONE, ID_NUMBER.sub(REDACTED_ID_NUMBER, text))
 
 
+_ESCAPE = EscapeInvisibleArguments()
+
+
 class RedactPersonalData(logging.Filter):
-    """Rewrites a record's message (arguments merged in) and traceback, redacted."""
+    """Rewrites a record's message (arguments merged in, invisible characters
+    in them escaped) and traceback, redacted."""
 
     def filter(self, record):
+        _ESCAPE.filter(record)
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a broken format string is the handler's to report

@@ -1,4 +1,12 @@
-"""The member export as an Excel workbook (openpyxl), with the county's own column names."""
+"""The member export as an Excel workbook (openpyxl), with the county's own column names.
+
+The export writes whatever the roster holds, including text stored before the
+API refused invisible characters (``contracts.text``): each such character is
+written as U+FFFD (the replacement character, shown as �). openpyxl cannot
+write most C0 controls at all (XML 1.0 has no place for them), and the rest
+(C1, bidirectional and zero-width characters) would make a cell read as
+something other than what it holds.
+"""
 import io
 import uuid
 
@@ -6,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from contracts import roster
+from contracts.text import printable
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -14,7 +23,8 @@ COLUMNS = (
     ("党员编号 (id)", lambda m: m["id"]),
     ("姓名", lambda m: m["name"]),
     ("性别", lambda m: roster.GENDERS.get(m["gender"], m["gender"])),
-    ("出生日期", lambda m: m["birth_date"]),
+    ("出生日期", lambda m: m["birth_date"]),  # empty when masked
+    ("出生年份", lambda m: m["birth_year"]),
     ("身份证号", lambda m: m["id_number"]),
     ("手机号", lambda m: m["phone"]),
     ("入党时间", lambda m: m["joined_on"]),
@@ -55,6 +65,8 @@ def members_workbook(members):
 def _cell(sheet, value):
     if isinstance(value, uuid.UUID):
         value = str(value)
+    if isinstance(value, str):
+        value = printable(value)
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         cell.data_type = "s"

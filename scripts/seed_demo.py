@@ -12,6 +12,8 @@ from datetime import date, timedelta
 
 import requests
 
+from contracts import id_number as id_numbers
+
 TOWNS = ["城关镇", "宣化镇", "南华镇", "巷道镇", "合黎镇", "骆驼城镇", "新坝镇", "黑泉镇", "罗城镇"]
 VILLAGES_PER_TOWN = 2
 MEMBERS_PER_VILLAGE = 6
@@ -54,9 +56,10 @@ def organisation(gateway, name, kind, parent=None, location=None):
     return gateway.post("/organisations", body)
 
 
-def id_number(serial, birth):
-    # 620724 is Gaotai's area code; the rest is made up and marked as demo data by its serial.
-    return f"620724{birth:%Y%m%d}{serial % 1000:03d}{serial % 10}"
+def id_number(serial, birth, gender):
+    # 620724 is Gaotai's area code; the sequence is made up from the serial
+    # (odd for a man, even for a woman, as GB 11643 has it), the check character real.
+    return id_numbers.build("620724", birth, (serial % 500) * 2 + (1 if gender == "male" else 0))
 
 
 def seed(base_url, seed_value=2021):
@@ -88,7 +91,7 @@ def seed(base_url, seed_value=2021):
                     "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
                     "gender": gender,
                     "birth_date": birth.isoformat(),
-                    "id_number": id_number(serial, birth),
+                    "id_number": id_number(serial, birth, gender),
                     "phone": f"139{serial:08d}",
                     "joined_on": (birth + timedelta(days=365 * 25 + rng.randrange(0, 3000))).isoformat(),
                     "membership": "probationary" if rng.random() < 0.05 else "full",

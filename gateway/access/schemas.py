@@ -5,6 +5,7 @@ These are the gateway's, not a service's, so they live here rather than in ``con
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from contracts.roster import PageQuerySchema, PageSchema, StrictSchema
+from contracts.text import Text
 from gateway.access import policy
 from gateway.access.management import rate_limit_problem
 
@@ -33,7 +34,7 @@ _username = fields.Str(
 # ---- tokens -------------------------------------------------------------------
 
 class TokenRequestSchema(StrictSchema):
-    username = fields.Str(required=True, validate=validate.Length(min=1, max=64))
+    username = Text(required=True, validate=validate.Length(min=1, max=64))
     password = fields.Str(required=True, validate=validate.Length(min=1, max=256), load_only=True)
 
 
@@ -52,7 +53,7 @@ class PasswordChangeSchema(StrictSchema):
 
 class UserCreateSchema(StrictSchema):
     username = _username
-    display_name = fields.Str(required=True, validate=validate.Length(min=1, max=100))
+    display_name = Text(required=True, validate=validate.Length(min=1, max=100))
     member_id = fields.UUID(
         load_default=None, allow_none=True,
         metadata={"description": "the member this person is: needed for the member role"},
@@ -61,7 +62,7 @@ class UserCreateSchema(StrictSchema):
 
 class UserUpdateSchema(StrictSchema):
     active = JsonBool(metadata={"description": "false disables the user: every token stops working at once"})
-    display_name = fields.Str(validate=validate.Length(min=1, max=100))
+    display_name = Text(validate=validate.Length(min=1, max=100))
 
     @validates_schema
     def _something(self, data, **kwargs):
@@ -102,7 +103,7 @@ class UserCreatedSchema(UserSchema, ActivationIssuedSchema):
 
 
 class ActivationSchema(StrictSchema):
-    username = fields.Str(required=True, validate=validate.Length(min=1, max=64))
+    username = Text(required=True, validate=validate.Length(min=1, max=64))
     code = fields.Str(required=True, load_only=True, validate=validate.Length(min=1, max=100),
                       metadata={"description": "the activation code (case, spaces and dashes do not count)"})
     password = fields.Str(required=True, load_only=True, validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=256),
@@ -110,7 +111,7 @@ class ActivationSchema(StrictSchema):
 
 
 class UserQuerySchema(PageQuerySchema):
-    username = fields.Str(validate=validate.Length(min=1, max=64))
+    username = Text(validate=validate.Length(min=1, max=64))
     active = fields.Bool()
 
 
@@ -127,8 +128,8 @@ def _rate_limit(value):
 
 
 class ApiKeyCreateSchema(StrictSchema):
-    name = fields.Str(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "县人社局对接"})
-    owner = fields.Str(required=True, validate=validate.Length(min=1, max=100), metadata={"description": "who answers for the key"})
+    name = Text(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "县人社局对接"})
+    owner = Text(required=True, validate=validate.Length(min=1, max=100), metadata={"description": "who answers for the key"})
     scopes = fields.List(
         fields.Str(validate=validate.OneOf(KEY_PERMISSIONS)), required=True, validate=validate.Length(min=1),
         metadata={"description": "the permissions the key may use, a subset of the system_integration role's"},
@@ -228,10 +229,10 @@ class GrantPageSchema(PageSchema):
 # ---- audit ----------------------------------------------------------------------
 
 class AuditQuerySchema(PageQuerySchema):
-    principal = fields.Str(validate=validate.Length(min=1, max=100), metadata={"example": "user:5f0c…"})
-    action = fields.Str(validate=validate.Length(min=1, max=60), metadata={"example": "members.export"})
+    principal = Text(validate=validate.Length(min=1, max=100), metadata={"example": "user:5f0c…"})
+    action = Text(validate=validate.Length(min=1, max=60), metadata={"example": "members.export"})
     outcome = fields.Str(validate=validate.OneOf(["attempted", "succeeded", "failed", "denied"]))
-    resource_id = fields.Str(
+    resource_id = Text(
         validate=validate.Length(min=1, max=64), metadata={"description": "records naming this resource, e.g. a member id"},
     )
     since = fields.AwareDateTime(metadata={"description": "occurred at or after (ISO 8601 with a zone)"})

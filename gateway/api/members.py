@@ -1,7 +1,8 @@
 """党员: the members, where they belong and whether they are at home or away.
 
-Personal fields (ID number, phone, departure contact) come back masked unless
-the caller's roles reveal them; every answer that shows them in full is audited
+Personal fields (``contracts.access.PERSONAL_FIELDS``: ID number, birth date,
+phone, a departure's contact and address) come back masked unless the caller's
+roles reveal them; every answer that shows them in full is audited
 (``gateway.audit``), and so is every lookup by ID number and every export.
 """
 from datetime import datetime, timezone
@@ -118,7 +119,10 @@ class MemberExport(MethodView):
     def get(self, query):
         """Export every matching member of the caller's organisations as an .xlsx workbook
 
-        Every export is audited with its filters and the number of rows.
+        Personal fields are masked exactly as in the JSON answers; 出生日期 is empty where the birth date is
+        masked, and 出生年份 is always filled. Text stored before the API refused invisible characters is
+        written with each control, bidirectional or zero-width character replaced by U+FFFD (�).
+        Every export is audited with its filters and the number of rows, once the workbook is built.
         """
         filters = roster.MemberExportQuerySchema().dump(query)
         try:
@@ -130,6 +134,15 @@ class MemberExport(MethodView):
             )
             raise
         members = export["items"]
+        # The record says the members were exported: only once the workbook exists.
+        try:
+            workbook = members_workbook(members)
+        except Exception:
+            audit.record(
+                "members.export", outcome="failed", status=500, resource_type="member",
+                details={"filters": filters, "error": ErrorCode.INTERNAL_ERROR},
+            )
+            raise
         audit.record(
             "members.export", outcome="succeeded", status=200, resource_type="member",
             resource_ids=[member["id"] for member in members],
@@ -137,6 +150,6 @@ class MemberExport(MethodView):
         )
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
         return Response(
-            members_workbook(members), mimetype=XLSX_MIMETYPE,
+            workbook, mimetype=XLSX_MIMETYPE,
             headers={"Content-Disposition": f'attachment; filename="members-{stamp}.xlsx"'},
         )

@@ -69,6 +69,10 @@ class SqlMembers:
     def _index(self, value, purpose):
         return cipher_for(self.session.get_bind()).index(value, purpose)
 
+    def id_number_index(self, id_number):
+        """The keyed hash that stands for an ID number in the index and the audit record."""
+        return self._index(id_number, "id_number")
+
     def find_by_id_number(self, id_number):
         """Exact match through the keyed hash index: the ciphertext is never compared."""
         query = select(Member).where(members.c.id_number_index == self._index(id_number, "id_number"))

@@ -5,7 +5,7 @@ Personal fields the caller's scope does not reveal are masked here, inside the
 service, so that their full values never cross the broker to a caller who may
 not see them.
 """
-from contracts.access import mask_contact, mask_id_number, mask_phone
+from contracts.access import mask_contact, mask_id_number, mask_phone, mask_text
 from contracts.roster import (
     ORGANISATION_KINDS,
     DepartureSchema,
@@ -33,7 +33,12 @@ _MEMBER_FIELDS = (
 _ORGANISATION_FIELDS = ("id", "name", "kind", "parent_id", "location", "depth", "created_at")
 
 
-_MASKS = {"id_number": mask_id_number, "phone": mask_phone, "contact": mask_contact}
+# One per contracts.access.PERSONAL_FIELDS. A masked birth date is no date at
+# all (null): the member's birth_year is shown instead.
+_MASKS = {
+    "id_number": mask_id_number, "birth_date": lambda value: None, "phone": mask_phone, "contact": mask_contact,
+    "destination_address": mask_text,
+}
 
 
 def load_id_number(id_number):
@@ -62,6 +67,7 @@ def _departure_view(departure, scope):
 
 def _member_view(member, scope):
     view = _mask({name: getattr(member, name) for name in _MEMBER_FIELDS}, scope)
+    view["birth_year"] = member.birth_date.year
     departure = member.current_departure
     view["current_departure"] = _departure_view(departure, scope) if departure else None
     return view

@@ -4,6 +4,7 @@ the entrypoint commits what they change, with their events, in one
 transaction. Whatever the caller may not see is answered exactly as if it did
 not exist."""
 from contracts import roster_events
+from contracts.access import AUDIT_ONLY_DETAILS
 from contracts.errors import ErrorCode, ServiceError
 from contracts.roster import MAX_EXPORT_ROWS
 from services.common.clock import new_id
@@ -108,10 +109,14 @@ def register_member(uow, command, clock, scope):
         registered_by=scope.principal,
     )
     # ID numbers are unique platform-wide, so a duplicate is refused even when
-    # the member holding it is outside the caller's scope.
+    # the member holding it is outside the caller's scope. The gateway audits
+    # the attempt by the number's hash-index value (never the number) and
+    # keeps that value from the client.
     if uow.members.find_by_id_number(id_number) is not None:
-        raise ServiceError(ErrorCode.DUPLICATE_ID_NUMBER, "a member with this ID number is already registered",
-                           {"id_number": ["already registered"]})
+        raise ServiceError(ErrorCode.DUPLICATE_ID_NUMBER, "a member with this ID number is already registered", {
+            "id_number": ["already registered"],
+            AUDIT_ONLY_DETAILS: {"id_number_index": uow.members.id_number_index(id_number)},
+        })
     uow.members.add(member)
     uow.add_event(member.registered())
     return member

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import id_number
+
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 PACKAGE = "liudong_client"
 
@@ -86,7 +88,7 @@ def test_a_member_registers_leaves_returns_and_is_read_through_the_generated_cli
     assert isinstance(branch, models.Organisation) and branch.parent_id == county.id
 
     member = register_member.sync(client=client, body=models.MemberCreate.from_dict({
-        "name": "马永福", "gender": "male", "birth_date": "1978-04-09", "id_number": "62072419780409123X",
+        "name": "马永福", "gender": "male", "birth_date": "1978-04-09", "id_number": id_number("1978-04-09", 123),
         "phone": "13900001234", "joined_on": "2004-07-01", "organisation_id": str(branch.id),
     }))
     assert isinstance(member, models.Member) and member.current_departure is None

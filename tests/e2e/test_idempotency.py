@@ -2,11 +2,11 @@
 the same key with another body is refused and changes nothing."""
 import uuid
 
-from tests.support import created, scalar
+from tests.support import created, id_number, scalar
 
 
 def member_body(branch_id, serial):
-    return {"name": "幂等测试", "gender": "male", "birth_date": "1980-01-01", "id_number": f"62072419800101{serial:03d}5",
+    return {"name": "幂等测试", "gender": "male", "birth_date": "1980-01-01", "id_number": id_number("1980-01-01", serial),
             "phone": f"1360000{serial:04d}", "joined_on": "2005-07-01", "organisation_id": branch_id}
 
 

@@ -2,16 +2,21 @@
 contact or destination address in either database or in any log, lookup by ID number still works, and every read
 of personal data and every export is in the audit record, which only the
 auditor may read."""
+import io
+import re
 import shutil
 import subprocess
 
+import openpyxl
+import psycopg2
 import pytest
 import requests
 
 from tests.e2e.conftest import running_platform
-from tests.support import POSTGRES_URL, created
+from tests.support import POSTGRES_URL, created, id_number
 
-ID_NUMBERS = ["62072419850302123X", "620724199105054321", "620724198711110019"]
+# All born on 1985-03-02, as registered below; the first ends in X.
+ID_NUMBERS = [id_number("1985-03-02", 118), id_number("1985-03-02", 121), id_number("1985-03-02", 131)]
 PHONES = ["13912340001", "13912340002", "13912340003"]
 CONTACT = "13812349876"
 ADDRESS = "天山区隐私路9号院"  # destination_address: personal data, stored encrypted like the contact
@@ -41,6 +46,9 @@ def run(platform):
     created(platform.post(f"/api/v1/members/{members[0]['id']}/departures", {
         "destination_province": "新疆维吾尔自治区", "destination_city": "乌鲁木齐市", "work": "运输", "contact": CONTACT,
         "destination_address": ADDRESS}))
+    # What a key that may only read members sees (issue 7, finding 2), while the member is away.
+    reader = {"X-API-Key": platform.create_key(scopes=["members:read"])}
+    masked = platform.get(f"/api/v1/members/{members[0]['id']}", headers=reader)
     reads = [platform.get(f"/api/v1/members/{m['id']}") for m in members]
     assert all(r.status_code == 200 for r in reads)
     assert platform.get("/api/v1/members", params={"organisation_id": branch["id"]}).status_code == 200
@@ -49,11 +57,42 @@ def run(platform):
     assert export.status_code == 200
     created(platform.post(f"/api/v1/members/{members[0]['id']}/returns", {}))
     # Mistyped and unknown ID numbers go through the logs' worst paths: refusals and misses.
-    assert platform.post("/api/v1/members/lookup", {"id_number": "620724199912319999"}).status_code == 404
-    assert platform.post("/api/v1/members", {**{"name": "x", "gender": "male", "birth_date": "1985-03-02",
-                                                "id_number": ID_NUMBERS[0], "phone": PHONES[0], "joined_on": "2010-07-01",
-                                                "organisation_id": branch["id"]}}).status_code == 409
-    return {"members": members, "branch": branch, "lookup": lookup}
+    assert platform.post("/api/v1/members/lookup", {"id_number": id_number("1999-12-31", 999)}).status_code == 404
+    duplicate = platform.post("/api/v1/members", {**{"name": "x", "gender": "male", "birth_date": "1985-03-02",
+                                                     "id_number": ID_NUMBERS[0], "phone": PHONES[0], "joined_on": "2010-07-01",
+                                                     "organisation_id": branch["id"]}})
+    assert duplicate.status_code == 409
+    return {"members": members, "branch": branch, "lookup": lookup, "masked": masked, "duplicate": duplicate}
+
+
+def test_a_masked_read_shows_the_last_four_characters_and_the_year(run):
+    assert run["masked"].status_code == 200, run["masked"].text
+    member = run["masked"].json()
+    assert member["id_number"] == "*" * 14 + ID_NUMBERS[0][-4:]
+    assert member["birth_date"] is None and member["birth_year"] == 1985
+    assert member["phone"] == PHONES[0][:3] + "****" + PHONES[0][-4:]
+    assert member["current_departure"]["destination_address"] == ADDRESS[0] + "*" * (len(ADDRESS) - 2) + ADDRESS[-1]
+    text = run["masked"].text
+    for secret in (ID_NUMBERS[0][:6], ID_NUMBERS[0][6:14], "1985-03-02", PHONES[0], CONTACT, ADDRESS):
+        assert secret not in text, secret
+
+
+def test_the_export_writes_text_stored_with_control_characters(platform, run):
+    """Issue 7, finding 4: data stored before the API refused them, put straight into the database."""
+    member = run["members"][2]
+    connection = psycopg2.connect(platform.database_url)
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute("UPDATE members SET name = %s WHERE id = %s", ("隐私\u0001\u202e坏", member["id"]))
+    finally:
+        connection.close()
+
+    response = platform.get("/api/v1/members/export", params={"organisation_id": run["branch"]["id"]})
+
+    assert response.status_code == 200, response.text
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    names = {row[0]: row[1] for row in rows[1:]}
+    assert names[member["id"]] == "隐私\ufffd\ufffd坏"
 
 
 def pg_dump(database_url):
@@ -112,6 +151,12 @@ def test_each_personal_data_read_and_export_is_audited_and_only_the_auditor_read
     for member in run["members"]:
         actions = {r["action"] for r in records(resource_id=member["id"])}
         assert {"members.read", "members.register"} <= actions, (member["id"], actions)
+    # The duplicate registration: on the record by the hash-index value, never the number, and not in the answer.
+    refused = [r for r in records(action="members.register") if r["details"].get("error") == "duplicate_id_number"]
+    assert len(refused) == 1 and re.fullmatch(r"[0-9a-f]{64}", refused[0]["details"]["id_number_index"]), refused
+    assert ID_NUMBERS[0] not in str(refused)
+    assert refused[0]["details"]["id_number_index"] not in run["duplicate"].text
+    assert run["duplicate"].json()["error"]["details"] == {"id_number": ["already registered"]}
     exports = records(action="members.export")
     assert any(r["outcome"] == "succeeded" and r["details"].get("rows") == 3 for r in exports), exports
     assert records(action="members.lookup")

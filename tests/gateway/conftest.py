@@ -23,7 +23,7 @@ from gateway.access import credentials, management, policy, store
 from gateway.access.authorisation import KEY, USER
 from gateway.app import create_app
 from gateway.auth import ACCESS_EXTENSION
-from tests.support import wait_for
+from tests.support import id_number, wait_for
 
 TOKEN_SECRET = "tests-only-token-secret-0123456789abcdefghijklmnop"
 # The caller-context keys of these tests: the gateway's, and what a service would trust.
@@ -167,7 +167,7 @@ def client(access, system_key):
 @pytest.fixture
 def scope(system_key):
     """The scope ``client``'s calls carry."""
-    return {"organisation_ids": None, "member_id": None, "reveal": ["id_number", "phone", "contact"], "principal": f"key:{system_key[0]}"}
+    return {"organisation_ids": None, "member_id": None, "reveal": ["id_number", "birth_date", "phone", "contact", "destination_address"], "principal": f"key:{system_key[0]}"}
 
 
 @pytest.fixture
@@ -208,9 +208,9 @@ def tree_reply(root, children=()):
 def member_reply(**fields):
     values = {
         "id": uuid.uuid4(), "name": "张三", "gender": "male", "birth_date": date(1985, 3, 2),
-        "id_number": "62092219850302001X", "phone": "13800000000", "joined_on": date(2010, 7, 1),
+        "id_number": id_number("1985-03-02", 1, "620922"), "phone": "13800000000", "joined_on": date(2010, 7, 1),
         "membership": "full", "organisation_id": uuid.uuid4(), "status": "at_home",
-        "current_departure": None, "registered_at": NOW,
+        "current_departure": None, "registered_at": NOW, "birth_year": 1985,
     }
     return {**roster.MemberSchema().dump(values), **fields}
 

@@ -411,7 +411,7 @@ def test_the_cli_makes_and_revokes_keys(app, anonymous, fake_rpc, replies):
     key = printed.strip().splitlines()[-1]
     assert anonymous.get("/api/v1/members", headers={"X-API-Key": key}).status_code == 200
     assert fake_rpc.calls[-1][2][-1]["organisation_ids"] == [TOWN]
-    assert fake_rpc.calls[-1][2][-1]["reveal"] == ["phone", "contact"]
+    assert fake_rpc.calls[-1][2][-1]["reveal"] == ["phone", "contact", "destination_address"]
 
     run_cli("revoke-key", "--key-id", key.split("_")[1])
     assert anonymous.get("/api/v1/members", headers={"X-API-Key": key}).status_code == 401

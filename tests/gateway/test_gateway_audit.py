@@ -9,15 +9,17 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from contracts import roster
+from contracts.access import AUDIT_ONLY_DETAILS
 from contracts.errors import ServiceError
 from gateway.access import policy, store
 from gateway.access.store import MIGRATIONS, AccessStore
 from gateway.app import create_app
 from persistence.migrations import alembic_config
-from tests.support import create_database, drop_database
+from tests.support import create_database, drop_database, id_number
 
 BRANCH = str(uuid.uuid4())
-ID_NUMBER = "62092219850302001X"
+ID_NUMBER = id_number("1985-03-02", 1, "620922")
+MISSING_ID_NUMBER = id_number("1985-03-02", 2, "620922")
 PHONE = "13800000000"
 VALID_MEMBER = {
     "name": "张三", "gender": "male", "birth_date": "1985-03-02", "id_number": ID_NUMBER,
@@ -53,7 +55,7 @@ def test_a_read_of_unmasked_personal_data_is_audited(secretary, fake_rpc, replie
     (record,) = records("members.read")
     assert record["principal"] == f"user:{user['id']}"
     assert record["resource_type"] == "member" and record["resource_ids"] == [member["id"]]
-    assert record["details"] == {"fields": ["id_number", "phone", "contact"]}
+    assert record["details"] == {"fields": ["id_number", "birth_date", "phone", "contact", "destination_address"]}
     assert record["outcome"] == "succeeded" and record["status"] == 200
     assert record["endpoint"] == "GET /api/v1/members/<uuid:member_id>"
     assert record["request_id"] == "req-1" and record["remote_addr"] == "127.0.0.1"
@@ -82,6 +84,20 @@ def test_a_read_with_everything_masked_is_not_a_personal_data_read(access, fake_
     assert records() == []
 
 
+def test_a_destination_address_is_revealed_and_audited_like_the_phone(access, fake_rpc, replies, records):
+    client, _ = access.user_client((policy.LIAISON, BRANCH))
+    member = replies.member(organisation_id=BRANCH, status="away",
+                            current_departure=replies.departure(destination_address="瓜州县渊泉镇建设路18号"))
+    fake_rpc.will_answer("get_member", member)
+
+    assert client.get(f"/api/v1/members/{member['id']}").status_code == 200
+
+    scope = fake_rpc.calls[-1][2][-1]
+    assert scope["reveal"] == ["phone", "contact", "destination_address"]
+    (record,) = records("members.read")
+    assert record["details"] == {"fields": ["phone", "contact", "destination_address"]}
+
+
 def test_an_empty_page_is_not_audited(secretary, fake_rpc, replies, records):
     client, _ = secretary
     fake_rpc.will_answer("list_members", replies.page([]))
@@ -97,13 +113,13 @@ def test_every_lookup_is_audited_without_the_id_number(secretary, fake_rpc, repl
     fake_rpc.will_answer("find_member_by_id_number", member)
     client.post("/api/v1/members/lookup", json={"id_number": ID_NUMBER})
     fake_rpc.will_answer("find_member_by_id_number", ServiceError("member_not_found", "no member has this ID number"))
-    assert client.post("/api/v1/members/lookup", json={"id_number": "620922198503020028"}).status_code == 404
+    assert client.post("/api/v1/members/lookup", json={"id_number": MISSING_ID_NUMBER}).status_code == 404
 
     found, missed = records("members.lookup")
     assert found["resource_ids"] == [member["id"]] and found["outcome"] == "succeeded"
     assert missed["resource_ids"] == [] and missed["outcome"] == "failed" and missed["status"] == 404
     assert missed["details"] == {"error": "member_not_found"}
-    assert ID_NUMBER not in json.dumps(found, default=str) and "620922198503020028" not in json.dumps(missed, default=str)
+    assert ID_NUMBER not in json.dumps(found, default=str) and MISSING_ID_NUMBER not in json.dumps(missed, default=str)
 
 
 def test_every_export_is_audited_with_its_filters_and_row_count(access, fake_rpc, replies, records):
@@ -115,7 +131,7 @@ def test_every_export_is_audited_with_its_filters_and_row_count(access, fake_rpc
 
     (record,) = records("members.export")
     assert record["details"] == {
-        "filters": {"organisation_id": BRANCH, "status": "away"}, "rows": 4, "fields": ["id_number", "phone", "contact"],
+        "filters": {"organisation_id": BRANCH, "status": "away"}, "rows": 4, "fields": ["id_number", "birth_date", "phone", "contact", "destination_address"],
     }
     assert record["resource_ids"] == [item["id"] for item in items]
 
@@ -172,6 +188,36 @@ def test_a_refused_write_is_audited_with_its_error(secretary, fake_rpc, records)
     attempted, failed = records("members.report_return")
     assert failed["outcome"] == "failed" and failed["status"] == 404
     assert failed["details"] == {"error": "member_not_found"} and failed["resource_ids"] == [member_id]
+
+
+def test_a_duplicate_id_number_is_audited_by_its_index_and_the_client_never_sees_it(secretary, fake_rpc, records):
+    """Finding 5 of issue 7: the hit is on the record, by the hash-index value roster computed."""
+    client, _ = secretary
+    index = "ab" * 32
+    fake_rpc.will_answer("register_member", ServiceError(
+        "duplicate_id_number", "a member with this ID number is already registered",
+        {"id_number": ["already registered"], AUDIT_ONLY_DETAILS: {"id_number_index": index}},
+    ))
+
+    response = client.post("/api/v1/members", json=VALID_MEMBER)
+
+    assert response.status_code == 409
+    assert response.get_json()["error"]["details"] == {"id_number": ["already registered"]}
+    assert index not in response.get_data(as_text=True) and AUDIT_ONLY_DETAILS not in response.get_data(as_text=True)
+    attempted, failed = records("members.register")
+    assert failed["outcome"] == "failed" and failed["status"] == 409
+    assert failed["details"] == {"error": "duplicate_id_number", "id_number_index": index}
+    assert ID_NUMBER not in json.dumps([attempted, failed], default=str)
+
+
+def test_audit_only_details_never_reach_the_client_on_any_route(secretary, fake_rpc):
+    client, _ = secretary
+    fake_rpc.will_answer("get_member", ServiceError("member_not_found", "no such member",
+                                                    {AUDIT_ONLY_DETAILS: {"id_number_index": "cd" * 32}}))
+
+    response = client.get(f"/api/v1/members/{uuid.uuid4()}")
+
+    assert response.status_code == 404 and response.get_json()["error"]["details"] == {}
 
 
 def test_an_organisation_write_is_audited(access, fake_rpc, replies, records):

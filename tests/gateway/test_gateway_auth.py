@@ -8,12 +8,15 @@ import pytest
 from contracts import roster
 from gateway.access import credentials, policy, store
 from gateway.app import create_app
+from tests.support import id_number
 
-ALL = ["id_number", "phone", "contact"]
-PHONE = ["phone", "contact"]
+ID_NUMBER = id_number("1985-03-02", 1, "620922")
+
+ALL = ["id_number", "birth_date", "phone", "contact", "destination_address"]
+PHONE = ["phone", "contact", "destination_address"]
 TOWN, BRANCH, OTHER_BRANCH = (str(uuid.uuid4()) for _ in range(3))
 VALID_MEMBER = {
-    "name": "张三", "gender": "male", "birth_date": "1985-03-02", "id_number": "62092219850302001X",
+    "name": "张三", "gender": "male", "birth_date": "1985-03-02", "id_number": ID_NUMBER,
     "phone": "13800000000", "joined_on": "2010-07-01", "organisation_id": BRANCH,
 }
 
@@ -456,7 +459,7 @@ def test_every_roster_call_carries_the_scope_last(access, fake_rpc, replies):
         client.post(f"/api/v1/members/{member_id}/departures", json={
             "destination_province": "甘肃省", "destination_city": "酒泉市", "work": "农业", "contact": "13900000000"}),
         client.post(f"/api/v1/members/{member_id}/returns", json={}),
-        client.post("/api/v1/members/lookup", json={"id_number": "62092219850302001X"}),
+        client.post("/api/v1/members/lookup", json={"id_number": ID_NUMBER}),
     ):
         assert response.status_code in (200, 201), response.get_data(as_text=True)
 

@@ -16,8 +16,9 @@ from contracts import roster
 from contracts.access import mask_id_number
 from gateway.access import models, policy, store
 from gateway.access.__main__ import main as cli
+from tests.support import id_number
 
-ID_NUMBER = "62072419830507401X"
+ID_NUMBER = id_number("1983-05-07", 401, "620724")
 BRANCH = str(uuid.uuid4())
 PASSWORD = "the owner's own password"
 

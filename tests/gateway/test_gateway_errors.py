@@ -6,9 +6,12 @@ from nameko.exceptions import RemoteError
 
 from contracts.errors import ServiceError
 from gateway.rpc import ServiceUnavailable
+from tests.support import id_number
+
+ID_NUMBER = id_number("1985-03-02", 1, "620922")
 
 VALID_MEMBER = {
-    "name": "张三", "gender": "male", "birth_date": "1985-03-02", "id_number": "62092219850302001X",
+    "name": "张三", "gender": "male", "birth_date": "1985-03-02", "id_number": ID_NUMBER,
     "phone": "13800000000", "joined_on": "2010-07-01", "organisation_id": str(uuid.uuid4()),
 }
 VALID_DEPARTURE = {"destination_province": "甘肃省", "destination_city": "酒泉市", "work": "农业", "contact": "13900000000"}
@@ -41,6 +44,21 @@ def error_of(response, status, code):
     pytest.param("/api/v1/organisations", {"name": "", "kind": "branch"}, "json", "name", id="empty name"),
     pytest.param(f"/api/v1/members/{uuid.uuid4()}/departures", {**VALID_DEPARTURE, "work": None}, "json", "work", id="null"),
     pytest.param(f"/api/v1/members/{uuid.uuid4()}/returns", {"returned_on": "yesterday"}, "json", "returned_on", id="bad date"),
+    pytest.param("/api/v1/members", {**VALID_MEMBER, "id_number": ID_NUMBER[:17] + ("0" if ID_NUMBER[17] != "0" else "1")},
+                 "json", "id_number", id="wrong check character"),
+    pytest.param("/api/v1/members", {**VALID_MEMBER, "birth_date": "1985-03-03"}, "json", "birth_date",
+                 id="birth date not the one in the ID number"),
+    pytest.param("/api/v1/members/lookup", {"id_number": ID_NUMBER[:17] + ("0" if ID_NUMBER[17] != "0" else "1")},
+                 "json", "id_number", id="lookup with a wrong check character"),
+    pytest.param("/api/v1/members", {**VALID_MEMBER, "name": "张\u0001三"}, "json", "name", id="control character"),
+    pytest.param("/api/v1/members", {**VALID_MEMBER, "name": "张三\n2026-03-01 INFO forged"}, "json", "name", id="newline"),
+    pytest.param("/api/v1/organisations", {"name": "\u202e部支", "kind": "branch"}, "json", "name", id="bidi control"),
+    pytest.param(f"/api/v1/members/{uuid.uuid4()}/departures", {**VALID_DEPARTURE, "work": "农\u200b业"}, "json", "work",
+                 id="zero-width"),
+    pytest.param("/api/v1/tokens", {"username": "wang\x85fang", "password": "correct horse battery"}, "json", "username",
+                 id="C1 control in an access field"),
+    pytest.param(f"/api/v1/members/{uuid.uuid4()}/departures", {**VALID_DEPARTURE, "contact": "\ufeffweixin"}, "json",
+                 "contact", id="byte order mark"),
 ])
 def test_invalid_body_is_422_naming_the_field_and_nothing_is_sent(client, fake_rpc, url, body, location, field):
     error = error_of(client.post(url, json=body), 422, "validation_failed")
@@ -49,6 +67,10 @@ def test_invalid_body_is_422_naming_the_field_and_nothing_is_sent(client, fake_r
     assert field in error["details"][location]
     assert all(isinstance(m, str) for m in error["details"][location][field])
     assert fake_rpc.calls == []
+    # The answer says why, never what was sent.
+    for value in body.values():
+        if isinstance(value, str) and len(value) > 2:
+            assert value not in str(error), value
 
 
 @pytest.mark.parametrize(("query", "field"), [

@@ -13,6 +13,7 @@ from gateway.access import management, policy
 from gateway.access.authorisation import KEY
 from gateway.access.store import AccessStore
 from gateway.logs import ID_NUMBER, PHONE
+from tests.support import id_number as valid_id_number
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -118,7 +119,7 @@ def test_gunicorn_refuses_to_start_without_a_token_secret(tmp_path, unused_port,
 def test_no_id_number_or_phone_reaches_the_gunicorn_logs(gunicorn, api_key):
     process, base, log_path = gunicorn
     headers = {"X-API-Key": api_key}
-    id_number, phone = "62092219850302001X", "13800000000"
+    id_number, phone = valid_id_number("1985-03-02", 1, "620922"), "13800000000"
     member = {
         "name": "张三", "gender": "male", "birth_date": "1985-03-02", "id_number": id_number,
         "phone": phone, "joined_on": "2010-07-01", "organisation_id": "5b0f7e5e-8d2a-4a5c-9b7e-0c1d2e3f4a5b",
@@ -132,6 +133,8 @@ def test_no_id_number_or_phone_reaches_the_gunicorn_logs(gunicorn, api_key):
     assert requests.get(f"{base}/api/v1/members?id_number={id_number}&phone={phone}", headers=headers, timeout=10).status_code == 422
     assert requests.get(f"{base}/api/v1/members", params={"name": phone}, headers=headers, timeout=10).status_code == 503
     assert requests.post(f"{base}/api/v1/members/lookup", json={"id_number": id_number}, timeout=10).status_code == 401
+    # A path that gunicorn decodes into two lines (%0A) is one line of the access log.
+    assert requests.get(f"{base}/api/v1/members/x%0A127.0.0.1 forged-line", headers=headers, timeout=10).status_code == 404
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
@@ -139,5 +142,7 @@ def test_no_id_number_or_phone_reaches_the_gunicorn_logs(gunicorn, api_key):
     assert '"POST /api/v1/members/lookup HTTP/1.1" 503' in log
     assert '"GET /api/v1/members HTTP/1.1" 422' in log
     assert id_number not in log and phone not in log
+    assert not any(line.startswith("127.0.0.1 forged-line") for line in log.splitlines()), log
+    assert "/api/v1/members/x\\x0a127.0.0.1 forged-line" in log
     assert not ID_NUMBER.search(log) and not PHONE.search(log), log
     assert re.search(r'"GET /api/v1/members HTTP/1.1" 503 \d+ \d+ms "[^"]*" [A-Za-z0-9_-]{22}', log)  # the request id

@@ -9,8 +9,9 @@ from contracts.errors import ServiceError
 from gateway.access import policy
 from gateway.logs import ID_NUMBER, PHONE, RedactPersonalData, get_logger, redact
 from gateway.rpc import ServiceUnavailable
+from tests.support import id_number
 
-ID = "62092219850302001X"
+ID = id_number("1985-03-02", 1, "620922")
 MOBILE = "13800000000"
 MEMBER = {
     "name": "张三", "gender": "male", "birth_date": "1985-03-02", "id_number": ID,
@@ -41,6 +42,14 @@ def test_the_filter_redacts_arguments_and_tracebacks():
     text = logging.Formatter().format(record)
     assert ID not in text and MOBILE not in text
     assert "failed for [phone]" in text and "bad id_number [id-number]" in text
+
+
+def test_the_filter_escapes_what_could_forge_a_line():
+    record = logging.LogRecord("gateway.x", logging.WARNING, __file__, 1, "%s %s answered %s",
+                               ("GET", "/api/v1/members/x\n2026-03-01 INFO forged", 500), None)
+    RedactPersonalData().filter(record)
+
+    assert logging.Formatter().format(record) == "GET /api/v1/members/x\\x0a2026-03-01 INFO forged answered 500"
 
 
 def test_gateway_loggers_carry_the_filter():

@@ -184,6 +184,23 @@ def test_the_lookup_takes_the_id_number_in_its_body(document):
     assert lookup["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/MemberLookup"}
 
 
+def test_masked_fields_and_free_text_are_documented(document):
+    from contracts.text import PATTERN
+
+    schemas = document["components"]["schemas"]
+    member = schemas["Member"]["properties"]
+    assert member["birth_date"]["type"] == ["string", "null"] or member["birth_date"].get("nullable") is True
+    assert "birth_year" in schemas["Member"]["required"] and member["birth_year"]["type"] == "integer"
+    assert "last four" in member["id_number"]["description"]
+    for schema, field in [("MemberCreate", "name"), ("DepartureReport", "work"), ("DepartureReport", "destination_address"),
+                          ("DepartureReport", "contact"), ("OrganisationCreate", "location"), ("UserCreate", "display_name"),
+                          ("ApiKeyCreate", "owner"), ("TokenRequest", "username")]:
+        assert schemas[schema]["properties"][field]["pattern"] == PATTERN, (schema, field)
+        assert "NFC" in schemas[schema]["properties"][field]["description"], (schema, field)
+    assert "check character" in schemas["MemberCreate"]["properties"]["id_number"]["description"]
+    assert "check character" in schemas["MemberLookup"]["properties"]["id_number"]["description"]
+
+
 def test_the_asyncapi_document_is_served_openly(anonymous):
     response = anonymous.get("/api/v1/asyncapi.json")
     assert response.status_code == 200

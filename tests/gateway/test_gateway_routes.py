@@ -4,6 +4,10 @@
 no organisation limit, personal data revealed, the key as principal."""
 import uuid
 
+from tests.support import id_number
+
+ID_NUMBER = id_number("1985-03-02", 1, "620922")
+
 
 def test_create_organisation_sends_json_ready_payload_and_answers_201(client, fake_rpc, replies, scope):
     parent_id = str(uuid.uuid4())
@@ -72,7 +76,7 @@ def test_register_member_sends_dates_as_strings_and_answers_201(client, fake_rpc
     member = replies.member(organisation_id=branch_id)
     fake_rpc.will_answer("register_member", member)
     body = {
-        "name": "张三", "gender": "male", "birth_date": "1985-03-02", "id_number": "62092219850302001X",
+        "name": "张三", "gender": "male", "birth_date": "1985-03-02", "id_number": ID_NUMBER,
         "phone": "13800000000", "joined_on": "2010-07-01", "organisation_id": branch_id,
     }
 

@@ -19,9 +19,9 @@ from contracts import caller_context, platform
 from contracts.access import unrestricted
 from contracts.platform import ServiceSpec
 from tests.integration.rpc import ADMIN, call
-from tests.support import CALLER_KEYS, GATEWAY_SIGNER, scalar, signed, wait_for
+from tests.support import CALLER_KEYS, GATEWAY_SIGNER, id_number, scalar, signed, wait_for
 
-PERSON = {"name": "甲", "gender": "female", "birth_date": "1985-03-02", "id_number": "62072419850302123X",
+PERSON = {"name": "甲", "gender": "female", "birth_date": "1985-03-02", "id_number": id_number("1985-03-02", 118),
           "phone": "13900000011", "joined_on": "2010-07-01"}
 EVERYTHING = {"organisation_ids": None, "reveal": ["id_number", "phone", "contact"], "principal": "user:insider"}
 
@@ -176,7 +176,7 @@ def test_a_context_signed_for_another_method_is_refused(insider, member):
 
 
 def test_altered_arguments_are_refused(insider, member, roster):
-    other = call(roster, "register_member", {**PERSON, "id_number": "620724199005011234", "phone": "13900000022",
+    other = call(roster, "register_member", {**PERSON, "id_number": id_number("1985-03-02", 124), "phone": "13900000022",
                                              "organisation_id": member["organisation_id"]})
     # A context a narrow caller got for their own member, sent with another member's id.
     context = signed("roster", "get_member", [member["id"]], ADMIN)

@@ -18,11 +18,12 @@ from services.roster.domain.member import Departure, DepartureReport
 from services.roster.models import members, metadata
 from services.roster.repository import REPOSITORIES
 from tests.integration.rpc import call
+from tests.support import id_number
 
 PEOPLE = {
-    "a": {"name": "甲", "id_number": "62072419850302123X", "phone": "13900000011", "contact": "weixin_jia_2026",
+    "a": {"name": "甲", "id_number": id_number("1985-03-02", 118), "phone": "13900000011", "contact": "weixin_jia_2026",
           "destination_address": "乌鲁木齐市天山区解放北路 1 号"},
-    "b": {"name": "乙", "id_number": "620724199005011234", "phone": "13900000022", "contact": "13700000022",
+    "b": {"name": "乙", "id_number": id_number("1985-03-02", 124), "phone": "13900000022", "contact": "13700000022",
           "destination_address": "酒泉市肃州区 8 号工地"},
 }
 

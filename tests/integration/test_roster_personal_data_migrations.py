@@ -19,14 +19,14 @@ from persistence.migrations import alembic_config, upgrade_to_head
 from services.roster import rotate_keys
 from services.roster.models import metadata
 from services.roster.service import RosterService
-from tests.support import signed
+from tests.support import id_number, signed
 
 MIGRATIONS = "services.roster:migrations"
 ADMIN = unrestricted("user:admin")
 NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
 COUNTY, BRANCH = "00000000-0000-4000-8000-0000000000c0", "00000000-0000-4000-8000-0000000000b0"
 OLD_ROWS = [  # (member id, id number, phone, contact while away, destination address)
-    ("00000000-0000-4000-8000-00000000000%d" % n, "62072419850302%03dX" % n, "1390000%04d" % n, "wx_old_%d" % n,
+    ("00000000-0000-4000-8000-00000000000%d" % n, id_number("1985-03-02", n), "1390000%04d" % n, "wx_old_%d" % n,
      "乌鲁木齐市天山区 %d 号" % n if n != 4 else None)  # one departure without an address
     for n in range(1, 6)
 ]

@@ -8,7 +8,8 @@ import pytest
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy.orm import sessionmaker
 
-from contracts.access import mask_id_number, mask_phone
+from contracts.access import AUDIT_ONLY_DETAILS, mask_id_number, mask_phone, mask_text
+from contracts.roster import PERSONAL_DATA_READ, PHONE_READ, REVEALS
 from contracts.errors import ServiceError
 from services.common.crypto import PersonalDataCipher
 from persistence.engine import make_engine
@@ -22,10 +23,12 @@ from services.roster.models import metadata
 from services.roster.repository import REPOSITORIES
 from services.roster.service import DUPLICATE_ID_NUMBER
 from tests.integration.rpc import ADMIN, call
+from tests.support import id_number
 
+ADDRESS = "酒泉市瓜州县渊泉镇建设路18号"
 PEOPLE = {
-    "a": {"name": "甲", "id_number": "62072419850302123X", "phone": "13900000011", "contact": "weixin_jia_2026"},
-    "b": {"name": "乙", "id_number": "620724199005011234", "phone": "13900000022", "contact": "13700000022"},
+    "a": {"name": "甲", "id_number": id_number("1985-03-02", 118), "phone": "13900000011", "contact": "weixin_jia_2026"},
+    "b": {"name": "乙", "id_number": id_number("1985-03-02", 124), "phone": "13900000022", "contact": "13700000022"},
 }
 
 
@@ -52,7 +55,7 @@ def register(roster, branch, who, as_scope=ADMIN):
 def depart(roster, member, who, as_scope=ADMIN):
     return call(roster, "report_departure", member["id"], {
         "destination_province": "甘肃省", "destination_city": "酒泉市", "work": "建筑工地",
-        "contact": PEOPLE[who]["contact"]}, scope=as_scope)
+        "destination_address": ADDRESS, "contact": PEOPLE[who]["contact"]}, scope=as_scope)
 
 
 @pytest.fixture
@@ -95,7 +98,7 @@ def test_a_branch_scope_never_reaches_another_branch(roster, county):
     assert refused(roster, "get_organisation", missing, scope=branch_a).code == "organisation_not_found"
 
     error = refused(roster, "register_member", {
-        "name": "丙", "gender": "male", "birth_date": "1980-01-01", "id_number": "620724198001011111",
+        "name": "丙", "gender": "male", "birth_date": "1980-01-01", "id_number": id_number("1980-01-01", 111),
         "phone": "13900000033", "joined_on": "2000-07-01", "organisation_id": county["branch_b"]["id"]}, scope=branch_a)
     assert (error.code, list(error.details)) == ("unknown_reference", ["organisation_id"])
     error = refused(roster, "create_organisation", {"name": "x", "kind": "branch", "parent_id": county["town_b"]["id"]},
@@ -151,9 +154,31 @@ def test_personal_data_is_masked_unless_revealed(roster, county):
     assert hidden["id_number"] == mask_id_number(PEOPLE["a"]["id_number"])
     assert hidden["phone"] == mask_phone(PEOPLE["a"]["phone"])
     assert PEOPLE["a"]["contact"] not in str(hidden)
-    phone_only = call(roster, "list_members", {}, scope=scope(county["town_a"], reveal=("phone", "contact")))["items"][0]
+    phone_only = call(roster, "list_members", {}, scope=scope(county["town_a"], reveal=REVEALS[PHONE_READ]))["items"][0]
     assert phone_only["phone"] == PEOPLE["a"]["phone"] and phone_only["id_number"] != PEOPLE["a"]["id_number"]
     assert phone_only["current_departure"]["contact"] == PEOPLE["a"]["contact"]
+    assert phone_only["current_departure"]["destination_address"] == ADDRESS
+    assert phone_only["birth_date"] is None and phone_only["birth_year"] == 1985
+    everything = call(roster, "get_member", county["a"]["id"], scope=scope(county["town_a"], reveal=REVEALS[PERSONAL_DATA_READ]))
+    assert everything["id_number"] == PEOPLE["a"]["id_number"] and everything["birth_date"] == "1985-03-02"
+
+
+def test_a_masked_read_shows_no_more_than_the_last_four_and_the_year(roster, county):
+    """Finding 2 of issue 7: 620***********407X beside 1985-03-02 left one guess for a lookup to confirm."""
+    id_number = PEOPLE["a"]["id_number"]
+    masked = scope(county["town_a"], reveal=())
+    answers = [
+        call(roster, "get_member", county["a"]["id"], scope=masked),
+        call(roster, "list_members", {}, scope=masked)["items"][0],
+        call(roster, "export_members", {}, scope=masked)["items"][0],
+    ]
+    for answer in answers:
+        assert answer["id_number"] == "*" * 14 + id_number[-4:]
+        assert answer["birth_date"] is None and answer["birth_year"] == 1985
+        text = str(answer)
+        assert id_number[:6] not in text and id_number[6:14] not in text and "1985-03-02" not in text
+        assert answer["current_departure"]["destination_address"] == mask_text(ADDRESS)
+        assert ADDRESS not in text
 
 
 def test_a_missing_or_invalid_scope_is_refused(roster, county):
@@ -166,9 +191,9 @@ def test_a_missing_or_invalid_scope_is_refused(roster, county):
 
 
 def test_find_by_id_number_and_export(roster, county, monkeypatch):
-    found = call(roster, "find_member_by_id_number", " 62072419850302123x ")  # normalised before lookup
+    found = call(roster, "find_member_by_id_number", f" {PEOPLE['a']['id_number'].lower()} ")  # normalised before lookup
     assert found["id"] == county["a"]["id"] and found["current_departure"]["contact"] == PEOPLE["a"]["contact"]
-    assert refused(roster, "find_member_by_id_number", "620724200001011234").code == "member_not_found"
+    assert refused(roster, "find_member_by_id_number", id_number("2000-01-01", 123)).code == "member_not_found"
     assert refused(roster, "find_member_by_id_number", "12").code == "validation_failed"
 
     export = call(roster, "export_members", {"status": "away"})
@@ -186,6 +211,77 @@ def test_a_duplicate_id_number_is_refused_through_the_index(roster, county, data
         "phone": "13900000099", "joined_on": "2010-07-01", "organisation_id": county["branch_a"]["id"]})
     assert error.code == "duplicate_id_number"
     assert sql(database_url, "SELECT count(*) FROM members") == [(2,)]
+    # For the gateway's audit record: the value of the hash index, as stored, never the number.
+    (stored,) = sql(database_url, "SELECT id_number_index FROM members WHERE id = %s", county["b"]["id"])
+    assert error.details[AUDIT_ONLY_DETAILS] == {"id_number_index": stored[0]}
+    assert PEOPLE["b"]["id_number"] not in str(error.details) + str(error)
+
+
+def member_body(branch, **changes):
+    return {"name": "丙", "gender": "male", "birth_date": "1980-01-01", "id_number": id_number("1980-01-01", 111),
+            "phone": "13900000033", "joined_on": "2000-07-01", "organisation_id": branch["id"], **changes}
+
+
+@pytest.mark.parametrize("changes, field, reason", [
+    ({"id_number": id_number("1980-01-01", 111)[:17] + "0"}, "id_number", "check character"),
+    ({"id_number": id_number("1980-01-01", 111)[:17] + "X"}, "id_number", "check character"),
+    ({"id_number": id_number("1980-01-01", 111).replace("19800101", "19801301")[:17] + "0"}, "id_number", None),
+    ({"birth_date": "1980-01-02"}, "birth_date", "birth date inside id_number"),
+    ({"birth_date": "1980-01-02"}, "id_number", "does not match birth_date"),
+])
+def test_an_invalid_id_number_is_refused_naming_the_field(roster, county, changes, field, reason):
+    body = member_body(county["branch_a"], **changes)
+    error = refused(roster, "register_member", body)
+    assert error.code == "validation_failed" and field in error.details
+    if reason:
+        assert reason in " ".join(error.details[field])
+    assert body["id_number"] not in str(error.details) + str(error)
+    if field == "id_number" and "birth_date" not in changes:
+        lookup = refused(roster, "find_member_by_id_number", body["id_number"])
+        assert lookup.code == "validation_failed" and "id_number" in lookup.details
+
+
+def test_the_check_character_of_a_number_with_x_is_accepted(roster, county):
+    body = member_body(county["branch_a"], id_number=id_number("1985-03-02", 126), birth_date="1985-03-02")
+    assert body["id_number"].endswith("X")
+    assert call(roster, "register_member", body)["id_number"] == body["id_number"]
+
+
+@pytest.mark.parametrize("method, field, value", [
+    ("register_member", "name", "丙\u0001"),
+    ("register_member", "name", "丙\n伪造的日志行"),
+    ("register_member", "name", "\u202e丙"),
+    ("register_member", "name", "丙\u200b"),
+    ("register_member", "name", "丙\x85"),
+    ("report_departure", "work", "建筑\u0001"),
+    ("report_departure", "destination_address", "路\u206618号"),
+    ("report_departure", "contact", "\ufeffweixin"),
+    ("report_departure", "destination_city", "酒泉\u061c"),
+    ("create_organisation", "name", "支部\u2060"),
+    ("create_organisation", "location", "瓜州\x7f"),
+    ("list_members", "name", "丙\u200d"),
+])
+def test_invisible_characters_are_refused_naming_the_field(roster, county, method, field, value):
+    if method == "register_member":
+        args = (member_body(county["branch_a"], **{field: value}),)
+    elif method == "report_departure":
+        args = (county["b"]["id"], {"destination_province": "甘肃省", "destination_city": "酒泉市", "work": "建筑",
+                                    "contact": "weixin", field: value})
+        call(roster, "report_return", county["b"]["id"], {})
+    elif method == "create_organisation":
+        args = ({"name": "支部", "kind": "branch", "parent_id": county["town_a"]["id"], field: value},)
+    else:
+        args = ({field: value},)
+    error = refused(roster, method, *args)
+    assert error.code == "validation_failed"
+    assert error.details == {field: ["must not contain control, bidirectional or zero-width characters"]}
+
+
+def test_text_is_stored_in_nfc(roster, county):
+    decomposed = "Zoe\u0301 阿依古丽"   # e + combining acute accent
+    member = call(roster, "register_member", member_body(county["branch_a"], name=decomposed))
+    assert member["name"] == "Zo\u00e9 阿依古丽"
+    assert call(roster, "list_members", {"name": "Zoe\u0301"})["items"][0]["id"] == member["id"]
 
 
 def sql(database_url, query, *params):
@@ -232,7 +328,7 @@ def test_no_plaintext_personal_data_in_the_database_or_the_logs(roster, county, 
         for field in ("id_number", "phone", "contact"):
             assert person[field] not in everything, f"plaintext {field} in the database"
             assert person[field] not in logged, f"plaintext {field} in the logs"
-    assert "13900000022" not in logged and "620724199005011234" not in logged
+    assert "13900000022" not in logged and PEOPLE["b"]["id_number"] not in logged
 
 
 def test_a_registration_that_races_past_the_check_is_refused_by_the_unique_index(database_url, personal_data_keys, caplog):

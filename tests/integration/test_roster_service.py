@@ -6,9 +6,10 @@ from sqlalchemy import create_engine, func, select
 from contracts.errors import ServiceError
 from services.roster.models import members, outbox
 from tests.integration.rpc import call
+from tests.support import id_number
 
 MEMBER = {
-    "name": "李四", "gender": "female", "birth_date": "1990-05-01", "id_number": "620724199005011234",
+    "name": "李四", "gender": "female", "birth_date": "1990-05-01", "id_number": id_number("1990-05-01", 124),
     "phone": "13800000002", "joined_on": "2015-07-01", "organisation_id": None,
 }
 DEPARTURE = {"destination_province": "甘肃省", "destination_city": "嘉峪关市", "work": "钢铁厂", "contact": "13800000002"}
@@ -100,7 +101,7 @@ def test_an_idempotency_key_answers_a_retry_with_the_first_answer(roster, branch
         call(roster, "report_departure", member["id"], {**DEPARTURE, "work": "建筑"}, scope=scope)
     assert reused.value.code == "idempotency_key_reused"
 
-    body = {**MEMBER, "id_number": "62072419900501124X", "organisation_id": branch["id"]}
+    body = {**MEMBER, "id_number": id_number("1990-05-01", 126), "organisation_id": branch["id"]}
     scope = {**scope, "idempotency_key": "register-2026-002"}
     together = [eventlet.spawn(call, roster, "register_member", body, scope=scope) for _ in range(3)]
     answers = [thread.wait() for thread in together]

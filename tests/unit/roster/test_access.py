@@ -9,6 +9,9 @@ from contracts.errors import ServiceError
 from services.common.rpc import load_scope
 from services.roster.domain.member import Member
 from services.roster.domain.organisation import Organisation
+from tests.support import id_number
+
+ID_NUMBER = id_number("1985-03-02", 118)
 
 NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
 
@@ -27,7 +30,7 @@ def tree():
 
 def member_of(branch):
     return Member(id=str(uuid.uuid4()), name="张三", gender="male", birth_date=date(1985, 3, 2),
-                  id_number="62072419850302123X", phone="13900000001", joined_on=date(2010, 7, 1),
+                  id_number=ID_NUMBER, phone="13900000001", joined_on=date(2010, 7, 1),
                   membership="full", organisation=branch, registered_at=NOW)
 
 

@@ -7,6 +7,9 @@ from contracts.errors import RuleViolation
 from services.roster.domain.events import MemberDeparted, MemberReturned
 from services.roster.domain.member import AT_HOME, AWAY, DepartureReport, Member
 from services.roster.domain.organisation import Organisation
+from tests.support import id_number
+
+ID_NUMBER = id_number("1985-03-02", 118)
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
 
@@ -28,7 +31,7 @@ def branch(county):
 
 def member(branch, **overrides):
     fields = dict(
-        id="m1", name="张三", gender="male", birth_date=date(1985, 3, 2), id_number="62072419850302123X",
+        id="m1", name="张三", gender="male", birth_date=date(1985, 3, 2), id_number=ID_NUMBER,
         phone="13900000001", joined_on=date(2010, 7, 1), membership="full", organisation=branch, registered_at=NOW,
     )
     fields.update(overrides)

@@ -1,14 +1,18 @@
 """The roster's use cases on the kernel's fake unit of work: what they change,
 with which events, and what a caller of each scope may see and change. (The
 entrypoint commits; a refused request raises before anything is recorded.)"""
+import hashlib
 from datetime import date
 
 import pytest
 
-from contracts.access import Scope
+from contracts.access import AUDIT_ONLY_DETAILS, Scope
 from contracts.errors import RuleViolation, ServiceError
 from services.common.fakes import FakeRepository, FakeUnitOfWork, FixedClock
 from services.roster import usecases
+from tests.support import id_number
+
+ID_NUMBER = id_number("1985-03-02", 118)
 
 EVERYTHING = Scope.everything(principal="user:admin")
 REFUSED = (ServiceError, RuleViolation)
@@ -36,6 +40,9 @@ class FakeMembers(FakeRepository):
     def __init__(self, organisations):
         super().__init__()
         self.organisations = organisations
+
+    def id_number_index(self, id_number):
+        return hashlib.sha256(f"index:{id_number}".encode()).hexdigest()
 
     def find_by_id_number(self, id_number):
         return next((m for m in self.rows.values() if m.id_number == id_number), None)
@@ -79,7 +86,7 @@ def branch(uow, county):
     return create(uow, "南华村党支部", "branch", county)
 
 
-def register(uow, branch, id_number="62072419850302123X", scope=EVERYTHING, name="张三"):
+def register(uow, branch, id_number=ID_NUMBER, scope=EVERYTHING, name="张三"):
     return usecases.register_member(uow, {
         "name": name, "gender": "male", "birth_date": date(1985, 3, 2), "id_number": id_number,
         "phone": "13900000001", "joined_on": date(2010, 7, 1), "membership": "full", "organisation_id": branch.id,
@@ -104,8 +111,10 @@ def test_a_duplicate_id_number_is_a_conflict_and_records_nothing(uow, branch):
     with pytest.raises(REFUSED) as refused:
         register(uow, branch)
     assert refused.value.code == "duplicate_id_number"
-    assert "62072419850302123X" not in str(refused.value) + str(refused.value.details)
+    assert ID_NUMBER not in str(refused.value) + str(refused.value.details)
     assert uow.events == events
+    # For the gateway's audit record: the hash-index value that stands for the number.
+    assert refused.value.details[AUDIT_ONLY_DETAILS] == {"id_number_index": uow.members.id_number_index(ID_NUMBER)}
 
 
 def test_unknown_parent_names_the_field(uow):
@@ -172,8 +181,8 @@ def county_tree(uow, county):
     """county ─ town A ─ branch A1 (member a) ; county ─ town B ─ branch B1 (member b)."""
     town_a, town_b = create(uow, "A镇党委", "party_committee", county), create(uow, "B镇党委", "party_committee", county)
     branch_a, branch_b = create(uow, "A1村党支部", "branch", town_a), create(uow, "B1村党支部", "branch", town_b)
-    a = register(uow, branch_a, "620724198503021230", name="甲")
-    b = register(uow, branch_b, "620724198503021231", name="乙")
+    a = register(uow, branch_a, id_number("1985-03-02", 130), name="甲")
+    b = register(uow, branch_b, id_number("1985-03-02", 131), name="乙")
     return {"county": county, "town_a": town_a, "town_b": town_b, "branch_a": branch_a, "branch_b": branch_b,
             "a": a, "b": b}
 
@@ -207,7 +216,7 @@ def test_ids_in_a_body_or_filter_outside_the_scope_are_unknown_references(uow, c
     scope, tree = town_a_admin(county_tree), county_tree
     events = list(uow.events)
     for call, field in [
-        (lambda: register(uow, tree["branch_b"], "620724198503021232", scope), "organisation_id"),
+        (lambda: register(uow, tree["branch_b"], id_number("1985-03-02", 132), scope), "organisation_id"),
         (lambda: create(uow, "x", "branch", tree["town_b"], scope), "parent_id"),
         (lambda: usecases.list_members(uow, {**PAGE, "organisation_id": tree["town_b"].id}, scope), "organisation_id"),
         (lambda: usecases.export_members(uow, {"organisation_id": tree["branch_b"].id}, scope), "organisation_id"),
@@ -235,7 +244,7 @@ def test_writes_inside_the_scope_record_who(uow, county_tree):
     scope, tree = town_a_admin(county_tree), county_tree
     village = create(uow, "A2村党支部", "branch", tree["town_a"], scope)
     assert village.created_by == "user:town-a"
-    member = register(uow, village, "620724198503021239", scope)
+    member = register(uow, village, id_number("1985-03-02", 139), scope)
     assert member.registered_by == "user:town-a"
     departure = usecases.report_departure(uow, member.id, dict(DEPARTURE), FixedClock(), scope)
     assert departure.reported_by == "user:town-a"
@@ -279,9 +288,9 @@ def test_lookup_by_id_number_normalises_and_never_echoes_the_number(uow, county_
     tree = county_tree
     assert usecases.find_member_by_id_number(uow, tree["a"].id_number, EVERYTHING) is tree["a"]
     with pytest.raises(REFUSED) as error:
-        usecases.find_member_by_id_number(uow, "62072419850302123X", EVERYTHING)
+        usecases.find_member_by_id_number(uow, ID_NUMBER, EVERYTHING)
     assert error.value.code == "member_not_found"
-    assert "62072419850302123X" not in str(error.value) + str(error.value.details)
+    assert ID_NUMBER not in str(error.value) + str(error.value.details)
 
 
 def test_id_numbers_are_unique_platform_wide(uow, county_tree):
@@ -327,8 +336,8 @@ def test_a_non_branch_is_refused_the_same_whether_or_not_the_id_number_is_taken(
     committee (not a branch) learns nothing about ID numbers elsewhere."""
     scope, tree = town_a_admin(county_tree), county_tree
     answers = []
-    for id_number in (tree["b"].id_number, "620724198503021238"):  # taken in town B / free
+    for number in (tree["b"].id_number, id_number("1985-03-02", 138)):  # taken in town B / free
         with pytest.raises(REFUSED) as refused:
-            register(uow, tree["town_a"], id_number, scope)
+            register(uow, tree["town_a"], number, scope)
         answers.append((refused.value.code, refused.value.details))
     assert answers[0] == answers[1] and answers[0][0] == "not_a_branch"
