@@ -1,9 +1,11 @@
 """The roster service's entrypoints: load the input, call a use case, dump the
 result (masked as the caller's scope says).
 
-Every RPC but ``ping`` takes the caller's scope (``contracts.access.ScopeSchema``)
-as its last positional argument; the kernel's ``scoped_rpc`` loads it, runs
-the method in one transaction and commits it (services.common.rpc).
+Every RPC but ``ping`` takes the caller's signed context
+(``contracts.caller_context``) as its last positional argument; the kernel's
+``scoped_rpc`` verifies it, hands the method the caller's scope
+(``contracts.access.Scope``), runs the method in one transaction and commits it
+(services.common.rpc).
 """
 from nameko.dependency_providers import Config
 
