@@ -217,6 +217,25 @@ def test_a_duplicate_id_number_is_refused_through_the_index(roster, county, data
     assert PEOPLE["b"]["id_number"] not in str(error.details) + str(error)
 
 
+def test_registration_answers_alike_whether_or_not_the_number_is_on_the_roll_elsewhere(roster, county):
+    """Finding 5: a caller scoped to town B registering in a non-branch of its own
+    subtree gets one answer, whether or not the ID number is registered in town A."""
+    town_b = scope(county["town_b"], principal="key:town-b")
+
+    def attempt(number):
+        error = refused(roster, "register_member", {
+            "name": "探", "gender": "female", "birth_date": "1985-03-02", "id_number": number,
+            "phone": "13900000098", "joined_on": "2010-07-01", "organisation_id": county["town_b"]["id"]},
+            scope=town_b)
+        return error.code, error.message, error.details
+
+    on_the_roll_in_town_a = attempt(PEOPLE["a"]["id_number"])
+    nowhere = attempt(id_number("1985-03-02", 992))
+
+    assert on_the_roll_in_town_a == nowhere
+    assert on_the_roll_in_town_a[0] == "not_a_branch"
+
+
 def member_body(branch, **changes):
     return {"name": "丙", "gender": "male", "birth_date": "1980-01-01", "id_number": id_number("1980-01-01", 111),
             "phone": "13900000033", "joined_on": "2000-07-01", "organisation_id": branch["id"], **changes}
