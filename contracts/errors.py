@@ -32,6 +32,12 @@ class ErrorCode:
     # A service refused the call's signed caller context (contracts.caller_context).
     CALLER_NOT_TRUSTED = "caller_not_trusted"
     INTERNAL_ERROR = "internal_error"
+    # ---- issue 8: check-in at the destination (双报到) ----
+    MEMBER_NOT_AWAY = "member_not_away"
+    ALREADY_CHECKED_IN = "already_checked_in"
+    CHECK_IN_NOT_FOUND = "check_in_not_found"
+    ALREADY_CONFIRMED = "already_confirmed"
+    NOT_THE_CONFIRMING_SIDE = "not_the_confirming_side"
 
 
 # The HTTP status the gateway answers for each code; anything unknown is a 500.
@@ -65,6 +71,13 @@ HTTP_STATUS = {
     # keys are misconfigured: the client can do nothing about it, and retrying will not help.
     ErrorCode.CALLER_NOT_TRUSTED: 500,
     ErrorCode.INTERNAL_ERROR: 500,
+    # ---- issue 8: check-in at the destination (双报到) ----
+    ErrorCode.MEMBER_NOT_AWAY: 409,
+    ErrorCode.ALREADY_CHECKED_IN: 409,
+    ErrorCode.CHECK_IN_NOT_FOUND: 404,
+    ErrorCode.ALREADY_CONFIRMED: 409,
+    # The caller may see the check-in but is not the side whose confirmation it asks for.
+    ErrorCode.NOT_THE_CONFIRMING_SIDE: 403,
 }
 
 

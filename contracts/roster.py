@@ -290,3 +290,93 @@ class MemberExportSchema(ResultSchema):
 
     items = fields.List(fields.Nested(MemberSchema), required=True)
     total = fields.Int(required=True)
+
+
+# ---- issue 8: check-in at the destination (双报到), awaiting check-in, should transfer ----
+# A member (self scope) or a branch secretary checks in with MOVEMENTS_WRITE,
+# as for departures and returns. Confirming is the organisations' act: the
+# host's people confirm for the host, the home town's (or its branch's) for home.
+CHECK_INS_CONFIRM = "check_ins:confirm"
+PERMISSIONS = PERMISSIONS + (CHECK_INS_CONFIRM,)
+for _role in ("county_admin", "town_admin", "branch_secretary", "system_integration"):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {CHECK_INS_CONFIRM}
+del _role
+
+CHECK_IN_SIDES = {"host": "流入地党组织确认", "home": "流出地乡镇党委确认"}
+
+
+class CheckInReportSchema(StrictSchema):
+    """双报到: where the member reported at the destination. Either a host on the
+    platform (``host_organisation_id``) or one outside it (``host_name`` and ``host_place``)."""
+
+    checked_in_on = fields.Date(load_default=None, metadata={"description": "defaults to today"})
+    host_organisation_id = fields.UUID(load_default=None, allow_none=True, metadata={
+        "description": "an organisation on the platform (a destination mobile branch, a community branch, a red station)"})
+    host_name = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200),
+                     metadata={"description": "a host outside the platform: its name"})
+    host_place = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200),
+                      metadata={"description": "a host outside the platform: where it is (e.g. 酒泉市瓜州县)"})
+
+    @validates_schema
+    def _one_host(self, data, **kwargs):
+        if data.get("host_organisation_id"):
+            extra = [name for name in ("host_name", "host_place") if data.get(name)]
+            if extra:
+                raise ValidationError({name: ["not with host_organisation_id"] for name in extra})
+        elif not data.get("host_name") or not data.get("host_place"):
+            raise ValidationError({
+                name: ["required when host_organisation_id is not given"]
+                for name in ("host_name", "host_place") if not data.get(name)
+            })
+
+
+class CheckInConfirmationSchema(StrictSchema):
+    side = fields.Str(required=True, validate=validate.OneOf(list(CHECK_IN_SIDES)), metadata={
+        "description": "host: the host organisation confirms (for a host outside the platform, the home "
+                       "organisation records it); home: the member's home town or branch confirms"})
+
+
+class CheckInSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    departure_id = fields.UUID(required=True)
+    checked_in_on = fields.Date(required=True)
+    host_organisation_id = fields.UUID(allow_none=True)
+    host_name = fields.Str(required=True)
+    host_place = fields.Str(allow_none=True)
+    reported_at = fields.AwareDateTime(required=True)
+    reported_by = fields.Str(allow_none=True)
+    host_confirmed_at = fields.AwareDateTime(allow_none=True)
+    host_confirmed_by = fields.Str(allow_none=True)
+    home_confirmed_at = fields.AwareDateTime(allow_none=True)
+    home_confirmed_by = fields.Str(allow_none=True)
+    confirmed = fields.Bool(required=True, metadata={"description": "both sides have confirmed"})
+
+
+class CheckInListSchema(ResultSchema):
+    items = fields.List(fields.Nested(CheckInSchema), required=True)
+
+
+class AwayQuerySchema(PageQuerySchema):
+    organisation_id = fields.UUID(metadata={"description": "members of this organisation and every organisation under it"})
+
+
+class AwayMemberSchema(ResultSchema):
+    """A member away, without personal data: who, from which branch, since when, where to."""
+
+    member_id = fields.UUID(required=True)
+    name = fields.Str(required=True)
+    organisation_id = fields.UUID(required=True)
+    departure_id = fields.UUID(required=True)
+    departed_on = fields.Date(required=True)
+    destination_province = fields.Str(allow_none=True)
+    destination_city = fields.Str(allow_none=True)
+    days_away = fields.Int(required=True)
+    check_in_due_on = fields.Date(required=True, metadata={"description": "listed as awaiting check-in from this day"})
+    should_transfer_from = fields.Date(required=True, metadata={
+        "description": "six calendar months after departed_on: flagged 'should transfer' from this day itself"})
+
+
+class AwayMemberPageSchema(PageSchema):
+    as_of = fields.Date(required=True, metadata={"description": "the county's date the list was computed for"})
+    items = fields.List(fields.Nested(AwayMemberSchema), required=True)

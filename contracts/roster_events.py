@@ -72,3 +72,42 @@ SCHEMAS = {
 
 # (event_type, from_version) -> function(data of from_version) -> data of from_version + 1
 UPCASTERS = {}
+
+
+# ---- issue 8: check-in at the destination (双报到) ----
+MEMBER_CHECKED_IN = "member_checked_in"
+MEMBER_CHECK_IN_CONFIRMED = "member_check_in_confirmed"
+
+
+class MemberCheckedInV1(Schema):
+    """A member away checked in at a host at the destination (双报到).
+
+    ``host_organisation_id`` names the host when it is on the platform, so that
+    its systems subscribe and learn of the member (通报); null for a host
+    outside it, named by ``host_name``. ``organisation_id`` is the home branch.
+    """
+
+    member_id = fields.UUID(required=True)
+    check_in_id = fields.UUID(required=True)
+    departure_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    host_organisation_id = fields.UUID(allow_none=True, load_default=None)
+    host_name = fields.Str(required=True)
+    checked_in_on = fields.Date(required=True)
+
+
+class MemberCheckInConfirmedV1(Schema):
+    """One side confirmed a check-in: ``side`` is host or home; ``both_confirmed``
+    once the second side has."""
+
+    member_id = fields.UUID(required=True)
+    check_in_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    host_organisation_id = fields.UUID(allow_none=True, load_default=None)
+    side = fields.Str(required=True)
+    confirmed_by = fields.Str(allow_none=True, load_default=None)
+    both_confirmed = fields.Bool(required=True)
+
+
+SCHEMAS[(MEMBER_CHECKED_IN, 1)] = MemberCheckedInV1
+SCHEMAS[(MEMBER_CHECK_IN_CONFIRMED, 1)] = MemberCheckInConfirmedV1

@@ -111,3 +111,28 @@ def _index_personal_data(_mapper, connection, member):
         value = cipher.index(getattr(member, purpose), purpose)
         if getattr(member, attribute, None) != value:
             setattr(member, attribute, value)
+
+
+# ---- issue 8: check-in at the destination (双报到) ----
+# Append-only: a row is written once, and only its side's empty confirmation
+# columns are filled in later. No personal data: the host is an organisation.
+from services.roster.domain.check_in import CheckIn  # noqa: E402
+
+check_ins = Table(
+    "check_ins",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("member_id", String(36), ForeignKey("members.id"), nullable=False, index=True),
+    Column("departure_id", String(36), ForeignKey("departures.id"), nullable=False, index=True),
+    Column("checked_in_on", Date, nullable=False),
+    Column("host_organisation_id", String(36), ForeignKey("organisations.id"), nullable=True, index=True),
+    Column("host_name", String(200), nullable=False),
+    Column("host_place", String(200), nullable=True),
+    Column("reported_at", UTCDateTime(), nullable=False),
+    Column("reported_by", String(100), nullable=True),
+    Column("host_confirmed_at", UTCDateTime(), nullable=True),
+    Column("host_confirmed_by", String(100), nullable=True),
+    Column("home_confirmed_at", UTCDateTime(), nullable=True),
+    Column("home_confirmed_by", String(100), nullable=True),
+)
+mapper_registry.map_imperatively(CheckIn, check_ins)

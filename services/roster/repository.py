@@ -118,3 +118,48 @@ class SqlMembers:
 
 
 REPOSITORIES = {"organisations": SqlOrganisations, "members": SqlMembers}
+
+
+# ---- issue 8: check-in at the destination (双报到), awaiting check-in, should transfer ----
+from services.roster.domain.check_in import CheckIn  # noqa: E402
+from services.roster.models import check_ins, departures  # noqa: E402
+
+
+class SqlCheckIns:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, check_in):
+        self.session.add(check_in)
+
+    def get(self, check_in_id, for_update=False):
+        query = select(CheckIn).where(CheckIn.id == str(check_in_id))
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).one_or_none()
+
+    def for_departure(self, departure_id):
+        query = select(CheckIn).where(CheckIn.departure_id == str(departure_id)).order_by(CheckIn.reported_at)
+        return self.session.scalars(query).first()
+
+    def for_member(self, member_id):
+        query = select(CheckIn).where(CheckIn.member_id == str(member_id)).order_by(CheckIn.reported_at, CheckIn.id)
+        return self.session.scalars(query).all()
+
+    def away_members(self, *, scope, organisation=None, departed_on_or_before, without_check_in=False,
+                     offset=0, limit=20):
+        """Members with an open departure that began on or before the given day, in
+        the caller's scope (and ``organisation``'s subtree), longest away first."""
+        query = SqlMembers(self.session)._filtered(scope=scope, organisation=organisation).join(
+            departures, departures.c.open_for_member_id == Member.id,
+        ).where(departures.c.departed_on <= departed_on_or_before)
+        if without_check_in:
+            query = query.where(~select(check_ins.c.id).where(check_ins.c.departure_id == departures.c.id).exists())
+        total = self.session.scalar(select(func.count()).select_from(query.subquery()))
+        items = self.session.scalars(
+            query.order_by(departures.c.departed_on, Member.id).offset(offset).limit(limit)
+        ).unique().all()
+        return items, total
+
+
+REPOSITORIES["check_ins"] = SqlCheckIns

@@ -116,3 +116,41 @@ def dump_member_export(items, total, scope):
 
 def dump_departure(departure, scope):
     return DepartureSchema().dump(_departure_view(departure, scope))
+
+
+# ---- issue 8: check-in at the destination (双报到), awaiting check-in, should transfer ----
+from contracts.roster import AwayMemberPageSchema, CheckInListSchema, CheckInSchema  # noqa: E402
+from services.roster.domain import check_in as _check_ins  # noqa: E402
+
+_CHECK_IN_FIELDS = (
+    "id", "member_id", "departure_id", "checked_in_on", "host_organisation_id", "host_name", "host_place",
+    "reported_at", "reported_by", "host_confirmed_at", "host_confirmed_by", "home_confirmed_at",
+    "home_confirmed_by", "confirmed",
+)
+
+
+def _check_in_view(record):
+    return {name: getattr(record, name) for name in _CHECK_IN_FIELDS}
+
+
+def dump_check_in(record):
+    return CheckInSchema().dump(_check_in_view(record))
+
+
+def dump_check_ins(records):
+    return CheckInListSchema().dump({"items": [_check_in_view(record) for record in records]})
+
+
+def dump_away_page(items, total, query, today, due_days):
+    def view(member):
+        departure = member.current_departure
+        return {
+            "member_id": member.id, "name": member.name, "organisation_id": member.organisation_id,
+            "departure_id": departure.id, "departed_on": departure.departed_on,
+            "destination_province": departure.destination_province, "destination_city": departure.destination_city,
+            "days_away": (today - departure.departed_on).days,
+            "check_in_due_on": _check_ins.check_in_due_on(departure.departed_on, due_days),
+            "should_transfer_from": _check_ins.should_transfer_from(departure.departed_on),
+        }
+    return AwayMemberPageSchema().dump({"items": [view(member) for member in items], "total": total, "as_of": today,
+                                        "page": query["page"], "per_page": query["per_page"]})

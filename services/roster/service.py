@@ -110,3 +110,36 @@ class RosterService:
         command = load(contract.ReturnReportSchema(), payload if payload is not None else {})
         departure = usecases.report_return(self.db, member_id, command, self.clock, scope)
         return schemas.dump_departure(departure, scope)
+
+    # ---- issue 8: check-in at the destination (双报到), awaiting check-in, should transfer ----
+
+    @property
+    def check_in_due_days(self):
+        return int(self.config.get("CHECK_IN_DUE_DAYS") or usecases.check_ins.DEFAULT_CHECK_IN_DUE_DAYS)
+
+    @scoped_rpc(write=True)
+    def report_check_in(self, member_id, payload, scope):
+        command = load(contract.CheckInReportSchema(), payload)
+        return schemas.dump_check_in(usecases.report_check_in(self.db, member_id, command, self.clock, scope))
+
+    @scoped_rpc
+    def list_check_ins(self, member_id, scope):
+        return schemas.dump_check_ins(usecases.list_check_ins(self.db, member_id, scope))
+
+    @scoped_rpc(write=True)
+    def confirm_check_in(self, member_id, check_in_id, payload, scope):
+        command = load(contract.CheckInConfirmationSchema(), payload)
+        record = usecases.confirm_check_in(self.db, member_id, check_in_id, command, self.clock, scope)
+        return schemas.dump_check_in(record)
+
+    @scoped_rpc
+    def members_awaiting_check_in(self, query, scope):
+        query, clock = load(contract.AwayQuerySchema(), query if query is not None else {}), self.clock
+        items, total = usecases.members_awaiting_check_in(self.db, query, clock, scope, self.check_in_due_days)
+        return schemas.dump_away_page(items, total, query, clock.today(), self.check_in_due_days)
+
+    @scoped_rpc
+    def members_to_transfer(self, query, scope):
+        query, clock = load(contract.AwayQuerySchema(), query if query is not None else {}), self.clock
+        items, total = usecases.members_to_transfer(self.db, query, clock, scope)
+        return schemas.dump_away_page(items, total, query, clock.today(), self.check_in_due_days)

@@ -193,3 +193,95 @@ def report_return(uow, member_id, command, clock, scope):
     )
     uow.add_event(returned)
     return departure
+
+
+# ---- issue 8: check-in at the destination (双报到), awaiting check-in, should transfer ----
+from services.roster.domain import check_in as check_ins  # noqa: E402
+
+EVENTS.event_types[check_ins.MemberCheckedIn] = roster_events.MEMBER_CHECKED_IN
+EVENTS.event_types[check_ins.CheckInConfirmed] = roster_events.MEMBER_CHECK_IN_CONFIRMED
+
+
+def report_check_in(uow, member_id, command, clock, scope):
+    """The member (their own scope) or someone who sees their branch reports
+    the check-in, as for a departure. A host on the platform is found whatever
+    the caller's scope: a member at the destination checks in at a branch of
+    another town, which they cannot otherwise see."""
+    member = _member(uow, scope, member_id, for_update=True)
+    host = None
+    if command.get("host_organisation_id"):
+        host = uow.organisations.get(command["host_organisation_id"])
+        if host is None:
+            raise ServiceError(ErrorCode.UNKNOWN_REFERENCE, "host_organisation_id names no organisation",
+                               {"host_organisation_id": ["no such organisation"]})
+    departure = member.current_departure
+    record, checked_in = check_ins.check_in(
+        member, check_in_id=new_id(),
+        open_check_in=uow.check_ins.for_departure(departure.id) if departure is not None else None,
+        checked_in_on=command.get("checked_in_on") or clock.today(), host=host,
+        host_name=command.get("host_name"), host_place=command.get("host_place"),
+        reported_at=clock.now(), reported_by=scope.principal,
+    )
+    uow.check_ins.add(record)
+    uow.add_event(checked_in)
+    return record
+
+
+def _check_in(uow, scope, member_id, check_in_id, for_update=False):
+    """The check-in and its member, seen from the member's home side or from
+    the host's: a destination branch sees the members who checked in with it
+    (to confirm them), and nothing else of them. Anything else is not found."""
+    member = uow.members.get(member_id, for_update=for_update)
+    record = uow.check_ins.get(check_in_id, for_update=for_update)
+    if member is None or record is None or record.member_id != member.id:
+        record = None
+    elif not _sees(uow, scope, member):
+        host = uow.organisations.get(record.host_organisation_id) if record.host_organisation_id else None
+        if not scope.sees_organisation(host):
+            record = None
+    if record is None:
+        raise ServiceError(ErrorCode.CHECK_IN_NOT_FOUND, f"check-in {check_in_id} not found for member {member_id}")
+    return member, record
+
+
+def list_check_ins(uow, member_id, scope):
+    member = _member(uow, scope, member_id)
+    return uow.check_ins.for_member(member.id)
+
+
+def confirm_check_in(uow, member_id, check_in_id, command, clock, scope):
+    """The host and the home town confirm, each for its own side: the caller's
+    organisations must cover the host (or, for one outside the platform, the
+    home branch) or the member's home branch. A member's own scope covers
+    neither, so nobody confirms their own check-in."""
+    member, record = _check_in(uow, scope, member_id, check_in_id, for_update=True)
+    host = uow.organisations.get(record.host_organisation_id) if record.host_organisation_id else None
+    confirmed = record.confirm(
+        side=command["side"], member=member, at=clock.now(), by=scope.principal,
+        sees_host=scope.sees_organisation(host), sees_home=scope.sees_organisation(
+            uow.organisations.get(member.organisation_id)),
+    )
+    uow.add_event(confirmed)
+    return record
+
+
+def _away_page(uow, query, scope, departed_on_or_before, without_check_in):
+    organisation = (
+        _visible_organisation(uow, scope, query["organisation_id"], "organisation_id")
+        if query.get("organisation_id") else None
+    )
+    page, per_page = query["page"], query["per_page"]
+    return uow.check_ins.away_members(
+        scope=scope, organisation=organisation, departed_on_or_before=departed_on_or_before,
+        without_check_in=without_check_in, offset=(page - 1) * per_page, limit=per_page,
+    )
+
+
+def members_awaiting_check_in(uow, query, clock, scope, due_days):
+    """待报到: away ``due_days`` days or more (the day itself included) without a check-in."""
+    return _away_page(uow, query, scope, check_ins.latest_departure_awaiting(clock.today(), due_days), True)
+
+
+def members_to_transfer(uow, query, clock, scope):
+    """应转接: away at one place six calendar months or more (see domain.check_in)."""
+    return _away_page(uow, query, scope, check_ins.latest_departure_to_transfer(clock.today()), False)
