@@ -47,6 +47,15 @@ FOR_KEYS_TOO = {
     ("/api/v1/members/lookup", "post"), ("/api/v1/members/export", "get"),
     ("/api/v1/members/{member_id}/departures", "post"), ("/api/v1/members/{member_id}/returns", "post"),
 }
+# ---- issue 8: check-in at the destination (双报到) ----
+CHECK_IN_OPERATIONS = {
+    "/api/v1/members/{member_id}/check-ins": {"get": "200", "post": "201"},
+    "/api/v1/members/{member_id}/check-ins/{check_in_id}/confirmations": {"post": "201"},
+    "/api/v1/members/awaiting-check-in": {"get": "200"},
+    "/api/v1/members/should-transfer": {"get": "200"},
+}
+OPERATIONS.update(CHECK_IN_OPERATIONS)
+FOR_KEYS_TOO |= {(path, method) for path, methods in CHECK_IN_OPERATIONS.items() for method in methods}
 
 
 @pytest.fixture
@@ -229,4 +238,7 @@ def test_writes_a_client_may_retry_take_an_idempotency_key(document):
     assert takes_key == {
         ("post", "/api/v1/organisations"), ("post", "/api/v1/members"),
         ("post", "/api/v1/members/{member_id}/departures"), ("post", "/api/v1/members/{member_id}/returns"),
+        # issue 8: 双报到
+        ("post", "/api/v1/members/{member_id}/check-ins"),
+        ("post", "/api/v1/members/{member_id}/check-ins/{check_in_id}/confirmations"),
     }
