@@ -228,6 +228,24 @@ def _activation(w, s, r):
     return {}, None, {"username": username, "code": code, "password": secrets.token_urlsafe(15)}
 
 
+# ---- issue 8: 双报到 ----
+CHECK_IN = {"host_name": "嘉峪关市某社区党委", "host_place": "甘肃省嘉峪关市"}
+
+
+def _check_in_to_confirm(w, s, r):
+    """Inside: a fresh member of the own branch, away and checked in (set up by the platform's
+    own key), for the home side to confirm; each side confirms once, so every caller gets its own.
+    Outside: the other member, and a check-in id that is not theirs."""
+    if not s["own"]:
+        return {"member_id": s["member"]["id"], "check_in_id": "00000000-0000-4000-8000-000000000000"}, None, {
+            "side": "home"}
+    platform = w["platform"]
+    member = ok(platform.post("/api/v1/members", member_body(s["branch"]["id"])), 201)
+    ok(platform.post(f"/api/v1/members/{member['id']}/departures", DEPARTURE), 201)
+    record = ok(platform.post(f"/api/v1/members/{member['id']}/check-ins", CHECK_IN), 201)
+    return {"member_id": member["id"], "check_in_id": record["id"]}, None, {"side": "home"}
+
+
 # The order is the order of the calls: a departure before its return.
 EXAMPLES = {
     # organisations
@@ -248,6 +266,17 @@ EXAMPLES = {
     "exportMembers": Example(lambda w, s, r: ({}, {"organisation_id": s["branch"]["id"]}, None), outside=UNKNOWN),
     "reportDeparture": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, DEPARTURE), 201,
                                (404, "member_not_found")),
+    # issue 8: 双报到 (M1 is away here, between the departure and the return)
+    "reportCheckIn": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, CHECK_IN), 201,
+                             (404, "member_not_found")),
+    "listCheckIns": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, None), outside=(404, "member_not_found")),
+    "confirmCheckIn": Example(_check_in_to_confirm, 201, (404, "check_in_not_found")),
+    "listMembersAwaitingCheckIn": Example(
+        lambda w, s, r: ({}, {"per_page": 100} if s["own"] else {"organisation_id": s["branch"]["id"]}, None),
+        outside=UNKNOWN),
+    "listMembersWhoShouldTransfer": Example(
+        lambda w, s, r: ({}, {"per_page": 100} if s["own"] else {"organisation_id": s["branch"]["id"]}, None),
+        outside=UNKNOWN),
     "reportReturn": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, {}), 201, (404, "member_not_found")),
     # people's own account and the audit record
     "changeOwnPassword": Example(lambda w, s, r: ({}, None, {"current_password": _password(w, r), "new_password": _password(w, r)}),
