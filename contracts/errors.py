@@ -38,6 +38,8 @@ class ErrorCode:
     CHECK_IN_NOT_FOUND = "check_in_not_found"
     ALREADY_CONFIRMED = "already_confirmed"
     NOT_THE_CONFIRMING_SIDE = "not_the_confirming_side"
+    CARD_ALREADY_ISSUED = "card_already_issued"
+    ABSENCE_TOO_LONG = "absence_too_long"
 
 
 # The HTTP status the gateway answers for each code; anything unknown is a 500.
@@ -78,6 +80,9 @@ HTTP_STATUS = {
     ErrorCode.ALREADY_CONFIRMED: 409,
     # The caller may see the check-in but is not the side whose confirmation it asks for.
     ErrorCode.NOT_THE_CONFIRMING_SIDE: 403,
+    ErrorCode.CARD_ALREADY_ISSUED: 409,
+    # A card for an absence of six months or more: the relationship should be transferred instead.
+    ErrorCode.ABSENCE_TOO_LONG: 409,
 }
 
 

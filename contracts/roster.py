@@ -380,3 +380,31 @@ class AwayMemberSchema(ResultSchema):
 class AwayMemberPageSchema(PageSchema):
     as_of = fields.Date(required=True, metadata={"description": "the county's date the list was computed for"})
     items = fields.List(fields.Nested(AwayMemberSchema), required=True)
+
+
+# ---- issue 8: 流动党员活动证, the mobile-member card ----
+
+class MobileMemberCardIssueSchema(StrictSchema):
+    branch_id = fields.UUID(required=True, metadata={
+        "description": "the branch at the destination where the member takes part in organisational life and pays dues"})
+    issued_on = fields.Date(load_default=None, metadata={"description": "defaults to today"})
+    valid_until = fields.Date(load_default=None, metadata={
+        "description": "defaults to the departure's expected_return_on, and may not be after it"})
+
+
+class MobileMemberCardSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    departure_id = fields.UUID(required=True)
+    number = fields.Str(required=True, metadata={"description": "the card's number (活动证编号)"})
+    branch_id = fields.UUID(required=True)
+    issued_on = fields.Date(required=True)
+    valid_until = fields.Date(required=True)
+    votes_at_destination = fields.Bool(required=True, metadata={
+        "description": "always false: organisational life and dues at the destination, no vote there"})
+    issued_at = fields.AwareDateTime(required=True)
+    issued_by = fields.Str(allow_none=True)
+
+
+class MobileMemberCardListSchema(ResultSchema):
+    items = fields.List(fields.Nested(MobileMemberCardSchema), required=True)

@@ -110,3 +110,37 @@ class ShouldTransfer(MethodView):
         """
         return call(roster.SERVICE_NAME, "members_to_transfer", roster.AwayQuerySchema().dump(query),
                     reply_schema=roster.AwayMemberPageSchema)
+
+
+@blp.route("/<uuid:member_id>/mobile-member-cards")
+class MobileMemberCards(MethodView):
+    @blp.arguments(roster.MobileMemberCardIssueSchema)
+    @blp.response(201, roster.MobileMemberCardSchema)
+    @blp.calls(
+        roster.SERVICE_NAME, NOT_FOUND,
+        (ErrorCode.UNKNOWN_REFERENCE, "branch_id names no organisation"),
+        (ErrorCode.MEMBER_NOT_AWAY, "the member is at home: no open departure"),
+        (ErrorCode.CARD_ALREADY_ISSUED, "this departure has its card already"),
+        (ErrorCode.ABSENCE_TOO_LONG, "the departure expects no return within six months: transfer instead"),
+        idempotent=True,
+    )
+    @blp.requires(
+        roster.MOVEMENTS_WRITE, operation_id="issueMobileMemberCard",
+        audit_action="members.issue_mobile_member_card", resource_type="member",
+    )
+    def post(self, payload, member_id):
+        """Issue the mobile-member card (流动党员活动证) for the member's current departure
+
+        Only for an absence under six months (the departure's ``expected_return_on`` before six calendar
+        months are up): organisational life and dues at ``branch_id``, no vote there. One card per departure.
+        """
+        return call(roster.SERVICE_NAME, "issue_mobile_member_card", str(member_id),
+                    roster.MobileMemberCardIssueSchema().dump(payload), reply_schema=roster.MobileMemberCardSchema)
+
+    @blp.response(200, roster.MobileMemberCardListSchema)
+    @blp.calls(roster.SERVICE_NAME, NOT_FOUND)
+    @blp.requires(roster.MEMBERS_READ, operation_id="listMobileMemberCards")
+    def get(self, member_id):
+        """Every card issued to the member, oldest first"""
+        return call(roster.SERVICE_NAME, "list_mobile_member_cards", str(member_id),
+                    reply_schema=roster.MobileMemberCardListSchema)

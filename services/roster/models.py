@@ -136,3 +136,21 @@ check_ins = Table(
     Column("home_confirmed_by", String(100), nullable=True),
 )
 mapper_registry.map_imperatively(CheckIn, check_ins)
+
+from services.roster.domain.check_in import MobileMemberCard  # noqa: E402
+
+mobile_member_cards = Table(
+    "mobile_member_cards",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("member_id", String(36), ForeignKey("members.id"), nullable=False, index=True),
+    # One card per departure, refused by the database too.
+    Column("departure_id", String(36), ForeignKey("departures.id"), nullable=False, unique=True),
+    Column("number", String(40), nullable=False, unique=True),
+    Column("branch_id", String(36), ForeignKey("organisations.id"), nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("issued_at", UTCDateTime(), nullable=False),
+    Column("issued_by", String(100), nullable=True),
+)
+mapper_registry.map_imperatively(MobileMemberCard, mobile_member_cards)

@@ -163,3 +163,25 @@ class SqlCheckIns:
 
 
 REPOSITORIES["check_ins"] = SqlCheckIns
+
+
+from services.roster.domain.check_in import MobileMemberCard  # noqa: E402
+
+
+class SqlMobileMemberCards:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, card):
+        self.session.add(card)
+
+    def for_departure(self, departure_id):
+        return self.session.scalars(select(MobileMemberCard).where(
+            MobileMemberCard.departure_id == str(departure_id))).one_or_none()
+
+    def for_member(self, member_id):
+        return self.session.scalars(select(MobileMemberCard).where(MobileMemberCard.member_id == str(member_id))
+                                    .order_by(MobileMemberCard.issued_at, MobileMemberCard.id)).all()
+
+
+REPOSITORIES["mobile_member_cards"] = SqlMobileMemberCards

@@ -154,3 +154,17 @@ def dump_away_page(items, total, query, today, due_days):
         }
     return AwayMemberPageSchema().dump({"items": [view(member) for member in items], "total": total, "as_of": today,
                                         "page": query["page"], "per_page": query["per_page"]})
+
+
+from contracts.roster import MobileMemberCardSchema  # noqa: E402
+
+_CARD_FIELDS = ("id", "member_id", "departure_id", "number", "branch_id", "issued_on", "valid_until",
+                "votes_at_destination", "issued_at", "issued_by")
+
+
+def dump_card(card):
+    return MobileMemberCardSchema().dump({name: getattr(card, name) for name in _CARD_FIELDS})
+
+
+def dump_cards(cards):
+    return {"items": [dump_card(card) for card in cards]}

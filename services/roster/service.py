@@ -143,3 +143,12 @@ class RosterService:
         query, clock = load(contract.AwayQuerySchema(), query if query is not None else {}), self.clock
         items, total = usecases.members_to_transfer(self.db, query, clock, scope)
         return schemas.dump_away_page(items, total, query, clock.today(), self.check_in_due_days)
+
+    @scoped_rpc(write=True)
+    def issue_mobile_member_card(self, member_id, payload, scope):
+        command = load(contract.MobileMemberCardIssueSchema(), payload)
+        return schemas.dump_card(usecases.issue_mobile_member_card(self.db, member_id, command, self.clock, scope))
+
+    @scoped_rpc
+    def list_mobile_member_cards(self, member_id, scope):
+        return schemas.dump_cards(usecases.list_mobile_member_cards(self.db, member_id, scope))

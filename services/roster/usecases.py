@@ -285,3 +285,29 @@ def members_awaiting_check_in(uow, query, clock, scope, due_days):
 def members_to_transfer(uow, query, clock, scope):
     """应转接: away at one place six calendar months or more (see domain.check_in)."""
     return _away_page(uow, query, scope, check_ins.latest_departure_to_transfer(clock.today()), False)
+
+
+# ---- 流动党员活动证: the mobile-member card ----
+
+def issue_mobile_member_card(uow, member_id, command, clock, scope):
+    """Issued by whoever records the member's movements (their branch, or the
+    member themself); the destination branch is found whatever the caller's
+    scope, as a host is for a check-in."""
+    member = _member(uow, scope, member_id, for_update=True)
+    branch = uow.organisations.get(command["branch_id"])
+    if branch is None:
+        raise ServiceError(ErrorCode.UNKNOWN_REFERENCE, "branch_id names no organisation",
+                           {"branch_id": ["no such organisation"]})
+    departure = member.current_departure
+    card = check_ins.issue_card(
+        member, card_id=new_id(),
+        existing_card=uow.mobile_member_cards.for_departure(departure.id) if departure is not None else None,
+        branch=branch, issued_on=command.get("issued_on") or clock.today(), valid_until=command.get("valid_until"),
+        issued_at=clock.now(), issued_by=scope.principal,
+    )
+    uow.mobile_member_cards.add(card)
+    return card
+
+
+def list_mobile_member_cards(uow, member_id, scope):
+    return uow.mobile_member_cards.for_member(_member(uow, scope, member_id).id)

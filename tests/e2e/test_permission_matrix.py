@@ -20,6 +20,7 @@ placed on B1 ("own") and on B2 ("other"): a user with a liaison grant, a key, a
 user not yet activated, and two grants a platform-wide officer asked for and
 the town's officer may approve or reject.
 """
+import datetime
 import itertools
 import secrets
 from dataclasses import dataclass, field
@@ -197,7 +198,9 @@ def _lists_own_branch_only(body, own, other, role):
     assert own["branch"]["id"] in ids and other["branch"]["id"] not in ids
 
 
-DEPARTURE = {"destination_province": "甘肃省", "destination_city": "嘉峪关市", "work": "钢铁厂", "contact": "13700009999"}
+# Back within six months, so that the departure may have its mobile-member card (issue 8).
+DEPARTURE = {"destination_province": "甘肃省", "destination_city": "嘉峪关市", "work": "钢铁厂", "contact": "13700009999",
+             "expected_return_on": (datetime.date.today() + datetime.timedelta(days=60)).isoformat()}
 ONLINE = {"name": "网络党支部", "kind": "village_online_branch"}
 NOT_FOUND = (404, "not_found")
 UNKNOWN = (422, "unknown_reference")
@@ -271,6 +274,10 @@ EXAMPLES = {
                              (404, "member_not_found")),
     "listCheckIns": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, None), outside=(404, "member_not_found")),
     "confirmCheckIn": Example(_check_in_to_confirm, 201, (404, "check_in_not_found")),
+    "issueMobileMemberCard": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, {"branch_id": w["B2"]["id"]}),
+                                     201, (404, "member_not_found")),
+    "listMobileMemberCards": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, None),
+                                     outside=(404, "member_not_found")),
     "listMembersAwaitingCheckIn": Example(
         lambda w, s, r: ({}, {"per_page": 100} if s["own"] else {"organisation_id": s["branch"]["id"]}, None),
         outside=UNKNOWN),

@@ -53,6 +53,7 @@ CHECK_IN_OPERATIONS = {
     "/api/v1/members/{member_id}/check-ins/{check_in_id}/confirmations": {"post": "201"},
     "/api/v1/members/awaiting-check-in": {"get": "200"},
     "/api/v1/members/should-transfer": {"get": "200"},
+    "/api/v1/members/{member_id}/mobile-member-cards": {"get": "200", "post": "201"},
 }
 OPERATIONS.update(CHECK_IN_OPERATIONS)
 FOR_KEYS_TOO |= {(path, method) for path, methods in CHECK_IN_OPERATIONS.items() for method in methods}
@@ -241,4 +242,5 @@ def test_writes_a_client_may_retry_take_an_idempotency_key(document):
         # issue 8: 双报到
         ("post", "/api/v1/members/{member_id}/check-ins"),
         ("post", "/api/v1/members/{member_id}/check-ins/{check_in_id}/confirmations"),
+        ("post", "/api/v1/members/{member_id}/mobile-member-cards"),
     }

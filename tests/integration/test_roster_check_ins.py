@@ -178,3 +178,27 @@ def test_awaiting_check_in_and_should_transfer_lists(roster, world):
     # A return takes the member off both lists.
     call(roster, "report_return", six_months["id"], {})
     assert call(roster, "members_to_transfer", {}, scope=town)["total"] == 0
+
+
+def test_a_mobile_member_card_is_issued_once_per_short_absence(roster, world, database_url):
+    member = away(roster, world["village"], today())
+    member_scope = scope(member_id=member["id"], principal="user:member")
+    with pytest.raises(ServiceError) as refused:
+        call(roster, "issue_mobile_member_card", member["id"], {"branch_id": world["guazhou"]["id"]})
+    assert refused.value.code == "absence_too_long"  # the departure names no expected return
+
+    call(roster, "report_return", member["id"], {})
+    call(roster, "report_departure", member["id"], {
+        "destination_province": "甘肃省", "destination_city": "酒泉市瓜州县", "work": "枸杞采摘", "contact": "13900001234",
+        "expected_return_on": (today() + timedelta(days=90)).isoformat()})
+    issued = call(roster, "issue_mobile_member_card", member["id"], {"branch_id": world["guazhou"]["id"]},
+                  scope=member_scope)
+    assert issued["valid_until"] == (today() + timedelta(days=90)).isoformat()
+    assert issued["votes_at_destination"] is False and issued["issued_by"] == "user:member"
+    with pytest.raises(ServiceError) as refused:
+        call(roster, "issue_mobile_member_card", member["id"], {"branch_id": world["guazhou"]["id"]})
+    assert refused.value.code == "card_already_issued"
+    with pytest.raises(ServiceError) as refused:
+        call(roster, "issue_mobile_member_card", member["id"], {"branch_id": "00000000-0000-4000-8000-000000000000"})
+    assert refused.value.code == "unknown_reference"
+    assert call(roster, "list_mobile_member_cards", member["id"])["items"] == [issued]

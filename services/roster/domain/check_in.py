@@ -195,3 +195,58 @@ def latest_departure_to_transfer(today):
     while not should_transfer(day, today):
         day -= timedelta(days=1)
     return day
+
+
+# ---- 流动党员活动证: the mobile-member card ---------------------------------
+
+class MobileMemberCard:
+    """Issued for one departure expected to last under six months: the member
+    takes part in organisational life and pays dues at ``branch_id`` (a branch
+    at the destination) and has no vote there. Never changed once issued."""
+
+    def __init__(self, *, id, member_id, departure_id, number, branch_id, issued_on, valid_until, issued_at,
+                 issued_by=None):
+        self.id = id
+        self.member_id = member_id
+        self.departure_id = departure_id
+        self.number = number
+        self.branch_id = branch_id
+        self.issued_on = issued_on
+        self.valid_until = valid_until
+        self.issued_at = issued_at
+        self.issued_by = issued_by
+
+    @property
+    def votes_at_destination(self):
+        return False
+
+
+def issue_card(member, *, card_id, existing_card, branch, issued_on, valid_until, issued_at, issued_by=None):
+    """The card is for an absence under six months: the departure must say when
+    the member expects back, before six calendar months are up; the card runs
+    at most until then. One card per departure."""
+    departure = member.current_departure
+    if departure is None:
+        raise RuleViolation(ErrorCode.MEMBER_NOT_AWAY, "the member is at home: a card goes with a departure",
+                            {"member_id": ["has no open departure"]})
+    if existing_card is not None:
+        raise RuleViolation(ErrorCode.CARD_ALREADY_ISSUED, "this departure already has its card",
+                            {"card_id": existing_card.id})
+    limit = should_transfer_from(departure.departed_on)
+    if departure.expected_return_on is None or departure.expected_return_on >= limit:
+        raise RuleViolation(ErrorCode.ABSENCE_TOO_LONG,
+                            "the card is for absences under six months; one of six months or more should transfer",
+                            {"expected_return_on": [f"the departure must expect a return before {limit.isoformat()}"]})
+    valid_until = valid_until or departure.expected_return_on
+    if not issued_on <= valid_until <= departure.expected_return_on:
+        raise RuleViolation(ErrorCode.VALIDATION_FAILED, "the card runs from its issue to the expected return at most",
+                            {"valid_until": [f"must be from {issued_on.isoformat()} to "
+                                             f"{departure.expected_return_on.isoformat()}"]})
+    if not branch.holds_members or branch.id == member.organisation_id:
+        raise RuleViolation(ErrorCode.VALIDATION_FAILED, "organisational life at the destination is in a branch there",
+                            {"branch_id": ["must be a branch other than the member's home branch"]})
+    return MobileMemberCard(
+        id=card_id, member_id=member.id, departure_id=departure.id,
+        number=f"LD{issued_on:%Y%m%d}-{card_id[:8].upper()}", branch_id=branch.id, issued_on=issued_on,
+        valid_until=valid_until, issued_at=issued_at, issued_by=issued_by,
+    )

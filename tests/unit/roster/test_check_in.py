@@ -280,3 +280,57 @@ def test_a_check_in_of_another_member_is_not_found(uow):
     with pytest.raises(ServiceError) as refused:
         usecases.confirm_check_in(uow, IDS["m2"], record.id, {"side": "home"}, CLOCK, HOME_TOWN)
     assert refused.value.code == "check_in_not_found"
+
+
+# ---- 流动党员活动证: the mobile-member card ---------------------------------
+
+def away_with_return(tree, expected_return_on):
+    member = away_member(tree["village"])
+    member.current_departure.expected_return_on = expected_return_on
+    return member
+
+
+def card(member, tree, **overrides):
+    arguments = dict(card_id="abcdef12-0000", existing_card=None, branch=tree["guazhou"], issued_on=date(2026, 3, 5),
+                     valid_until=None, issued_at=NOW, issued_by="user:secretary")
+    arguments.update(overrides)
+    return rules.issue_card(member, **arguments)
+
+
+def test_a_card_for_an_absence_under_six_months_runs_to_the_expected_return(tree):
+    issued = card(away_with_return(tree, date(2026, 9, 1)), tree)
+    assert issued.valid_until == date(2026, 9, 1) and issued.branch_id == IDS["guazhou"]
+    assert issued.number == "LD20260305-ABCDEF12" and issued.votes_at_destination is False
+
+
+@pytest.mark.parametrize("expected_return_on, code", [
+    (date(2026, 9, 1), None),                   # the day before six months
+    (date(2026, 9, 2), "absence_too_long"),     # six months to the day: should transfer instead
+    (None, "absence_too_long"),                 # no expected return: nothing says it is short
+])
+def test_no_card_for_six_months_or_more(tree, expected_return_on, code):
+    member = away_with_return(tree, expected_return_on)
+    if code is None:
+        card(member, tree)
+        return
+    with pytest.raises(RuleViolation) as refused:
+        card(member, tree)
+    assert refused.value.code == code and "expected_return_on" in refused.value.details
+
+
+def test_one_card_per_departure_at_a_branch_elsewhere_and_never_past_the_return(tree):
+    member = away_with_return(tree, date(2026, 6, 30))
+    first = card(member, tree)
+    with pytest.raises(RuleViolation) as refused:
+        card(member, tree, existing_card=first)
+    assert refused.value.code == "card_already_issued"
+    for overrides, field in (({"valid_until": date(2026, 7, 1)}, "valid_until"), ({"branch": tree["village"]}, "branch_id"),
+                             ({"branch": tree["town"]}, "branch_id")):
+        with pytest.raises(RuleViolation) as refused:
+            card(member, tree, **overrides)
+        assert field in refused.value.details
+    at_home = away_with_return(tree, date(2026, 6, 30))
+    at_home.report_return(departure_id="unused", returned_on=date(2026, 3, 4), reported_at=NOW)
+    with pytest.raises(RuleViolation) as refused:
+        card(at_home, tree)
+    assert refused.value.code == "member_not_away"
