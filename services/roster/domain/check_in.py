@@ -155,6 +155,9 @@ def add_months(day, months):
     (31 August + 6 months = 28 February)."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
+    if not date.min.year <= year <= date.max.year:
+        # A date the calendar cannot hold (a departure typed as 9999-12-01): as far as it goes.
+        return date.max if months > 0 else date.min
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 

@@ -334,3 +334,9 @@ def test_one_card_per_departure_at_a_branch_elsewhere_and_never_past_the_return(
     with pytest.raises(RuleViolation) as refused:
         card(at_home, tree)
     assert refused.value.code == "member_not_away"
+
+
+def test_months_past_the_calendar_stop_at_its_end():
+    # A far-future date a client may type must not fail the rule (it would be a 500).
+    assert rules.should_transfer_from(date(9999, 12, 1)) == date.max
+    assert rules.add_months(date(1, 3, 1), -6) == date.min
