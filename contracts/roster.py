@@ -208,6 +208,11 @@ class DepartureSchema(ResultSchema):
     returned_on = fields.Date(allow_none=True)
     reported_at = fields.AwareDateTime(required=True)
     returned_reported_at = fields.AwareDateTime(allow_none=True)
+    destination_reach = fields.Str(allow_none=True, metadata={
+        "description": "where the destination lies from the home county: in_county (县内), in_province (省内) or "
+                       "out_of_province (省外); null for a return never reported as a departure"})
+    destination_code = fields.Str(allow_none=True, metadata={
+        "description": "GB/T 2260 code of the most specific place recognised in the destination"})
 
 
 class MemberSchema(ResultSchema):
@@ -290,3 +295,63 @@ class MemberExportSchema(ResultSchema):
 
     items = fields.List(fields.Nested(MemberSchema), required=True)
     total = fields.Int(required=True)
+
+
+# ---- county statistics (issue 8: where members go, the county's own figures) ----
+
+DESTINATION_REACHES = {"in_county": "县内", "in_province": "省内", "out_of_province": "省外"}
+NOT_YET_TRACKED = ("lost_contact", "pocket_members", "transfers_in_year")
+
+
+class StatisticsQuerySchema(StrictSchema):
+    organisation_id = fields.UUID(metadata={"description": "the subtree to count (default: everything the caller sees)"})
+    date = fields.Date(metadata={"description": "the day the figures are for (default: today, the county's calendar)"})
+
+
+class OrganisationCountSchema(ResultSchema):
+    organisation_id = fields.UUID(required=True)
+    name = fields.Str(required=True)
+    kind = fields.Str(required=True)
+    members = fields.Int(required=True)
+    away = fields.Int(required=True)
+
+
+class KindCountSchema(ResultSchema):
+    kind = fields.Str(required=True)
+    kind_label = fields.Str(required=True)
+    organisations = fields.Int(required=True, metadata={"description": "organisations of this kind in the subtree"})
+    members = fields.Int(required=True, metadata={"description": "members whose branch is of this kind"})
+
+
+class ReachCountSchema(ResultSchema):
+    reach = fields.Str(required=True, metadata={"description": "in_county (县内), in_province (省内), out_of_province "
+                                                               "(省外), or unclassified (a destination not on the list)"})
+    away = fields.Int(required=True)
+    share_percent = fields.Float(required=True, metadata={"description": "of the away members, one decimal, half up"})
+
+
+class YearCountSchema(ResultSchema):
+    year = fields.Int(required=True)
+    as_of = fields.Date(required=True, metadata={"description": "31 December, or the statistics date in its own year"})
+    away = fields.Int(required=True)
+
+
+class StatisticsSchema(ResultSchema):
+    """The county's own figures for a subtree on a day (members: those who had joined by then)."""
+
+    organisation_id = fields.UUID(allow_none=True)
+    date = fields.Date(required=True)
+    members = fields.Int(required=True)
+    away = fields.Int(required=True, metadata={"description": "members with a reported departure open on the date"})
+    away_share_percent = fields.Float(required=True, metadata={"description": "away of members, one decimal, half up"})
+    away_by_reach = fields.List(fields.Nested(ReachCountSchema), required=True)
+    away_by_year = fields.List(fields.Nested(YearCountSchema), required=True, metadata={
+        "description": "away members at each year end, from the departures and returns, from the first departure's year"})
+    members_by_kind = fields.List(fields.Nested(KindCountSchema), required=True)
+    members_by_organisation = fields.List(fields.Nested(OrganisationCountSchema), required=True, metadata={
+        "description": "every organisation in the subtree that has members"})
+    lost_contact = fields.Int(allow_none=True, metadata={"description": "null: not yet tracked"})
+    pocket_members = fields.Int(allow_none=True, metadata={"description": "null: not yet tracked"})
+    transfers_in_year = fields.Int(allow_none=True, metadata={"description": "null: not yet tracked"})
+    not_yet_tracked = fields.List(fields.Str(), required=True, metadata={
+        "description": "the figures above that the platform does not record yet, answered null rather than invented"})

@@ -81,6 +81,7 @@ from gateway.api import (
     members,
     movements,
     organisations,
+    statistics,
     tokens,
 )
 from gateway.rpc import RpcClient
@@ -128,6 +129,8 @@ SECURITY_SCHEMES = {
 # Every resource the gateway serves; create_app refuses any route among them
 # that declares no permission and is not marked open.
 BLUEPRINTS = (organisations, members, movements, tokens, access, activations, audit_records, health)
+# issue 8: the county statistics
+BLUEPRINTS = (*BLUEPRINTS, statistics)
 # flask-smorest's own routes: the OpenAPI document and its interactive page.
 DOCUMENT_ENDPOINTS = ("api-docs.openapi_json", "api-docs.openapi_swagger_ui")
 SIGN_IN_ENDPOINT = "tokens.Tokens"  # POST /api/v1/tokens, the only method it has

@@ -77,6 +77,9 @@ departures = Table(
     Column("returned_reported_at", UTCDateTime(), nullable=True),
     Column("reported_by", String(100), nullable=True),
     Column("return_reported_by", String(100), nullable=True),
+    # Where the departure goes, seen from home (services.roster.domain.places), set when it is reported.
+    Column("destination_reach", String(20), nullable=True, index=True),
+    Column("destination_code", String(6), nullable=True),
 )
 Index("ix_members_name", members.c.name)
 

@@ -118,3 +118,9 @@ class SqlMembers:
 
 
 REPOSITORIES = {"organisations": SqlOrganisations, "members": SqlMembers}
+
+
+# ---- county statistics (issue 8) ----
+from services.roster.statistics_repository import SqlStatistics  # noqa: E402
+
+REPOSITORIES["statistics"] = SqlStatistics

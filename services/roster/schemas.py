@@ -24,7 +24,7 @@ from services.common.rpc import load
 _DEPARTURE_FIELDS = (
     "id", "member_id", "reported", "departed_on", "destination_province", "destination_city",
     "destination_address", "work", "expected_return_on", "contact", "returned_on", "reported_at",
-    "returned_reported_at",
+    "returned_reported_at", "destination_reach", "destination_code",
 )
 _MEMBER_FIELDS = (
     "id", "name", "gender", "birth_date", "id_number", "phone", "joined_on", "membership",
@@ -62,7 +62,8 @@ def _organisation_view(organisation):
 
 
 def _departure_view(departure, scope):
-    return _mask({name: getattr(departure, name) for name in _DEPARTURE_FIELDS}, scope)
+    # getattr with a default: a departure made in memory (unit tests' fakes) has no classification yet.
+    return _mask({name: getattr(departure, name, None) for name in _DEPARTURE_FIELDS}, scope)
 
 
 def _member_view(member, scope):

@@ -15,6 +15,7 @@ from services.common.clock import Clock
 from services.common.db import Database
 from services.common.rpc import load, rpc, scoped_rpc
 from services.roster import schemas, usecases
+from services.roster.domain import places
 from services.roster.models import metadata
 from services.roster.repository import REPOSITORIES
 
@@ -37,6 +38,11 @@ class RosterService:
     @property
     def clock(self):
         return Clock.from_config(self.config)
+
+    @property
+    def home_code(self):
+        """The county the platform serves (GB/T 2260 code): where departures are seen from."""
+        return str(self.config.get("HOME_COUNTY_CODE") or places.DEFAULT_HOME_CODE)
 
     @rpc
     def ping(self):
@@ -102,7 +108,7 @@ class RosterService:
     @scoped_rpc(write=True)
     def report_departure(self, member_id, payload, scope):
         command = load(contract.DepartureReportSchema(), payload)
-        departure = usecases.report_departure(self.db, member_id, command, self.clock, scope)
+        departure = usecases.report_departure(self.db, member_id, command, self.clock, scope, self.home_code)
         return schemas.dump_departure(departure, scope)
 
     @scoped_rpc(write=True)
@@ -110,3 +116,10 @@ class RosterService:
         command = load(contract.ReturnReportSchema(), payload if payload is not None else {})
         departure = usecases.report_return(self.db, member_id, command, self.clock, scope)
         return schemas.dump_departure(departure, scope)
+
+    # ---- county statistics (issue 8) ----
+
+    @scoped_rpc
+    def county_statistics(self, query, scope):
+        query = load(contract.StatisticsQuerySchema(), query if query is not None else {})
+        return contract.StatisticsSchema().dump(usecases.county_statistics(self.db, query, self.clock, scope))
