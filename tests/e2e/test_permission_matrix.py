@@ -197,6 +197,12 @@ def _lists_own_branch_only(body, own, other, role):
     assert own["branch"]["id"] in ids and other["branch"]["id"] not in ids
 
 
+def _counts_own_subtree_only(body, own, other, role):
+    counted = {row["organisation_id"] for row in body["members_by_organisation"]}
+    assert other["branch"]["id"] not in counted, counted
+    assert role == "member" or own["branch"]["id"] in counted, counted
+
+
 DEPARTURE = {"destination_province": "甘肃省", "destination_city": "嘉峪关市", "work": "钢铁厂", "contact": "13700009999"}
 ONLINE = {"name": "网络党支部", "kind": "village_online_branch"}
 NOT_FOUND = (404, "not_found")
@@ -249,6 +255,9 @@ EXAMPLES = {
     "reportDeparture": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, DEPARTURE), 201,
                                (404, "member_not_found")),
     "reportReturn": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, {}), 201, (404, "member_not_found")),
+    # the county statistics (issue 8): the caller's own subtree, and a branch outside it by name
+    "getStatistics": Example(lambda w, s, r: ({}, {} if s["own"] else {"organisation_id": s["branch"]["id"]}, None),
+                             outside=(404, "organisation_not_found"), check=_counts_own_subtree_only),
     # people's own account and the audit record
     "changeOwnPassword": Example(lambda w, s, r: ({}, None, {"current_password": _password(w, r), "new_password": _password(w, r)}),
                                  204),

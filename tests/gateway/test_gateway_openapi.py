@@ -21,6 +21,7 @@ OPERATIONS = {
     "/api/v1/members/export": {"get": "200"},
     "/api/v1/members/{member_id}/departures": {"post": "201"},
     "/api/v1/members/{member_id}/returns": {"post": "201"},
+    "/api/v1/statistics": {"get": "200"},
     "/api/v1/tokens": {"post": "200"},
     "/api/v1/tokens/revoke": {"post": "204"},
     "/api/v1/users": {"get": "200", "post": "201"},
@@ -46,6 +47,7 @@ FOR_KEYS_TOO = {
     ("/api/v1/members", "get"), ("/api/v1/members", "post"), ("/api/v1/members/{member_id}", "get"),
     ("/api/v1/members/lookup", "post"), ("/api/v1/members/export", "get"),
     ("/api/v1/members/{member_id}/departures", "post"), ("/api/v1/members/{member_id}/returns", "post"),
+    ("/api/v1/statistics", "get"),
 }
 
 
