@@ -355,3 +355,53 @@ class StatisticsSchema(ResultSchema):
     transfers_in_year = fields.Int(allow_none=True, metadata={"description": "null: not yet tracked"})
     not_yet_tracked = fields.List(fields.Str(), required=True, metadata={
         "description": "the figures above that the platform does not record yet, answered null rather than invented"})
+
+
+# ---- batches (issue 8: a county loads its roll, not one member at a time) ----
+# Each item is validated and answered on its own: one bad row of a county's
+# spreadsheet does not refuse the other 499, and nothing of a refused item is written.
+
+MAX_BATCH = 500
+
+
+class MemberBatchSchema(StrictSchema):
+    items = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=MAX_BATCH), metadata={
+        "description": f"1 to {MAX_BATCH} registrations, each as the body of POST /members (registerMember)"})
+
+
+class DepartureBatchSchema(StrictSchema):
+    items = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=MAX_BATCH), metadata={
+        "description": f"1 to {MAX_BATCH} departure reports, each a member_id beside the body of "
+                       "POST /members/{member_id}/departures (reportDeparture)"})
+
+
+class BatchErrorSchema(ResultSchema):
+    code = fields.Str(required=True)
+    message = fields.Str(required=True)
+    details = fields.Dict(allow_none=True)
+
+
+class _BatchItemSchema(ResultSchema):
+    index = fields.Int(required=True, metadata={"description": "the item's place in the request, from 0"})
+    status = fields.Int(required=True, metadata={"description": "what the single request would have answered: 201, or 4xx"})
+    error = fields.Nested(BatchErrorSchema, allow_none=True)
+
+
+class MemberBatchItemSchema(_BatchItemSchema):
+    member = fields.Nested(MemberSchema, allow_none=True)
+
+
+class DepartureBatchItemSchema(_BatchItemSchema):
+    departure = fields.Nested(DepartureSchema, allow_none=True)
+
+
+class MemberBatchResultSchema(ResultSchema):
+    items = fields.List(fields.Nested(MemberBatchItemSchema), required=True)
+    succeeded = fields.Int(required=True)
+    refused = fields.Int(required=True)
+
+
+class DepartureBatchResultSchema(ResultSchema):
+    items = fields.List(fields.Nested(DepartureBatchItemSchema), required=True)
+    succeeded = fields.Int(required=True)
+    refused = fields.Int(required=True)

@@ -77,6 +77,7 @@ from gateway.api import (
     access,
     activations,
     audit_records,
+    batches,
     health,
     members,
     movements,
@@ -130,7 +131,7 @@ SECURITY_SCHEMES = {
 # that declares no permission and is not marked open.
 BLUEPRINTS = (organisations, members, movements, tokens, access, activations, audit_records, health)
 # issue 8: the county statistics
-BLUEPRINTS = (*BLUEPRINTS, statistics)
+BLUEPRINTS = (*BLUEPRINTS, statistics, batches)
 # flask-smorest's own routes: the OpenAPI document and its interactive page.
 DOCUMENT_ENDPOINTS = ("api-docs.openapi_json", "api-docs.openapi_swagger_ui")
 SIGN_IN_ENDPOINT = "tokens.Tokens"  # POST /api/v1/tokens, the only method it has

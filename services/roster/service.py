@@ -14,7 +14,7 @@ from contracts.errors import ErrorCode, RuleViolation
 from services.common.clock import Clock
 from services.common.db import Database
 from services.common.rpc import load, rpc, scoped_rpc
-from services.roster import schemas, usecases
+from services.roster import batch, schemas, usecases
 from services.roster.domain import places
 from services.roster.models import metadata
 from services.roster.repository import REPOSITORIES
@@ -123,3 +123,13 @@ class RosterService:
     def county_statistics(self, query, scope):
         query = load(contract.StatisticsQuerySchema(), query if query is not None else {})
         return contract.StatisticsSchema().dump(usecases.county_statistics(self.db, query, self.clock, scope))
+
+    # ---- batches (issue 8): each item answered on its own ----
+
+    @scoped_rpc(write=True)
+    def register_members(self, payload, scope):
+        return batch.register_members(self.db, payload, self.clock, scope)
+
+    @scoped_rpc(write=True)
+    def report_departures(self, payload, scope):
+        return batch.report_departures(self.db, payload, self.clock, scope, self.home_code)

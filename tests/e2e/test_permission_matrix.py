@@ -203,6 +203,10 @@ def _counts_own_subtree_only(body, own, other, role):
     assert role == "member" or own["branch"]["id"] in counted, counted
 
 
+def _one_item(body, status):
+    assert [item["status"] for item in body["items"]] == [status], body
+
+
 DEPARTURE = {"destination_province": "甘肃省", "destination_city": "嘉峪关市", "work": "钢铁厂", "contact": "13700009999"}
 ONLINE = {"name": "网络党支部", "kind": "village_online_branch"}
 NOT_FOUND = (404, "not_found")
@@ -254,10 +258,17 @@ EXAMPLES = {
     "exportMembers": Example(lambda w, s, r: ({}, {"organisation_id": s["branch"]["id"]}, None), outside=UNKNOWN),
     "reportDeparture": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, DEPARTURE), 201,
                                (404, "member_not_found")),
+    # right after reportDeparture: the member is away, so the item is refused (and the return follows)
+    "reportDepartures": Example(lambda w, s, r: ({}, None, {"items": [{"member_id": s["member"]["id"], **DEPARTURE}]}),
+                                200, (200, None), check=lambda body, own, other, role: _one_item(body, 409)),
     "reportReturn": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, {}), 201, (404, "member_not_found")),
     # the county statistics (issue 8): the caller's own subtree, and a branch outside it by name
     "getStatistics": Example(lambda w, s, r: ({}, {} if s["own"] else {"organisation_id": s["branch"]["id"]}, None),
                              outside=(404, "organisation_not_found"), check=_counts_own_subtree_only),
+    # batches (issue 8): answered per item, so the batch is a 200 and each item says what its single
+    # request would have (outside the caller's subtree: the item's 422 or 404)
+    "registerMembers": Example(lambda w, s, r: ({}, None, {"items": [member_body(s["branch"]["id"])]}), 200,
+                               (200, None), check=lambda body, own, other, role: _one_item(body, 201)),
     # people's own account and the audit record
     "changeOwnPassword": Example(lambda w, s, r: ({}, None, {"current_password": _password(w, r), "new_password": _password(w, r)}),
                                  204),

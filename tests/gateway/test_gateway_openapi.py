@@ -22,6 +22,8 @@ OPERATIONS = {
     "/api/v1/members/{member_id}/departures": {"post": "201"},
     "/api/v1/members/{member_id}/returns": {"post": "201"},
     "/api/v1/statistics": {"get": "200"},
+    "/api/v1/members/batch": {"post": "200"},
+    "/api/v1/members/departures/batch": {"post": "200"},
     "/api/v1/tokens": {"post": "200"},
     "/api/v1/tokens/revoke": {"post": "204"},
     "/api/v1/users": {"get": "200", "post": "201"},
@@ -47,7 +49,7 @@ FOR_KEYS_TOO = {
     ("/api/v1/members", "get"), ("/api/v1/members", "post"), ("/api/v1/members/{member_id}", "get"),
     ("/api/v1/members/lookup", "post"), ("/api/v1/members/export", "get"),
     ("/api/v1/members/{member_id}/departures", "post"), ("/api/v1/members/{member_id}/returns", "post"),
-    ("/api/v1/statistics", "get"),
+    ("/api/v1/statistics", "get"), ("/api/v1/members/batch", "post"), ("/api/v1/members/departures/batch", "post"),
 }
 
 
@@ -231,4 +233,5 @@ def test_writes_a_client_may_retry_take_an_idempotency_key(document):
     assert takes_key == {
         ("post", "/api/v1/organisations"), ("post", "/api/v1/members"),
         ("post", "/api/v1/members/{member_id}/departures"), ("post", "/api/v1/members/{member_id}/returns"),
+        ("post", "/api/v1/members/batch"), ("post", "/api/v1/members/departures/batch"),
     }

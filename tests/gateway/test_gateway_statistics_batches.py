@@ -50,3 +50,29 @@ def test_an_organisation_outside_the_caller_is_404(client, fake_rpc):
     response = client.get(f"/api/v1/statistics?organisation_id={uuid.uuid4()}")
 
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "organisation_not_found"
+
+
+# ---- batches -----------------------------------------------------------------
+
+def test_a_batch_of_registrations_is_passed_whole_and_answered_per_item(client, fake_rpc, replies, scope):
+    member = replies.member()
+    answer = {"items": [{"index": 0, "status": 201, "member": member, "error": None},
+                        {"index": 1, "status": 422, "member": None,
+                         "error": {"code": "validation_failed", "message": "invalid", "details": {"phone": ["bad"]}}}],
+              "succeeded": 1, "refused": 1}
+    fake_rpc.will_answer("register_members", answer)
+    items = [{"name": "甲"}, {"name": "乙", "phone": "12"}]  # each item is the service's to validate
+
+    response = client.post("/api/v1/members/batch", json={"items": items})
+
+    assert response.status_code == 200
+    assert response.get_json()["items"][1]["error"]["details"] == {"phone": ["bad"]}
+    assert response.get_json()["succeeded"] == 1
+    assert fake_rpc.calls == [("roster", "register_members", ({"items": items}, scope))]
+
+
+def test_a_batch_that_is_not_a_list_of_1_to_500_is_refused_whole(client, fake_rpc):
+    for body in ({"items": []}, {"items": [{}] * 501}, {"items": "all"}, {}):
+        response = client.post("/api/v1/members/departures/batch", json=body)
+        assert response.status_code == 422 and "items" in response.get_json()["error"]["details"]["json"], body
+    assert fake_rpc.calls == []
