@@ -24,7 +24,7 @@ def _each(items, run):
     answers = []
     for index, item in enumerate(items):
         try:
-            answers.append({"index": index, "status": 201, **run(item)})
+            answers.append({"index": index, "status": 201, "error": None, **run(item)})
         except (ServiceError, RuleViolation) as exc:
             answers.append(_refusal(index, exc))
     succeeded = sum(1 for answer in answers if answer["status"] == 201)

@@ -121,3 +121,48 @@ def test_bad_queries_name_the_field(roster, county):
         with pytest.raises(ServiceError) as refused:
             call(roster, "county_statistics", query)
         assert refused.value.code == "validation_failed" and field in refused.value.details
+
+
+# ---- batches -----------------------------------------------------------------
+
+def _body(branch, serial, **changes):
+    birth = "1980-01-01"
+    return {"name": f"批量{serial}", "gender": "male", "birth_date": birth, "id_number": id_number(birth, serial * 2 + 1),
+            "phone": f"1380000{serial:04d}", "joined_on": "2000-07-01", "organisation_id": branch["id"], **changes}
+
+
+def test_a_batch_answers_each_item_and_writes_only_the_good_ones(roster, county, database_url):
+    first, town = county["first"], county["town"]
+    answer = call(roster, "register_members", {"items": [
+        _body(first, 101),
+        _body(first, 102, phone="12"),                    # invalid: 422 naming the field
+        _body(first, 101, phone="13800009999"),           # the first item's ID number again
+        _body(town, 103),                                 # not a branch
+        _body(first, 1),                                  # on the roll already (the fixture's m1)
+        _body(first, 104),
+    ]})
+    statuses = [(item["index"], item["status"], (item["error"] or {}).get("code")) for item in answer["items"]]
+    assert statuses == [(0, 201, None), (1, 422, "validation_failed"), (2, 409, "duplicate_id_number"),
+                        (3, 422, "not_a_branch"), (4, 409, "duplicate_id_number"), (5, 201, None)]
+    assert "phone" in answer["items"][1]["error"]["details"]
+    assert all("_audit" not in str(item["error"]) for item in answer["items"] if item["error"])
+    assert (answer["succeeded"], answer["refused"]) == (2, 4)
+    listed = call(roster, "list_members", {"organisation_id": first["id"], "per_page": 100})
+    assert sorted(m["name"] for m in listed["items"] if m["name"].startswith("批量")) == ["批量101", "批量104"]
+
+    registered = answer["items"][0]["member"]
+    departures_answer = call(roster, "report_departures", {"items": [
+        {"member_id": registered["id"], "departed_on": "2022-03-01", "destination_province": "新疆",
+         "destination_city": "哈密", "work": "棉花采摘", "contact": "13800000101"},
+        {"member_id": registered["id"], "departed_on": "2022-03-02", "destination_province": "甘肃",
+         "destination_city": "瓜州", "work": "枸杞", "contact": "13800000101"},   # already away
+        {"member_id": answer["items"][5]["member"]["id"], "destination_province": "火星", "destination_city": "x",
+         "work": "x", "contact": "x"},
+        {"member_id": "not-a-uuid", "destination_province": "甘肃", "destination_city": "瓜州", "work": "x", "contact": "x"},
+    ]})
+    assert [(item["status"], (item["error"] or {}).get("code")) for item in departures_answer["items"]] == [
+        (201, None), (409, "member_already_away"), (422, "validation_failed"), (422, "validation_failed")]
+    assert departures_answer["items"][0]["departure"]["destination_reach"] == "out_of_province"
+    assert "destination_province" in departures_answer["items"][2]["error"]["details"]
+    assert "member_id" in departures_answer["items"][3]["error"]["details"]
+    assert call(roster, "get_member", answer["items"][5]["member"]["id"])["status"] == "at_home"
