@@ -299,13 +299,17 @@ class MemberExportSchema(ResultSchema):
 
 # ---- county statistics (issue 8: where members go, the county's own figures) ----
 
+from datetime import date as _date  # noqa: E402
+
 DESTINATION_REACHES = {"in_county": "县内", "in_province": "省内", "out_of_province": "省外"}
 NOT_YET_TRACKED = ("lost_contact", "pocket_members", "transfers_in_year")
 
 
 class StatisticsQuerySchema(StrictSchema):
     organisation_id = fields.UUID(metadata={"description": "the subtree to count (default: everything the caller sees)"})
-    date = fields.Date(metadata={"description": "the day the figures are for (default: today, the county's calendar)"})
+    # Bounded: the yearly series runs to this day, a count per year.
+    date = fields.Date(validate=validate.Range(min=_date(1949, 10, 1), max=_date(2100, 12, 31)), metadata={
+        "description": "the day the figures are for (default: today, the county's calendar), 1949-10-01 to 2100-12-31"})
 
 
 class OrganisationCountSchema(ResultSchema):

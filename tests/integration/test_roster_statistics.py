@@ -116,7 +116,7 @@ def test_a_subtree_and_the_callers_scope(roster, county):
 
 
 def test_bad_queries_name_the_field(roster, county):
-    for query, field in (({"date": "yesterday"}, "date"), ({"organisation_id": "x"}, "organisation_id"),
+    for query, field in (({"date": "yesterday"}, "date"), ({"date": "9999-12-31"}, "date"), ({"organisation_id": "x"}, "organisation_id"),
                          ({"colour": "red"}, "colour")):
         with pytest.raises(ServiceError) as refused:
             call(roster, "county_statistics", query)
