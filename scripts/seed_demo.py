@@ -263,8 +263,10 @@ def seed(base_url, seed_value=2021):
     now = today()
     plan, village_keys = organisation_plan()
     organisations = create_organisations(gateway, plan)
+    took = {"organisations": time.monotonic() - started}
     village_branches = [organisations[key]["id"] for key in village_keys]
     registered = send_batches(gateway, "/members/batch", "members", people(rng, village_branches))
+    took["members"] = time.monotonic() - started - sum(took.values())
     away = rng.sample([item["member"] for item in registered], AWAY)
     reports = [{
         "member_id": member["id"], "departed_on": day.isoformat(), "destination_province": province,
@@ -272,7 +274,9 @@ def seed(base_url, seed_value=2021):
         "expected_return_on": (now + timedelta(days=rng.randrange(20, 300))).isoformat() if rng.random() < 0.6 else None,
     } for member, (province, city, day) in zip(away, departures(rng, now))]
     send_batches(gateway, "/members/departures/batch", "departures", reports)
-    print(f"demo county loaded in {time.monotonic() - started:.0f} s ({gateway.requests} requests): "
+    took["departures"] = time.monotonic() - started - sum(took.values())
+    print(f"demo county loaded in {time.monotonic() - started:.0f} s ({gateway.requests} requests; "
+          + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in took.items()) + "): "
           f"{len(organisations)} organisations, {len(registered)} members, {len(reports)} of them away")
 
 
