@@ -3,6 +3,7 @@ hundred items per request, each validated and answered on its own."""
 from flask.views import MethodView
 
 from contracts import roster
+from gateway import audit
 from gateway.api import API_PREFIX, Blueprint, call
 
 blp = Blueprint(
@@ -26,8 +27,9 @@ class MemberBatch(MethodView):
         ``error`` its single request would have had (nothing of a refused item is written). The batch
         itself is 422 only when ``items`` is not a list of 1 to 500 objects.
         """
-        return call(roster.SERVICE_NAME, "register_members", roster.MemberBatchSchema().dump(payload),
-                    reply_schema=roster.MemberBatchResultSchema)
+        answer = call(roster.SERVICE_NAME, "register_members", roster.MemberBatchSchema().dump(payload),
+                      reply_schema=roster.MemberBatchResultSchema)
+        return _audited_items("members.register_batch", answer, "member")
 
 
 @blp.route("/departures/batch")
@@ -46,5 +48,17 @@ class DepartureBatch(MethodView):
         ``error`` its single request would have had (nothing of a refused item is written). The batch
         itself is 422 only when ``items`` is not a list of 1 to 500 objects.
         """
-        return call(roster.SERVICE_NAME, "report_departures", roster.DepartureBatchSchema().dump(payload),
-                    reply_schema=roster.DepartureBatchResultSchema)
+        answer = call(roster.SERVICE_NAME, "report_departures", roster.DepartureBatchSchema().dump(payload),
+                      reply_schema=roster.DepartureBatchResultSchema)
+        return _audited_items("members.report_departure_batch", answer, "departure")
+
+
+def _audited_items(action, answer, created):
+    """The batch's own record (beside the attempted/succeeded pair every write gets) names
+    each member it registered or each departure it recorded, and the items it refused."""
+    ids = [str(item[created]["member_id" if created == "departure" else "id"]) for item in answer["items"]
+           if item["status"] == 201]
+    refused = {str(item["index"]): item["error"]["code"] for item in answer["items"] if item["status"] != 201}
+    audit.record(f"{action}.items", outcome="succeeded", status=200, resource_type="member", resource_ids=ids,
+                 details={"refused": refused} if refused else None)
+    return answer

@@ -76,3 +76,22 @@ def test_a_batch_that_is_not_a_list_of_1_to_500_is_refused_whole(client, fake_rp
         response = client.post("/api/v1/members/departures/batch", json=body)
         assert response.status_code == 422 and "items" in response.get_json()["error"]["details"]["json"], body
     assert fake_rpc.calls == []
+
+
+def test_the_audit_record_names_every_member_a_batch_registered(client, fake_rpc, replies, access):
+    from gateway.access import store
+
+    registered = [replies.member(), replies.member()]
+    fake_rpc.will_answer("register_members", {
+        "items": [{"index": 0, "status": 201, "member": registered[0], "error": None},
+                  {"index": 1, "status": 409, "member": None,
+                   "error": {"code": "duplicate_id_number", "message": "already registered", "details": {}}},
+                  {"index": 2, "status": 201, "member": registered[1], "error": None}],
+        "succeeded": 2, "refused": 1})
+
+    assert client.post("/api/v1/members/batch", json={"items": [{}, {}, {}]}).status_code == 200
+
+    with access.store.connect() as conn:
+        items, _ = store.list_audit_records(conn, page=1, per_page=10, action="members.register_batch.items")
+    assert [(item["resource_ids"], item["details"]) for item in items] == [
+        ([registered[0]["id"], registered[1]["id"]], {"refused": {"1": "duplicate_id_number"}})]
