@@ -193,3 +193,13 @@ def report_return(uow, member_id, command, clock, scope):
     )
     uow.add_event(returned)
     return departure
+
+
+# ---- organisation-relationship transfer (组织关系转接): use cases in services/roster/transfers.py ----
+from services.roster.domain.events import MemberTransferExpired, MemberTransferred, MemberTransferStarted  # noqa: E402
+
+EVENTS.event_types.update({
+    MemberTransferStarted: roster_events.MEMBER_TRANSFER_STARTED,
+    MemberTransferred: roster_events.MEMBER_TRANSFERRED,
+    MemberTransferExpired: roster_events.MEMBER_TRANSFER_EXPIRED,
+})
