@@ -339,8 +339,8 @@ class TransferIssueSchema(StrictSchema):
         if on_platform and outside:
             raise ValidationError({"to_organisation_id": ["give either to_organisation_id or to_name and to_place"]})
         if not on_platform and not outside:
-            raise ValidationError({"to_organisation_id": ["required, unless to_name and to_place name an "
-                                                          "organisation outside the platform"]})
+            raise ValidationError({"to_organisation_id": [
+                "required, unless to_name and to_place name an organisation outside the platform"]})
         if outside:
             missing = {name: ["required with an organisation outside the platform"]
                        for name in ("to_name", "to_place") if data.get(name) is None}

@@ -129,7 +129,7 @@ SECURITY_SCHEMES = {
 # that declares no permission and is not marked open.
 BLUEPRINTS = (organisations, members, movements, tokens, access, activations, audit_records, health)
 # 组织关系转接 (issue 8): transfer letters, their receipts and re-issues.
-from gateway.api import transfers  # noqa: E402
+from gateway.api import transfers
 
 BLUEPRINTS = (*BLUEPRINTS, transfers)
 # flask-smorest's own routes: the OpenAPI document and its interactive page.

@@ -114,7 +114,7 @@ def _index_personal_data(_mapper, connection, member):
 
 
 # ---- organisation-relationship transfer (组织关系转接) ------------------------
-from services.roster.domain.transfer import TransferLetter  # noqa: E402
+from services.roster.domain.transfer import TransferLetter
 
 transfer_letters = Table(
     "transfer_letters",

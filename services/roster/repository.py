@@ -121,11 +121,11 @@ REPOSITORIES = {"organisations": SqlOrganisations, "members": SqlMembers}
 
 
 # ---- organisation-relationship transfer (组织关系转接) ------------------------
-from sqlalchemy import and_  # noqa: E402
+from sqlalchemy import and_
 
-from services.roster.domain import transfer as transfer_rules  # noqa: E402
-from services.roster.domain.transfer import TransferLetter  # noqa: E402
-from services.roster.models import transfer_letters  # noqa: E402
+from services.roster.domain import transfer as transfer_rules
+from services.roster.domain.transfer import TransferLetter
+from services.roster.models import transfer_letters
 
 
 class SqlTransfers:

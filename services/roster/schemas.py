@@ -119,7 +119,7 @@ def dump_departure(departure, scope):
 
 
 # ---- organisation-relationship transfer (组织关系转接) ------------------------
-from contracts.roster import TransferPageSchema, TransferSchema  # noqa: E402
+from contracts.roster import TransferPageSchema, TransferSchema
 
 _TRANSFER_FIELDS = (
     "id", "member_id", "member_name", "from_organisation_id", "to_organisation_id", "to_name", "to_place",

@@ -196,7 +196,7 @@ def report_return(uow, member_id, command, clock, scope):
 
 
 # ---- organisation-relationship transfer (组织关系转接): use cases in services/roster/transfers.py ----
-from services.roster.domain.events import MemberTransferExpired, MemberTransferred, MemberTransferStarted  # noqa: E402
+from services.roster.domain.events import MemberTransferExpired, MemberTransferred, MemberTransferStarted
 
 EVENTS.event_types.update({
     MemberTransferStarted: roster_events.MEMBER_TRANSFER_STARTED,

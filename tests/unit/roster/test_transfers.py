@@ -5,12 +5,11 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from contracts.access import Scope
-from contracts.errors import RuleViolation, ServiceError
 from services.common.fakes import FakeRepository, FixedClock
 from services.roster import transfers
 from services.roster.domain import transfer as rules
-from tests.unit.roster.test_usecases import EVERYTHING, REFUSED, create, register, uow  # noqa: F401 (fixture)
 from tests.support import id_number
+from tests.unit.roster.test_usecases import EVERYTHING, REFUSED, create, register, uow  # noqa: F401 (fixture)
 
 ISSUED = date(2026, 3, 1)
 
@@ -245,7 +244,7 @@ def test_the_receiving_side_records_the_receipt_and_both_sides_keep_the_history(
 
     page = {"page": 1, "per_page": 20}
     for scope, organisation, direction in ((sender, world["a1"], "sent"), (receiver, world["b1"], "received")):
-        items, total = transfers.list_transfers(world["uow"], {**page, "organisation_id": organisation.id,
+        items, _ = transfers.list_transfers(world["uow"], {**page, "organisation_id": organisation.id,
                                                                "direction": direction}, clock_on(ISSUED), scope)
         assert [t.id for t in items] == [letter.id] and items[0].state == "received"
     items, _ = transfers.list_transfers(world["uow"], {**page, "direction": "received"}, clock_on(ISSUED), sender)
