@@ -108,6 +108,8 @@ ErrorCode.TRANSFER_NOT_PENDING = "transfer_not_pending"
 ErrorCode.TRANSFER_NOT_EXPIRED = "transfer_not_expired"
 ErrorCode.TRANSFER_ALREADY_REISSUED = "transfer_already_reissued"
 ErrorCode.MEMBER_TRANSFERRED_OUT = "member_transferred_out"
+# Re-issuing a letter for a member who has moved to another branch since it was sent.
+ErrorCode.TRANSFER_SUPERSEDED = "transfer_superseded"
 HTTP_STATUS.update({
     ErrorCode.TRANSFER_NOT_FOUND: 404,
     ErrorCode.TRANSFER_ALREADY_PENDING: 409,
@@ -116,4 +118,5 @@ HTTP_STATUS.update({
     ErrorCode.TRANSFER_NOT_EXPIRED: 409,
     ErrorCode.TRANSFER_ALREADY_REISSUED: 409,
     ErrorCode.MEMBER_TRANSFERRED_OUT: 409,
+    ErrorCode.TRANSFER_SUPERSEDED: 409,
 })

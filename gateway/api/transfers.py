@@ -101,6 +101,8 @@ class TransferReissue(MethodView):
         (ErrorCode.TRANSFER_NOT_EXPIRED, "only an expired letter is re-issued"),
         (ErrorCode.TRANSFER_ALREADY_REISSUED, "the letter was re-issued already"),
         (ErrorCode.TRANSFER_ALREADY_PENDING, "the member has another pending letter"),
+        (ErrorCode.TRANSFER_SUPERSEDED, "the member has moved to another branch since the letter was sent"),
+        (ErrorCode.MEMBER_TRANSFERRED_OUT, "the member was transferred out of the platform"),
         (ErrorCode.FORBIDDEN, "only the sending organisation re-issues its letter"),
         idempotent=True,
     )

@@ -209,8 +209,9 @@ def reissue(*, old, letter_id, member, destination, pending_letter, today, valid
     """A new letter to the same destination, referring to the expired one."""
     old.check_reissuable(today)
     if member.organisation_id != old.from_organisation_id:
-        raise RuleViolation(ErrorCode.TRANSFER_NOT_PENDING, "the member no longer belongs to the sending organisation",
-                            {"member_id": member.id})
+        raise RuleViolation(ErrorCode.TRANSFER_SUPERSEDED,
+                            "the member has left the sending organisation since; issue a new letter from their branch",
+                            {"from_organisation_id": old.from_organisation_id})
     letter, started = issue(
         letter_id=letter_id, member=member, destination=destination, pending_letter=pending_letter, issued_on=today,
         valid_until=valid_until, dues_paid_until=dues_paid_until or old.dues_paid_until, issued_at=issued_at,

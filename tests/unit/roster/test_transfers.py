@@ -207,6 +207,15 @@ def test_an_expired_letter_is_reissued_referring_to_it(world):
             "transfer_already_reissued")
 
 
+def test_a_letter_is_not_reissued_for_a_member_who_moved_since(world):
+    old = issue(world)
+    newer = issue(world, day=date(2026, 4, 1), to_organisation_id=world["b1"].id)
+    transfers.receive_transfer(world["uow"], newer.id, clock_on(date(2026, 4, 1)), EVERYTHING)
+    error = refused(lambda: transfers.reissue_transfer(world["uow"], old.id, {}, clock_on(date(2026, 4, 2)), EVERYTHING),
+                    "transfer_superseded")
+    assert error.details == {"from_organisation_id": world["a1"].id} and old.reissued_as is None
+
+
 def test_only_an_expired_letter_is_reissued(world):
     letter = issue(world)
     refused(lambda: transfers.reissue_transfer(world["uow"], letter.id, {}, clock_on(date(2026, 3, 31)), EVERYTHING),
