@@ -130,7 +130,11 @@ SECURITY_SCHEMES = {
 # Every resource the gateway serves; create_app refuses any route among them
 # that declares no permission and is not marked open.
 BLUEPRINTS = (organisations, members, movements, tokens, access, activations, audit_records, health)
-# issue 8: the county statistics
+# 组织关系转接 (issue 8): transfer letters, their receipts and re-issues.
+from gateway.api import transfers
+
+BLUEPRINTS = (*BLUEPRINTS, transfers)
+# issue 8: the county statistics, and batches of registrations and departures
 BLUEPRINTS = (*BLUEPRINTS, statistics, batches)
 # flask-smorest's own routes: the OpenAPI document and its interactive page.
 DOCUMENT_ENDPOINTS = ("api-docs.openapi_json", "api-docs.openapi_swagger_ui")

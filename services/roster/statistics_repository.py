@@ -8,7 +8,7 @@ not ended (no return, or a return after it).
 from sqlalchemy import and_, distinct, func, literal, or_, select
 
 from services.common import tree
-from services.roster.models import departures, members, organisations
+from services.roster.models import departures, members, organisations, transfer_letters
 
 
 class SqlStatistics:
@@ -87,3 +87,14 @@ class SqlStatistics:
             .where(departures.c.reported.is_(True))
         )
         return first.year if first is not None else None
+
+    def transfers_received(self, scope, root, first, last):
+        """Transfer letters received from ``first`` to ``last`` that left or reached the subtree."""
+        in_subtree = select(organisations.c.id).where(self._organisations(scope, root))
+        return self.session.scalar(
+            select(func.count()).select_from(transfer_letters).where(
+                transfer_letters.c.received_on.between(first, last),
+                or_(transfer_letters.c.from_organisation_id.in_(in_subtree),
+                    transfer_letters.c.to_organisation_id.in_(in_subtree)),
+            )
+        )

@@ -199,6 +199,16 @@ def report_return(uow, member_id, command, clock, scope):
     return departure
 
 
+# ---- organisation-relationship transfer (组织关系转接): use cases in services/roster/transfers.py ----
+from services.roster.domain.events import MemberTransferExpired, MemberTransferred, MemberTransferStarted
+
+EVENTS.event_types.update({
+    MemberTransferStarted: roster_events.MEMBER_TRANSFER_STARTED,
+    MemberTransferred: roster_events.MEMBER_TRANSFERRED,
+    MemberTransferExpired: roster_events.MEMBER_TRANSFER_EXPIRED,
+})
+
+
 # ---- county statistics (issue 8) ----
 
 def county_statistics(uow, query, clock, scope):
@@ -244,6 +254,7 @@ def county_statistics(uow, query, clock, scope):
             {"organisation_id": row[0], "name": row[1], "kind": row[2], "members": row[3], "away": row[4]}
             for row in rows
         ],
+        "transfers_in_year": uow.statistics.transfers_received(scope, root, day.replace(month=1, day=1), day),
         **{name: None for name in NOT_YET_TRACKED},
         "not_yet_tracked": list(NOT_YET_TRACKED),
     }

@@ -89,8 +89,25 @@ def test_the_county_figures_on_a_day(roster, county):
     assert {row["kind"]: (row["organisations"], row["members"]) for row in figures["members_by_kind"]} == {
         "party_committee": (2, 0), "branch": (2, 6)}
     assert figures["lost_contact"] is None and figures["pocket_members"] is None
-    assert figures["transfers_in_year"] is None
-    assert set(figures["not_yet_tracked"]) == {"lost_contact", "pocket_members", "transfers_in_year"}
+    assert figures["transfers_in_year"] == 0
+    assert set(figures["not_yet_tracked"]) == {"lost_contact", "pocket_members"}
+
+
+def test_transfers_received_in_the_year_count_on_both_sides(roster, county):
+    member = _member(roster, county["first"], 9)
+    letter = call(roster, "issue_transfer", member["id"], {"to_organisation_id": county["second"]["id"],
+                                                            "dues_paid_until": "2026-11"})
+    elsewhere = _member(roster, county["first"], 10)
+    call(roster, "issue_transfer", elsewhere["id"], {"to_name": "昌吉市某党支部", "to_place": "新疆昌吉市",
+                                                     "dues_paid_until": "2026-11"})   # pending: not counted
+    assert call(roster, "county_statistics", {})["transfers_in_year"] == 0
+    call(roster, "receive_transfer", letter["id"], {})
+    today = call(roster, "county_statistics", {})
+    assert today["transfers_in_year"] == 1
+    for side in ("first", "second"):
+        assert call(roster, "county_statistics", {"organisation_id": county[side]["id"]})["transfers_in_year"] == 1
+    last_year = f"{int(today['date'][:4]) - 1}-12-31"
+    assert call(roster, "county_statistics", {"date": last_year})["transfers_in_year"] == 0
 
 
 def test_an_earlier_day_counts_only_who_had_joined_and_left_by_then(roster, county):

@@ -33,6 +33,10 @@ class FakeStatistics:
     def first_departure_year(self, scope, root, day):
         return 2015
 
+    def transfers_received(self, scope, root, first, last):
+        self.transfers_between = (first, last)
+        return 121
+
 
 def test_the_figures_are_for_the_countys_today_unless_a_day_is_given():
     statistics = FakeStatistics()
@@ -49,7 +53,9 @@ def test_the_figures_are_for_the_countys_today_unless_a_day_is_given():
         (2015, date(2015, 12, 31), 742), (2016, date(2016, 1, 1), 1807)]
     assert [(row["kind"], row["organisations"], row["members"]) for row in figures["members_by_kind"]] == [
         ("party_committee", 24, 0), ("branch", 458, 7000), ("urban_mobile_branch", 8, 9)]
-    assert figures["lost_contact"] is figures["pocket_members"] is figures["transfers_in_year"] is None
+    assert figures["lost_contact"] is figures["pocket_members"] is None
+    assert figures["not_yet_tracked"] == ["lost_contact", "pocket_members"]
+    assert figures["transfers_in_year"] == 121 and statistics.transfers_between == (date(2016, 1, 1), date(2016, 1, 1))
     StatisticsSchema().dump(figures)  # what the entrypoint answers
 
     usecases.county_statistics(uow, {"date": date(2015, 12, 31)}, clock, EVERYTHING)

@@ -9,7 +9,7 @@ province is not on the list, or an unreported departure (no destination),
 stays NULL rather than stopping the upgrade.
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0007
 """
 import os
 
@@ -20,7 +20,7 @@ from contracts.errors import RuleViolation
 from services.roster.domain import places
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
