@@ -40,3 +40,28 @@ class MemberReturned:
     returned_on: date
     departed_on: date | None
     departure_reported: bool
+
+
+# ---- meetings: quorum records (issue 8) ----------------------------------
+
+@dataclass(frozen=True)
+class PartyProbationRecorded:
+    probation_id: str
+    member_id: str
+    organisation_id: str
+    starts_on: date
+    ends_on: date
+    decided_on: date
+
+
+@dataclass(frozen=True)
+class AttendanceExclusionApproved:
+    exclusion_id: str
+    member_id: str
+    organisation_id: str
+    ground: str
+    approved_by_organisation_id: str
+    approved_on: date
+    agreed_on: date
+    valid_from: date
+    valid_until: date | None
