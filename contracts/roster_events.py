@@ -72,3 +72,39 @@ SCHEMAS = {
 
 # (event_type, from_version) -> function(data of from_version) -> data of from_version + 1
 UPCASTERS = {}
+
+
+# ---- meetings: quorum records (issue 8) ----------------------------------
+
+PARTY_PROBATION_RECORDED = "party_probation_recorded"
+ATTENDANCE_EXCLUSION_APPROVED = "attendance_exclusion_approved"
+
+
+class PartyProbationRecordedV1(Schema):
+    """A member was put on probation within the Party (留党察看), both days inclusive: no vote meanwhile."""
+
+    probation_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    decided_on = fields.Date(required=True)
+
+
+class AttendanceExclusionApprovedV1(Schema):
+    """A member is left out of "should attend" (应到会) of their branch's meetings, from
+    ``valid_from`` to ``valid_until`` (inclusive; null: until further notice)."""
+
+    exclusion_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    ground = fields.Str(required=True)
+    approved_by_organisation_id = fields.UUID(required=True)
+    approved_on = fields.Date(required=True)
+    agreed_on = fields.Date(required=True)
+    valid_from = fields.Date(required=True)
+    valid_until = fields.Date(allow_none=True, load_default=None)
+
+
+SCHEMAS[(PARTY_PROBATION_RECORDED, 1)] = PartyProbationRecordedV1
+SCHEMAS[(ATTENDANCE_EXCLUSION_APPROVED, 1)] = AttendanceExclusionApprovedV1

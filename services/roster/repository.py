@@ -118,3 +118,49 @@ class SqlMembers:
 
 
 REPOSITORIES = {"organisations": SqlOrganisations, "members": SqlMembers}
+
+
+# ---- meetings: the branch roll, 留党察看 and exclusions (issue 8) -------------
+from services.roster.domain.quorum import AttendanceExclusion, PartyProbation  # noqa: E402
+
+
+class SqlBranchRolls:
+    def __init__(self, session):
+        self.session = session
+
+    def members(self, branch_id):
+        """The branch's own members (not those of branches under it)."""
+        query = select(Member).where(Member.organisation_id == str(branch_id)).order_by(Member.id)
+        return self.session.scalars(query).unique().all()
+
+
+class _AppendOnly:
+    """Records are added and read, never changed: a withdrawal is a new record."""
+
+    model = None
+
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, record):
+        self.session.add(record)
+
+    def of_branch(self, branch_id):
+        model = self.model
+        return self.session.scalars(
+            select(model).where(model.organisation_id == str(branch_id)).order_by(model.recorded_at, model.id)
+        ).all()
+
+
+class SqlPartyProbations(_AppendOnly):
+    model = PartyProbation
+
+
+class SqlAttendanceExclusions(_AppendOnly):
+    model = AttendanceExclusion
+
+
+REPOSITORIES.update({
+    "branch_rolls": SqlBranchRolls, "party_probations": SqlPartyProbations,
+    "attendance_exclusions": SqlAttendanceExclusions,
+})

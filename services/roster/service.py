@@ -14,7 +14,7 @@ from contracts.errors import ErrorCode, RuleViolation
 from services.common.clock import Clock
 from services.common.db import Database
 from services.common.rpc import load, rpc, scoped_rpc
-from services.roster import schemas, usecases
+from services.roster import meetings, schemas, usecases
 from services.roster.models import metadata
 from services.roster.repository import REPOSITORIES
 
@@ -110,3 +110,29 @@ class RosterService:
         command = load(contract.ReturnReportSchema(), payload if payload is not None else {})
         departure = usecases.report_return(self.db, member_id, command, self.clock, scope)
         return schemas.dump_departure(departure, scope)
+
+    # ---- meetings: quorum, 留党察看 and exclusions (issue 8) --------------
+
+    @scoped_rpc
+    def quorum(self, organisation_id, query, scope):
+        query = load(contract.QuorumQuerySchema(), query if query is not None else {})
+        return schemas.dump_quorum(*meetings.quorum_on(self.db, organisation_id, query, scope))
+
+    @scoped_rpc(write=True)
+    def record_party_probation(self, organisation_id, payload, scope):
+        command = load(contract.PartyProbationCreateSchema(), payload)
+        return schemas.dump_party_probation(meetings.record_party_probation(self.db, organisation_id, command, self.clock, scope))
+
+    @scoped_rpc
+    def list_party_probations(self, organisation_id, scope):
+        return schemas.dump_party_probations(meetings.party_probations(self.db, organisation_id, scope))
+
+    @scoped_rpc(write=True)
+    def record_attendance_exclusion(self, organisation_id, payload, scope):
+        command = load(contract.AttendanceExclusionCreateSchema(), payload)
+        exclusion = meetings.record_attendance_exclusion(self.db, organisation_id, command, self.clock, scope)
+        return schemas.dump_attendance_exclusion(exclusion)
+
+    @scoped_rpc
+    def list_attendance_exclusions(self, organisation_id, scope):
+        return schemas.dump_attendance_exclusions(meetings.attendance_exclusions(self.db, organisation_id, scope))

@@ -193,3 +193,12 @@ def report_return(uow, member_id, command, clock, scope):
     )
     uow.add_event(returned)
     return departure
+
+
+# ---- meetings: quorum records (issue 8; the use cases are in services.roster.meetings) ----
+from services.roster.domain.events import AttendanceExclusionApproved, PartyProbationRecorded  # noqa: E402
+
+EVENTS.event_types.update({
+    PartyProbationRecorded: roster_events.PARTY_PROBATION_RECORDED,
+    AttendanceExclusionApproved: roster_events.ATTENDANCE_EXCLUSION_APPROVED,
+})

@@ -30,6 +30,7 @@ history the roster keeps, so a quorum for a past date uses today's membership.
 from dataclasses import dataclass, field
 from datetime import date
 
+from contracts import roster as contract
 from contracts.errors import ErrorCode, RuleViolation
 from services.roster.domain.events import AttendanceExclusionApproved, PartyProbationRecorded
 
@@ -37,13 +38,7 @@ FULL = "full"
 
 # The five grounds on which the higher organisation may approve leaving a member
 # out of "should attend" (DOMAIN.md; Election Regulations for Grass-roots Organisations).
-EXCLUSION_GROUNDS = {
-    "illness_unable_to_express_will": "患病无法表达个人意志",
-    "abroad_at_own_expense": "自费出国半年以上",
-    "serving_sentence": "正在服刑",
-    "elderly_or_ill_bedridden": "年老体弱卧床不起和长期生病生活不能自理",
-    "away_relationship_not_transferred": "外出务工经商、学习半年以上，应转走组织关系而没有转走",
-}
+EXCLUSION_GROUNDS = contract.EXCLUSION_GROUNDS
 
 # Why a member has no vote on the date.
 NOT_YET_A_MEMBER = "joined_after_date"
