@@ -78,6 +78,7 @@ from gateway.api import (
     activations,
     audit_records,
     health,
+    meetings,
     members,
     movements,
     organisations,
@@ -127,7 +128,7 @@ SECURITY_SCHEMES = {
 
 # Every resource the gateway serves; create_app refuses any route among them
 # that declares no permission and is not marked open.
-BLUEPRINTS = (organisations, members, movements, tokens, access, activations, audit_records, health)
+BLUEPRINTS = (organisations, members, movements, meetings, tokens, access, activations, audit_records, health)
 # flask-smorest's own routes: the OpenAPI document and its interactive page.
 DOCUMENT_ENDPOINTS = ("api-docs.openapi_json", "api-docs.openapi_swagger_ui")
 SIGN_IN_ENDPOINT = "tokens.Tokens"  # POST /api/v1/tokens, the only method it has

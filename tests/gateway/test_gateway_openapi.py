@@ -21,6 +21,10 @@ OPERATIONS = {
     "/api/v1/members/export": {"get": "200"},
     "/api/v1/members/{member_id}/departures": {"post": "201"},
     "/api/v1/members/{member_id}/returns": {"post": "201"},
+    # issue 8: quorum
+    "/api/v1/organisations/{organisation_id}/quorum": {"get": "200"},
+    "/api/v1/organisations/{organisation_id}/attendance-exclusions": {"get": "200", "post": "201"},
+    "/api/v1/organisations/{organisation_id}/party-probations": {"get": "200", "post": "201"},
     "/api/v1/tokens": {"post": "200"},
     "/api/v1/tokens/revoke": {"post": "204"},
     "/api/v1/users": {"get": "200", "post": "201"},
@@ -46,6 +50,12 @@ FOR_KEYS_TOO = {
     ("/api/v1/members", "get"), ("/api/v1/members", "post"), ("/api/v1/members/{member_id}", "get"),
     ("/api/v1/members/lookup", "post"), ("/api/v1/members/export", "get"),
     ("/api/v1/members/{member_id}/departures", "post"), ("/api/v1/members/{member_id}/returns", "post"),
+    # issue 8: quorum
+    ("/api/v1/organisations/{organisation_id}/quorum", "get"),
+    ("/api/v1/organisations/{organisation_id}/attendance-exclusions", "get"),
+    ("/api/v1/organisations/{organisation_id}/attendance-exclusions", "post"),
+    ("/api/v1/organisations/{organisation_id}/party-probations", "get"),
+    ("/api/v1/organisations/{organisation_id}/party-probations", "post"),
 }
 
 
@@ -229,4 +239,7 @@ def test_writes_a_client_may_retry_take_an_idempotency_key(document):
     assert takes_key == {
         ("post", "/api/v1/organisations"), ("post", "/api/v1/members"),
         ("post", "/api/v1/members/{member_id}/departures"), ("post", "/api/v1/members/{member_id}/returns"),
+        # issue 8: quorum
+        ("post", "/api/v1/organisations/{organisation_id}/attendance-exclusions"),
+        ("post", "/api/v1/organisations/{organisation_id}/party-probations"),
     }
