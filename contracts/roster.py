@@ -309,12 +309,26 @@ NO_VOTE_REASONS = {
 }
 MAX_PRESENT = 1000  # far more than any branch's roll
 
+# A branch's quorum and its records name who is left out and why (serving a
+# sentence, bedridden): neither members:read (a member holds it for their own
+# record) nor organisations:read (the security officer holds it to place grants)
+# is the right to read that, so it is a permission of its own. Recording them
+# is members:write.
+MEETINGS_READ = "meetings:read"
+PERMISSIONS = (*PERMISSIONS, MEETINGS_READ)
+for _role in ("county_admin", "town_admin", "branch_secretary", "liaison"):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {MEETINGS_READ}
+ROLE_PERMISSIONS["system_integration"] = frozenset(PERMISSIONS)
+del _role
 
-class QuorumQuerySchema(StrictSchema):
+
+class QuorumCheckSchema(StrictSchema):
+    """A meeting day and who came: sent in a body, as a large branch's attendance would not fit a URL."""
+
     date = fields.Date(required=True, metadata={"description": "the meeting day (YYYY-MM-DD)", "example": "2026-06-06"})
     present = fields.List(
         fields.UUID(), load_default=list, validate=validate.Length(max=MAX_PRESENT),
-        metadata={"description": "the members present, one `present=<member id>` each; every one must be a member "
+        metadata={"description": "the ids of the members present; every one must be a member "
                                  "of this branch (422 unknown_reference naming the strangers otherwise)"},
     )
 

@@ -20,15 +20,16 @@ UNKNOWN_MEMBER = (ErrorCode.UNKNOWN_REFERENCE, "member_id names no member of thi
 
 @blp.route("/<uuid:organisation_id>/quorum")
 class Quorum(MethodView):
-    # A GET: it reads and records nothing; the members present go in the query,
-    # one `present=<id>` each (a branch's roll is tens of members, well within a URL).
-    @blp.arguments(roster.QuorumQuerySchema, location="query")
+    # A POST that records nothing (like members/lookup): the attendance of a
+    # destination branch of a hundred members would not fit a URL (gunicorn's
+    # request line holds 4094 characters, some 88 member ids).
+    @blp.arguments(roster.QuorumCheckSchema)
     @blp.response(200, roster.QuorumSchema)
     @blp.calls(roster.SERVICE_NAME, NOT_FOUND, NOT_A_BRANCH,
                (ErrorCode.UNKNOWN_REFERENCE, "present names someone who is not a member of this branch"))
-    @blp.requires(roster.MEMBERS_READ, operation_id="getQuorum")
-    def get(self, query, organisation_id):
-        """The quorum of a branch meeting on a date, with the members present
+    @blp.requires(roster.MEETINGS_READ, operation_id="checkQuorum")
+    def post(self, query, organisation_id):
+        """The quorum of a branch meeting on a date, with the members present (records nothing)
 
         Who has a vote (full members who joined on or before the date and were not on 留党察看
         that day), who should attend (应到会: less the exclusions approved by a higher organisation
@@ -36,7 +37,7 @@ class Quorum(MethodView):
         may vote (at least half present), the votes a motion needs (more than half of should attend)
         and whether an election is valid (more than four fifths present). Date ranges are inclusive.
         """
-        return call(roster.SERVICE_NAME, "quorum", str(organisation_id), roster.QuorumQuerySchema().dump(query),
+        return call(roster.SERVICE_NAME, "quorum", str(organisation_id), roster.QuorumCheckSchema().dump(query),
                     reply_schema=roster.QuorumSchema)
 
 
@@ -44,7 +45,7 @@ class Quorum(MethodView):
 class AttendanceExclusions(MethodView):
     @blp.response(200, roster.AttendanceExclusionListSchema)
     @blp.calls(roster.SERVICE_NAME, NOT_FOUND, NOT_A_BRANCH)
-    @blp.requires(roster.MEMBERS_READ, operation_id="listAttendanceExclusions")
+    @blp.requires(roster.MEETINGS_READ, operation_id="listAttendanceExclusions")
     def get(self, organisation_id):
         """The branch's whole history of exclusions from 应到会, oldest record first"""
         return call(roster.SERVICE_NAME, "list_attendance_exclusions", str(organisation_id),
@@ -72,7 +73,7 @@ class AttendanceExclusions(MethodView):
 class PartyProbations(MethodView):
     @blp.response(200, roster.PartyProbationListSchema)
     @blp.calls(roster.SERVICE_NAME, NOT_FOUND, NOT_A_BRANCH)
-    @blp.requires(roster.MEMBERS_READ, operation_id="listPartyProbations")
+    @blp.requires(roster.MEETINGS_READ, operation_id="listPartyProbations")
     def get(self, organisation_id):
         """The branch's whole 留党察看 history, oldest record first"""
         return call(roster.SERVICE_NAME, "list_party_probations", str(organisation_id),

@@ -115,7 +115,7 @@ class RosterService:
 
     @scoped_rpc
     def quorum(self, organisation_id, query, scope):
-        query = load(contract.QuorumQuerySchema(), query if query is not None else {})
+        query = load(contract.QuorumCheckSchema(), query if query is not None else {})
         return schemas.dump_quorum(*meetings.quorum_on(self.db, organisation_id, query, scope))
 
     @scoped_rpc(write=True)

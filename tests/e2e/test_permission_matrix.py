@@ -249,6 +249,22 @@ EXAMPLES = {
     "reportDeparture": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, DEPARTURE), 201,
                                (404, "member_not_found")),
     "reportReturn": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, {}), 201, (404, "member_not_found")),
+    # issue 8: quorum, 留党察看 and exclusions from 应到会 (the branch's own member attends; the town approved)
+    "checkQuorum": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None,
+                                            {"date": "2026-06-06", "present": [s["member"]["id"]]}),
+                         outside=(404, "organisation_not_found"),
+                         check=lambda body, own, other, role: body["present_with_vote"] == 1 or _fail(body)),
+    "listAttendanceExclusions": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, None),
+                                        outside=(404, "organisation_not_found")),
+    "recordAttendanceExclusion": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, {
+        "member_id": s["member"]["id"], "ground": "serving_sentence", "approved_by_organisation_id": w["C"]["id"],
+        "approved_on": "2026-01-05", "agreed_on": "2026-01-10", "valid_from": "2027-01-10"}), 201,
+        (404, "organisation_not_found")),
+    "listPartyProbations": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, None),
+                                   outside=(404, "organisation_not_found")),
+    "recordPartyProbation": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, {
+        "member_id": s["member"]["id"], "starts_on": "2027-01-01", "ends_on": "2027-06-30", "decided_by": "镇纪委",
+        "decided_on": "2026-01-05"}), 201, (404, "organisation_not_found")),
     # people's own account and the audit record
     "changeOwnPassword": Example(lambda w, s, r: ({}, None, {"current_password": _password(w, r), "new_password": _password(w, r)}),
                                  204),

@@ -33,7 +33,7 @@ def quorum_reply():
 
 def test_the_quorum_passes_the_date_and_everyone_present(client, fake_rpc, scope):
     fake_rpc.will_answer("quorum", quorum_reply())
-    response = client.get(f"/api/v1/organisations/{BRANCH}/quorum?date=2026-06-06&present={MEMBER}&present={OTHER}")
+    response = client.post(f"/api/v1/organisations/{BRANCH}/quorum", json={"date": "2026-06-06", "present": [MEMBER, OTHER]})
     assert response.status_code == 200, response.get_json()
     assert response.get_json() == quorum_reply()
     assert fake_rpc.calls == [("roster", "quorum", (BRANCH, {"date": "2026-06-06", "present": [MEMBER, OTHER]}, scope))]
@@ -41,24 +41,25 @@ def test_the_quorum_passes_the_date_and_everyone_present(client, fake_rpc, scope
 
 def test_nobody_present_is_an_empty_list(client, fake_rpc, scope):
     fake_rpc.will_answer("quorum", quorum_reply())
-    assert client.get(f"/api/v1/organisations/{BRANCH}/quorum?date=2026-06-06").status_code == 200
+    assert client.post(f"/api/v1/organisations/{BRANCH}/quorum", json={"date": "2026-06-06"}).status_code == 200
     assert fake_rpc.calls[0][2][1] == {"date": "2026-06-06", "present": []}
 
 
-@pytest.mark.parametrize("query, field", [
-    ("date=06/06/2026", "date"),
-    ("date=2026-02-30", "date"),
-    ("", "date"),
-    ("date=2026-06-06&present=someone", "present"),
-    (f"date=2026-06-06&present={MEMBER}&present={MEMBER}", "present"),
-    ("date=2026-06-06&presnt=x", "presnt"),
+@pytest.mark.parametrize("body, field", [
+    ({"date": "06/06/2026"}, "date"),
+    ({"date": "2026-02-30"}, "date"),
+    ({}, "date"),
+    ({"date": "2026-06-06", "present": ["someone"]}, "present"),
+    ({"date": "2026-06-06", "present": MEMBER}, "present"),
+    ({"date": "2026-06-06", "present": [MEMBER, MEMBER]}, "present"),
+    ({"date": "2026-06-06", "presnt": []}, "presnt"),
 ])
-def test_bad_queries_are_422_naming_the_field_and_call_nothing(client, fake_rpc, query, field):
-    response = client.get(f"/api/v1/organisations/{BRANCH}/quorum?{query}")
+def test_bad_requests_are_422_naming_the_field_and_call_nothing(client, fake_rpc, body, field):
+    response = client.post(f"/api/v1/organisations/{BRANCH}/quorum", json=body)
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert error["code"] == "validation_failed"
-    assert field in str(error["details"])
+    assert field in error["details"]["json"]
     assert fake_rpc.calls == []
 
 
@@ -67,7 +68,7 @@ def test_bad_queries_are_422_naming_the_field_and_call_nothing(client, fake_rpc,
 ])
 def test_the_services_refusals_come_back_with_their_code(client, fake_rpc, code, status):
     fake_rpc.will_answer("quorum", ServiceError(code, "refused", {"present": [f"not a member of this branch: {OTHER}"]}))
-    response = client.get(f"/api/v1/organisations/{BRANCH}/quorum?date=2026-06-06&present={OTHER}")
+    response = client.post(f"/api/v1/organisations/{BRANCH}/quorum", json={"date": "2026-06-06", "present": [OTHER]})
     assert response.status_code == status
     assert response.get_json()["error"]["code"] == code
 
@@ -122,13 +123,18 @@ def test_bad_bodies_are_422_naming_the_field_and_call_nothing(client, fake_rpc, 
 def test_a_liaison_reads_the_quorum_but_records_nothing(access, fake_rpc):
     liaison, _ = access.user_client(("liaison", BRANCH))
     fake_rpc.will_answer("quorum", quorum_reply())
-    assert liaison.get(f"/api/v1/organisations/{BRANCH}/quorum?date=2026-06-06").status_code == 200
+    assert liaison.post(f"/api/v1/organisations/{BRANCH}/quorum", json={"date": "2026-06-06"}).status_code == 200
     assert liaison.post(f"/api/v1/organisations/{BRANCH}/party-probations", json=PROBATION).status_code == 403
     assert liaison.post(f"/api/v1/organisations/{BRANCH}/attendance-exclusions", json=EXCLUSION).status_code == 403
     assert [call[1] for call in fake_rpc.calls] == ["quorum"]
 
 
-def test_a_security_officer_who_sees_the_tree_does_not_see_the_roll(access, fake_rpc):
-    officer, _ = access.user_client(("security_officer", BRANCH))
-    assert officer.get(f"/api/v1/organisations/{BRANCH}/quorum?date=2026-06-06").status_code == 403
+@pytest.mark.parametrize("role", ["security_officer", "member", "auditor"])
+def test_who_sees_the_tree_or_their_own_record_does_not_see_who_is_left_out_and_why(access, fake_rpc, role):
+    grant = {"security_officer": ("security_officer", BRANCH), "member": ("member", BRANCH), "auditor": "auditor"}[role]
+    caller, _ = access.user_client(grant, member_id=MEMBER if role == "member" else None)
+    for path in ("quorum", "attendance-exclusions", "party-probations"):
+        response = (caller.post(f"/api/v1/organisations/{BRANCH}/quorum", json={"date": "2026-06-06"}) if path == "quorum"
+                    else caller.get(f"/api/v1/organisations/{BRANCH}/{path}"))
+        assert response.status_code == 403, path
     assert fake_rpc.calls == []

@@ -22,7 +22,7 @@ OPERATIONS = {
     "/api/v1/members/{member_id}/departures": {"post": "201"},
     "/api/v1/members/{member_id}/returns": {"post": "201"},
     # issue 8: quorum
-    "/api/v1/organisations/{organisation_id}/quorum": {"get": "200"},
+    "/api/v1/organisations/{organisation_id}/quorum": {"post": "200"},
     "/api/v1/organisations/{organisation_id}/attendance-exclusions": {"get": "200", "post": "201"},
     "/api/v1/organisations/{organisation_id}/party-probations": {"get": "200", "post": "201"},
     "/api/v1/tokens": {"post": "200"},
@@ -51,7 +51,7 @@ FOR_KEYS_TOO = {
     ("/api/v1/members/lookup", "post"), ("/api/v1/members/export", "get"),
     ("/api/v1/members/{member_id}/departures", "post"), ("/api/v1/members/{member_id}/returns", "post"),
     # issue 8: quorum
-    ("/api/v1/organisations/{organisation_id}/quorum", "get"),
+    ("/api/v1/organisations/{organisation_id}/quorum", "post"),
     ("/api/v1/organisations/{organisation_id}/attendance-exclusions", "get"),
     ("/api/v1/organisations/{organisation_id}/attendance-exclusions", "post"),
     ("/api/v1/organisations/{organisation_id}/party-probations", "get"),

@@ -49,11 +49,16 @@ ON_PARTY_PROBATION = "party_probation"
 MAX_PARTY_PROBATION_YEARS = 2
 
 
-def _years_after(day, years):
+def _lasts_years(starts_on, ends_on, years):
+    """Whether the inclusive period runs ``years`` whole years or more (1 January
+    2026 to 31 December 2027 is exactly two; to 1 January 2028, more)."""
+    if ends_on.year - years < 1:
+        return False
     try:
-        return day.replace(year=day.year + years)
+        shifted = ends_on.replace(year=ends_on.year - years)
     except ValueError:  # 29 February into a common year
-        return day.replace(year=day.year + years, month=3, day=1)
+        shifted = ends_on.replace(year=ends_on.year - years, day=28)
+    return shifted >= starts_on
 
 
 # Not frozen: the roster maps these onto its tables (services.roster.models); never changed once recorded.
@@ -114,8 +119,7 @@ def new_party_probation(*, id, member, starts_on, ends_on, decided_by, decided_o
     if ends_on < starts_on:
         raise RuleViolation(ErrorCode.VALIDATION_FAILED, "the probation ends before it starts",
                             {"ends_on": ["must not be before starts_on"]})
-    # Inclusive: from 1 January 2026 the last day of two years is 31 December 2027.
-    if ends_on >= _years_after(starts_on, MAX_PARTY_PROBATION_YEARS):
+    if _lasts_years(starts_on, ends_on, MAX_PARTY_PROBATION_YEARS):
         raise RuleViolation(ErrorCode.VALIDATION_FAILED, "留党察看 lasts at most two years",
                             {"ends_on": ["at most two years after starts_on"]})
     if decided_on > today:

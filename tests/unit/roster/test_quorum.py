@@ -266,5 +266,23 @@ def test_a_party_probation_that_cannot_be_is_refused_naming_the_field(overrides,
     assert field in refused.value.details
 
 
-def test_two_years_of_party_probation_is_allowed():
-    assert record_probation(ends_on=date(2027, 12, 31)).ends_on == date(2027, 12, 31)
+@pytest.mark.parametrize("starts_on, ends_on, allowed", [
+    (date(2026, 1, 1), date(2027, 12, 31), True),    # exactly two years, both days inclusive
+    (date(2026, 1, 1), date(2028, 1, 1), False),
+    (date(2024, 2, 29), date(2026, 2, 28), True),
+    (date(2024, 2, 29), date(2026, 3, 1), False),
+    (date(2025, 3, 1), date(2027, 2, 28), True),
+    (date(2026, 3, 1), date(2028, 2, 29), True),     # 29 February at the end
+    (date(2026, 3, 1), date(2028, 3, 1), False),
+    (date(1, 1, 1), date(2, 12, 31), True),          # the calendar's edges answer, never crash
+    (date(9998, 1, 1), date(9999, 12, 31), True),
+    (date(1, 1, 1), date(9999, 12, 31), False),
+])
+def test_party_probation_lasts_at_most_two_years(starts_on, ends_on, allowed):
+    record = lambda: record_probation(starts_on=starts_on, ends_on=ends_on, decided_on=date(1, 1, 1))  # noqa: E731
+    if allowed:
+        assert record().ends_on == ends_on
+    else:
+        with pytest.raises(RuleViolation) as refused:
+            record()
+        assert "ends_on" in refused.value.details
