@@ -4,7 +4,11 @@ are ``services.roster.domain.quorum``). Like ``usecases``: a unit of work, a
 clock and the caller's scope as arguments; nothing commits here."""
 from contracts.errors import ErrorCode, RuleViolation, ServiceError
 from services.common.clock import new_id
-from services.roster.domain.quorum import new_attendance_exclusion, new_party_probation, quorum
+from services.roster.domain.quorum import (
+    new_attendance_exclusion,
+    new_party_probation,
+    quorum,
+)
 from services.roster.usecases import _visible_organisation
 
 

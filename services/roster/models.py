@@ -116,7 +116,7 @@ def _index_personal_data(_mapper, connection, member):
 # ---- meetings: 留党察看 and exclusions from "should attend" (issue 8) ----------
 # Append-only: rows are inserted, never updated or deleted; a withdrawal or an
 # early end is a new record (services.roster.domain.quorum).
-from services.roster.domain.quorum import AttendanceExclusion, PartyProbation  # noqa: E402
+from services.roster.domain.quorum import AttendanceExclusion, PartyProbation
 
 party_probations = Table(
     "party_probations",

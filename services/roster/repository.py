@@ -121,7 +121,7 @@ REPOSITORIES = {"organisations": SqlOrganisations, "members": SqlMembers}
 
 
 # ---- meetings: the branch roll, 留党察看 and exclusions (issue 8) -------------
-from services.roster.domain.quorum import AttendanceExclusion, PartyProbation  # noqa: E402
+from services.roster.domain.quorum import AttendanceExclusion, PartyProbation
 
 
 class SqlBranchRolls:

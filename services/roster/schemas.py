@@ -119,7 +119,7 @@ def dump_departure(departure, scope):
 
 
 # ---- meetings: quorum, 留党察看 and exclusions (issue 8) ---------------------
-from contracts.roster import (  # noqa: E402
+from contracts.roster import (
     EXCLUSION_GROUNDS,
     NO_VOTE_REASONS,
     AttendanceExclusionSchema,

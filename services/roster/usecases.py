@@ -196,7 +196,7 @@ def report_return(uow, member_id, command, clock, scope):
 
 
 # ---- meetings: quorum records (issue 8; the use cases are in services.roster.meetings) ----
-from services.roster.domain.events import AttendanceExclusionApproved, PartyProbationRecorded  # noqa: E402
+from services.roster.domain.events import AttendanceExclusionApproved, PartyProbationRecorded
 
 EVENTS.event_types.update({
     PartyProbationRecorded: roster_events.PARTY_PROBATION_RECORDED,

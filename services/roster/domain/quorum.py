@@ -32,7 +32,10 @@ from datetime import date
 
 from contracts import roster as contract
 from contracts.errors import ErrorCode, RuleViolation
-from services.roster.domain.events import AttendanceExclusionApproved, PartyProbationRecorded
+from services.roster.domain.events import (
+    AttendanceExclusionApproved,
+    PartyProbationRecorded,
+)
 
 FULL = "full"
 

@@ -279,7 +279,7 @@ def test_a_party_probation_that_cannot_be_is_refused_naming_the_field(overrides,
     (date(1, 1, 1), date(9999, 12, 31), False),
 ])
 def test_party_probation_lasts_at_most_two_years(starts_on, ends_on, allowed):
-    record = lambda: record_probation(starts_on=starts_on, ends_on=ends_on, decided_on=date(1, 1, 1))  # noqa: E731
+    record = lambda: record_probation(starts_on=starts_on, ends_on=ends_on, decided_on=date(1, 1, 1))
     if allowed:
         assert record().ends_on == ends_on
     else:
