@@ -392,6 +392,27 @@ class AttendanceExclusionSchema(ResultSchema):
     note = fields.Str(allow_none=True)
     recorded_at = fields.AwareDateTime(required=True)
     recorded_by = fields.Str(allow_none=True)
+    withdrawn_from = fields.Date(allow_none=True, metadata={
+        "description": "withdrawn: the first day the member should attend again (null: not withdrawn)"})
+
+
+class ExclusionWithdrawalCreateSchema(StrictSchema):
+    """End an exclusion early (the member came home, recovered): a new record; the exclusion stays as recorded."""
+
+    effective_from = fields.Date(required=True, metadata={
+        "description": "the first day the member should attend again; not before the exclusion's valid_from"})
+    reason = Text(required=True, validate=_trimmed(500))
+
+
+class ExclusionWithdrawalSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    exclusion_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    effective_from = fields.Date(required=True)
+    reason = fields.Str(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    recorded_by = fields.Str(allow_none=True)
 
 
 class QuorumMemberSchema(ResultSchema):

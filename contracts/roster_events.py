@@ -106,5 +106,19 @@ class AttendanceExclusionApprovedV1(Schema):
     valid_until = fields.Date(allow_none=True, load_default=None)
 
 
+ATTENDANCE_EXCLUSION_WITHDRAWN = "attendance_exclusion_withdrawn"
+
+
+class AttendanceExclusionWithdrawnV1(Schema):
+    """An exclusion from "should attend" ended early: from ``effective_from`` the member should attend again."""
+
+    withdrawal_id = fields.UUID(required=True)
+    exclusion_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    effective_from = fields.Date(required=True)
+
+
 SCHEMAS[(PARTY_PROBATION_RECORDED, 1)] = PartyProbationRecordedV1
+SCHEMAS[(ATTENDANCE_EXCLUSION_WITHDRAWN, 1)] = AttendanceExclusionWithdrawnV1
 SCHEMAS[(ATTENDANCE_EXCLUSION_APPROVED, 1)] = AttendanceExclusionApprovedV1

@@ -90,3 +90,23 @@ class PartyProbations(MethodView):
         """Record a member's 留党察看 (probation within the Party): no vote from starts_on to ends_on, inclusive"""
         return call(roster.SERVICE_NAME, "record_party_probation", str(organisation_id),
                     roster.PartyProbationCreateSchema().dump(payload), reply_schema=roster.PartyProbationSchema)
+
+
+@blp.route("/<uuid:organisation_id>/attendance-exclusions/<uuid:exclusion_id>/withdrawal")
+class ExclusionWithdrawal(MethodView):
+    @blp.arguments(roster.ExclusionWithdrawalCreateSchema)
+    @blp.response(201, roster.ExclusionWithdrawalSchema)
+    @blp.calls(roster.SERVICE_NAME, NOT_FOUND, NOT_A_BRANCH,
+               (ErrorCode.NOT_FOUND, "no such exclusion in this branch"), idempotent=True)
+    @blp.requires(
+        roster.MEMBERS_WRITE, operation_id="withdrawAttendanceExclusion",
+        audit_action="organisations.withdraw_attendance_exclusion", resource_type="organisation",
+    )
+    def post(self, payload, organisation_id, exclusion_id):
+        """End an exclusion early: from ``effective_from`` the member should attend again
+
+        A new record beside the exclusion, which stays as it was recorded; an exclusion is withdrawn once
+        (422 naming ``exclusion_id`` the second time).
+        """
+        return call(roster.SERVICE_NAME, "withdraw_attendance_exclusion", str(organisation_id), str(exclusion_id),
+                    roster.ExclusionWithdrawalCreateSchema().dump(payload), reply_schema=roster.ExclusionWithdrawalSchema)

@@ -8,6 +8,7 @@ from services.roster.domain.quorum import (
     new_attendance_exclusion,
     new_party_probation,
     quorum,
+    withdraw_exclusion,
 )
 from services.roster.usecases import _visible_organisation
 
@@ -44,6 +45,7 @@ def quorum_on(uow, organisation_id, query, scope):
         members=roll, probations=uow.party_probations.of_branch(branch.id),
         exclusions=uow.attendance_exclusions.of_branch(branch.id), meeting_date=query["date"],
         present_ids=[str(member_id) for member_id in query["present"]],
+        withdrawals=uow.exclusion_withdrawals.of_branch(branch.id),
     )
     # The approving organisation's name, where the caller may see it (a
     # branch secretary's grant usually stops at the branch).
@@ -88,5 +90,26 @@ def party_probations(uow, organisation_id, scope):
 
 
 def attendance_exclusions(uow, organisation_id, scope):
-    """The branch's whole history of exclusions, oldest record first."""
-    return uow.attendance_exclusions.of_branch(_branch(uow, scope, organisation_id).id)
+    """The branch's whole history of exclusions, oldest record first, with
+    the day each withdrawn one stopped holding (``{exclusion id: date}``)."""
+    branch = _branch(uow, scope, organisation_id)
+    withdrawn = {}
+    for withdrawal in uow.exclusion_withdrawals.of_branch(branch.id):
+        earlier = withdrawn.get(withdrawal.exclusion_id)
+        withdrawn[withdrawal.exclusion_id] = min(earlier, withdrawal.effective_from) if earlier else withdrawal.effective_from
+    return uow.attendance_exclusions.of_branch(branch.id), withdrawn
+
+
+def withdraw_attendance_exclusion(uow, organisation_id, exclusion_id, command, clock, scope):
+    branch = _branch(uow, scope, organisation_id)
+    exclusion = uow.attendance_exclusions.get(exclusion_id, for_update=True)
+    if exclusion is None or exclusion.organisation_id != branch.id:
+        raise ServiceError(ErrorCode.NOT_FOUND, f"attendance exclusion {exclusion_id} not found in this branch")
+    earlier = [w for w in uow.exclusion_withdrawals.of_branch(branch.id) if w.exclusion_id == exclusion.id]
+    withdrawal = withdraw_exclusion(
+        id=new_id(), exclusion=exclusion, earlier_withdrawals=earlier, effective_from=command["effective_from"],
+        reason=command["reason"], recorded_at=clock.now(), recorded_by=scope.principal,
+    )
+    uow.exclusion_withdrawals.add(withdrawal)
+    uow.add_event(withdrawal.recorded())
+    return withdrawal

@@ -116,7 +116,7 @@ def _index_personal_data(_mapper, connection, member):
 # ---- meetings: 留党察看 and exclusions from "should attend" (issue 8) ----------
 # Append-only: rows are inserted, never updated or deleted; a withdrawal or an
 # early end is a new record (services.roster.domain.quorum).
-from services.roster.domain.quorum import AttendanceExclusion, PartyProbation
+from services.roster.domain.quorum import AttendanceExclusion, ExclusionWithdrawal, PartyProbation
 
 party_probations = Table(
     "party_probations",
@@ -152,5 +152,19 @@ attendance_exclusions = Table(
     Column("recorded_by", String(100), nullable=True),
 )
 
+exclusion_withdrawals = Table(
+    "exclusion_withdrawals",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("exclusion_id", String(36), ForeignKey("attendance_exclusions.id"), nullable=False, index=True),
+    Column("member_id", String(36), ForeignKey("members.id"), nullable=False),
+    Column("organisation_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("effective_from", Date, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("recorded_by", String(100), nullable=True),
+)
+
 mapper_registry.map_imperatively(PartyProbation, party_probations)
+mapper_registry.map_imperatively(ExclusionWithdrawal, exclusion_withdrawals)
 mapper_registry.map_imperatively(AttendanceExclusion, attendance_exclusions)

@@ -121,7 +121,7 @@ REPOSITORIES = {"organisations": SqlOrganisations, "members": SqlMembers}
 
 
 # ---- meetings: the branch roll, 留党察看 and exclusions (issue 8) -------------
-from services.roster.domain.quorum import AttendanceExclusion, PartyProbation
+from services.roster.domain.quorum import AttendanceExclusion, ExclusionWithdrawal, PartyProbation
 
 
 class SqlBranchRolls:
@@ -145,6 +145,13 @@ class _AppendOnly:
     def add(self, record):
         self.session.add(record)
 
+    def get(self, record_id, for_update=False):
+        # A withdrawal locks its exclusion, so two at once serialise and the second sees the first.
+        query = select(self.model).where(self.model.id == str(record_id))
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).one_or_none()
+
     def of_branch(self, branch_id):
         model = self.model
         return self.session.scalars(
@@ -160,7 +167,11 @@ class SqlAttendanceExclusions(_AppendOnly):
     model = AttendanceExclusion
 
 
+class SqlExclusionWithdrawals(_AppendOnly):
+    model = ExclusionWithdrawal
+
+
 REPOSITORIES.update({
     "branch_rolls": SqlBranchRolls, "party_probations": SqlPartyProbations,
-    "attendance_exclusions": SqlAttendanceExclusions,
+    "attendance_exclusions": SqlAttendanceExclusions, "exclusion_withdrawals": SqlExclusionWithdrawals,
 })

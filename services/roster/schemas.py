@@ -123,6 +123,7 @@ from contracts.roster import (
     EXCLUSION_GROUNDS,
     NO_VOTE_REASONS,
     AttendanceExclusionSchema,
+    ExclusionWithdrawalSchema,
     PartyProbationSchema,
     QuorumSchema,
 )
@@ -137,10 +138,11 @@ def _probation_view(probation):
     return {name: getattr(probation, name) for name in _PROBATION_FIELDS}
 
 
-def _exclusion_view(exclusion, approver_name=None):
+def _exclusion_view(exclusion, approver_name=None, withdrawn_from=None):
     view = {name: getattr(exclusion, name) for name in _EXCLUSION_FIELDS}
     view["ground_label"] = EXCLUSION_GROUNDS[exclusion.ground]
     view["approved_by_organisation_name"] = approver_name
+    view["withdrawn_from"] = withdrawn_from
     return view
 
 
@@ -156,8 +158,17 @@ def dump_attendance_exclusion(exclusion, approver_name=None):
     return AttendanceExclusionSchema().dump(_exclusion_view(exclusion, approver_name))
 
 
-def dump_attendance_exclusions(items):
-    return {"items": [dump_attendance_exclusion(item) for item in items]}
+def dump_attendance_exclusions(items, withdrawn):
+    return {"items": [AttendanceExclusionSchema().dump(_exclusion_view(item, withdrawn_from=withdrawn.get(item.id)))
+                      for item in items]}
+
+
+_WITHDRAWAL_FIELDS = ("id", "exclusion_id", "member_id", "organisation_id", "effective_from", "reason", "recorded_at",
+                      "recorded_by")
+
+
+def dump_exclusion_withdrawal(withdrawal):
+    return ExclusionWithdrawalSchema().dump({name: getattr(withdrawal, name) for name in _WITHDRAWAL_FIELDS})
 
 
 def dump_quorum(result, branch, approvers):

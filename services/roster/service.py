@@ -135,4 +135,11 @@ class RosterService:
 
     @scoped_rpc
     def list_attendance_exclusions(self, organisation_id, scope):
-        return schemas.dump_attendance_exclusions(meetings.attendance_exclusions(self.db, organisation_id, scope))
+        return schemas.dump_attendance_exclusions(*meetings.attendance_exclusions(self.db, organisation_id, scope))
+
+    @scoped_rpc(write=True)
+    def withdraw_attendance_exclusion(self, organisation_id, exclusion_id, payload, scope):
+        command = load(contract.ExclusionWithdrawalCreateSchema(), payload)
+        withdrawal = meetings.withdraw_attendance_exclusion(self.db, organisation_id, exclusion_id, command, self.clock,
+                                                            scope)
+        return schemas.dump_exclusion_withdrawal(withdrawal)

@@ -196,9 +196,14 @@ def report_return(uow, member_id, command, clock, scope):
 
 
 # ---- meetings: quorum records (issue 8; the use cases are in services.roster.meetings) ----
-from services.roster.domain.events import AttendanceExclusionApproved, PartyProbationRecorded
+from services.roster.domain.events import (
+    AttendanceExclusionApproved,
+    AttendanceExclusionWithdrawn,
+    PartyProbationRecorded,
+)
 
 EVENTS.event_types.update({
     PartyProbationRecorded: roster_events.PARTY_PROBATION_RECORDED,
     AttendanceExclusionApproved: roster_events.ATTENDANCE_EXCLUSION_APPROVED,
+    AttendanceExclusionWithdrawn: roster_events.ATTENDANCE_EXCLUSION_WITHDRAWN,
 })

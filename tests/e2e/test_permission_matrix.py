@@ -228,6 +228,13 @@ def _activation(w, s, r):
     return {}, None, {"username": username, "code": code, "password": secrets.token_urlsafe(15)}
 
 
+def _exclusion_to_withdraw(w):
+    """A fresh exclusion in B1 for every caller (each may be withdrawn once), approved by the county."""
+    return ok(w["platform"].post(f"/api/v1/organisations/{w['B1']['id']}/attendance-exclusions", {
+        "member_id": w["M1"]["id"], "ground": "abroad_at_own_expense", "approved_by_organisation_id": w["C"]["id"],
+        "approved_on": "2026-01-05", "agreed_on": "2026-01-10", "valid_from": "2027-01-10"}), 201)["id"]
+
+
 # The order is the order of the calls: a departure before its return.
 EXAMPLES = {
     # organisations
@@ -260,6 +267,9 @@ EXAMPLES = {
         "member_id": s["member"]["id"], "ground": "serving_sentence", "approved_by_organisation_id": w["C"]["id"],
         "approved_on": "2026-01-05", "agreed_on": "2026-01-10", "valid_from": "2027-01-10"}), 201,
         (404, "organisation_not_found")),
+    "withdrawAttendanceExclusion": Example(lambda w, s, r: (
+        {"organisation_id": s["branch"]["id"], "exclusion_id": _exclusion_to_withdraw(w) if s["own"] else w["B1"]["id"]},
+        None, {"effective_from": "2027-02-01", "reason": "已返乡"}), 201, (404, "organisation_not_found")),
     "listPartyProbations": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, None),
                                    outside=(404, "organisation_not_found")),
     "recordPartyProbation": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, {

@@ -97,6 +97,20 @@ def test_recording_a_party_probation_sends_the_body_and_answers_201(client, fake
     assert fake_rpc.calls == [("roster", "record_party_probation", (BRANCH, PROBATION, scope))]
 
 
+def test_withdrawing_an_exclusion_names_the_branch_and_the_exclusion(client, fake_rpc, scope):
+    body = {"effective_from": "2026-07-01", "reason": "已返乡"}
+    reply = {**body, "id": str(uuid.uuid4()), "exclusion_id": EXCLUSION_ID, "member_id": MEMBER, "organisation_id": BRANCH,
+             "recorded_at": "2026-07-01T02:00:00+00:00", "recorded_by": "user:x"}
+    fake_rpc.will_answer("withdraw_attendance_exclusion", reply)
+    response = client.post(f"/api/v1/organisations/{BRANCH}/attendance-exclusions/{EXCLUSION_ID}/withdrawal", json=body)
+    assert response.status_code == 201 and response.get_json() == reply
+    assert fake_rpc.calls == [("roster", "withdraw_attendance_exclusion", (BRANCH, EXCLUSION_ID, body, scope))]
+    bad = client.post(f"/api/v1/organisations/{BRANCH}/attendance-exclusions/{EXCLUSION_ID}/withdrawal",
+                      json={"effective_from": "2026-07-01"})
+    assert bad.status_code == 422 and "reason" in bad.get_json()["error"]["details"]["json"]
+    assert len(fake_rpc.calls) == 1
+
+
 def test_the_histories_are_listed(client, fake_rpc, scope):
     fake_rpc.will_answer("list_attendance_exclusions", {"items": [exclusion_reply()]})
     fake_rpc.will_answer("list_party_probations", {"items": []})

@@ -25,6 +25,7 @@ OPERATIONS = {
     "/api/v1/organisations/{organisation_id}/quorum": {"post": "200"},
     "/api/v1/organisations/{organisation_id}/attendance-exclusions": {"get": "200", "post": "201"},
     "/api/v1/organisations/{organisation_id}/party-probations": {"get": "200", "post": "201"},
+    "/api/v1/organisations/{organisation_id}/attendance-exclusions/{exclusion_id}/withdrawal": {"post": "201"},
     "/api/v1/tokens": {"post": "200"},
     "/api/v1/tokens/revoke": {"post": "204"},
     "/api/v1/users": {"get": "200", "post": "201"},
@@ -56,6 +57,7 @@ FOR_KEYS_TOO = {
     ("/api/v1/organisations/{organisation_id}/attendance-exclusions", "post"),
     ("/api/v1/organisations/{organisation_id}/party-probations", "get"),
     ("/api/v1/organisations/{organisation_id}/party-probations", "post"),
+    ("/api/v1/organisations/{organisation_id}/attendance-exclusions/{exclusion_id}/withdrawal", "post"),
 }
 
 
@@ -242,4 +244,5 @@ def test_writes_a_client_may_retry_take_an_idempotency_key(document):
         # issue 8: quorum
         ("post", "/api/v1/organisations/{organisation_id}/attendance-exclusions"),
         ("post", "/api/v1/organisations/{organisation_id}/party-probations"),
+        ("post", "/api/v1/organisations/{organisation_id}/attendance-exclusions/{exclusion_id}/withdrawal"),
     }

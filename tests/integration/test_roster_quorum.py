@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from contracts.errors import ServiceError
-from services.roster.models import attendance_exclusions, outbox, party_probations
+from services.roster.models import attendance_exclusions, exclusion_withdrawals, outbox, party_probations
 from tests.integration.rpc import call
 from tests.support import id_number
 
@@ -33,7 +33,7 @@ def counts(database_url):
     try:
         with engine.connect() as connection:
             return tuple(connection.scalar(select(func.count()).select_from(table))
-                         for table in (outbox, party_probations, attendance_exclusions))
+                         for table in (outbox, party_probations, attendance_exclusions, exclusion_withdrawals))
     finally:
         engine.dispose()
 
@@ -78,12 +78,28 @@ def test_a_village_with_many_away_holds_a_valid_meeting_again(roster, tree, even
     assert (excluded["approved_by_organisation_id"], excluded["approved_by_organisation_name"], excluded["approved_on"],
             excluded["ground"]) == (tree["town"]["id"], "巷道镇党委", "2026-05-01", "away_relationship_not_transferred")
 
-    assert len(call(roster, "list_attendance_exclusions", tree["branch"]["id"])["items"]) == 5
+    # One of the five comes home: from the meeting day on, they should attend again (and are not there).
+    withdrawal = call(roster, "withdraw_attendance_exclusion", tree["branch"]["id"], excluded["id"],
+                      {"effective_from": MEETING, "reason": "已返乡"})
+    again = call(roster, "quorum", tree["branch"]["id"], {"date": MEETING, "present": present})
+    assert (again["should_attend"], again["excluded"], again["present_with_vote"]) == (6, 4, 4)
+    assert again["general_meeting"]["may_vote"] and again["general_meeting"]["motion_votes_needed"] == 4
+    # The day before: still excluded, both on 留党察看, and one not yet a member: members 0 to 2 alone.
+    day_before = call(roster, "quorum", tree["branch"]["id"], {"date": "2026-06-05", "present": []})
+    assert (day_before["should_attend"], day_before["excluded"]) == (3, 5)
+
+    history = call(roster, "list_attendance_exclusions", tree["branch"]["id"])["items"]
+    assert len(history) == 5
+    assert [item["withdrawn_from"] for item in history if item["id"] == excluded["id"]] == [MEETING]
     assert len(call(roster, "list_party_probations", tree["branch"]["id"])["items"]) == 2
-    event_tap.wait_for("party_probation_recorded")
-    recorded = [e for e in event_tap.envelopes()
-                if e["event_type"] in ("attendance_exclusion_approved", "party_probation_recorded")]
-    assert [e["event_type"] for e in recorded] == ["attendance_exclusion_approved"] * 5 + ["party_probation_recorded"] * 2
+    event_tap.wait_for("attendance_exclusion_withdrawn")
+    recorded = [e for e in event_tap.envelopes() if e["event_type"] in (
+        "attendance_exclusion_approved", "party_probation_recorded", "attendance_exclusion_withdrawn")]
+    assert [e["event_type"] for e in recorded] == (
+        ["attendance_exclusion_approved"] * 5 + ["party_probation_recorded"] * 2 + ["attendance_exclusion_withdrawn"])
+    assert recorded[-1]["data"] == {"withdrawal_id": withdrawal["id"], "exclusion_id": excluded["id"],
+                                    "member_id": members[9]["id"], "organisation_id": tree["branch"]["id"],
+                                    "effective_from": MEETING}
 
 
 def test_bad_input_names_the_problem_and_writes_nothing(roster, tree, database_url):
@@ -114,4 +130,7 @@ def test_bad_input_names_the_problem_and_writes_nothing(roster, tree, database_u
         "member_id": mine["id"], "starts_on": "2026-01-01", "ends_on": "2025-12-31", "decided_by": "镇纪委",
         "decided_on": "2025-12-01"})
     assert error.code == "validation_failed" and "ends_on" in error.details
+    error = refused("withdraw_attendance_exclusion", tree["branch"]["id"], tree["town"]["id"],
+                    {"effective_from": MEETING, "reason": "已返乡"})
+    assert error.code == "not_found"
     assert counts(database_url) == before

@@ -65,3 +65,12 @@ class AttendanceExclusionApproved:
     agreed_on: date
     valid_from: date
     valid_until: date | None
+
+
+@dataclass(frozen=True)
+class AttendanceExclusionWithdrawn:
+    withdrawal_id: str
+    exclusion_id: str
+    member_id: str
+    organisation_id: str
+    effective_from: date

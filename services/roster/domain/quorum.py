@@ -19,6 +19,9 @@
   meeting can vote or elect, and no number of votes passes a motion
   (``motion_votes_needed`` is None). The arithmetic alone would say 0 >= 0.
 
+Both records are append-only: an exclusion that ends early (the member came
+home) is ended by an ``ExclusionWithdrawal`` from a given day, never edited.
+
 Date ranges are inclusive at both ends: a 留党察看 that ends on the meeting day
 still holds that day (the rights come back the day after), and an exclusion
 valid until the meeting day still applies to it.
@@ -34,6 +37,7 @@ from contracts import roster as contract
 from contracts.errors import ErrorCode, RuleViolation
 from services.roster.domain.events import (
     AttendanceExclusionApproved,
+    AttendanceExclusionWithdrawn,
     PartyProbationRecorded,
 )
 
@@ -107,7 +111,10 @@ class AttendanceExclusion:
     recorded_at: object = None
     recorded_by: str | None = None
 
-    def holds_on(self, day):
+    def holds_on(self, day, withdrawals=()):
+        """Valid on ``day`` and not withdrawn by then (``withdrawals``: this record's)."""
+        if any(w.effective_from <= day for w in withdrawals):
+            return False
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
 
     def approved(self):
@@ -116,6 +123,42 @@ class AttendanceExclusion:
             approved_by_organisation_id=self.approved_by_organisation_id, approved_on=self.approved_on,
             agreed_on=self.agreed_on, valid_from=self.valid_from, valid_until=self.valid_until,
         )
+
+
+@dataclass(eq=False)
+class ExclusionWithdrawal:
+    """An exclusion ended early (the member came home, recovered): from
+    ``effective_from`` on, the member should attend again. The exclusion itself
+    stays as it was recorded; this record is what ends it."""
+
+    id: str
+    exclusion_id: str
+    member_id: str
+    organisation_id: str
+    effective_from: date
+    reason: str
+    recorded_at: object = None
+    recorded_by: str | None = None
+
+    def recorded(self):
+        return AttendanceExclusionWithdrawn(
+            withdrawal_id=self.id, exclusion_id=self.exclusion_id, member_id=self.member_id,
+            organisation_id=self.organisation_id, effective_from=self.effective_from,
+        )
+
+
+def withdraw_exclusion(*, id, exclusion, earlier_withdrawals, effective_from, reason, recorded_at, recorded_by):
+    if earlier_withdrawals:
+        first = min(w.effective_from for w in earlier_withdrawals)
+        raise RuleViolation(ErrorCode.VALIDATION_FAILED, "the exclusion is already withdrawn",
+                            {"exclusion_id": [f"already withdrawn from {first.isoformat()}"]})
+    if effective_from < exclusion.valid_from:
+        raise RuleViolation(ErrorCode.VALIDATION_FAILED, "a withdrawal ends an exclusion, it cannot precede it",
+                            {"effective_from": [f"must not be before the exclusion's valid_from "
+                                                f"({exclusion.valid_from.isoformat()})"]})
+    return ExclusionWithdrawal(id=id, exclusion_id=exclusion.id, member_id=exclusion.member_id,
+                               organisation_id=exclusion.organisation_id, effective_from=effective_from, reason=reason,
+                               recorded_at=recorded_at, recorded_by=recorded_by)
 
 
 def new_party_probation(*, id, member, starts_on, ends_on, decided_by, decided_on, today, recorded_at, recorded_by):
@@ -234,7 +277,7 @@ def _vote_on(member, meeting_date, probation):
     return None
 
 
-def quorum(*, members, probations, exclusions, meeting_date, present_ids):
+def quorum(*, members, probations, exclusions, meeting_date, present_ids, withdrawals=()):
     """Everyone on the branch's roll and where they stand on ``meeting_date``.
 
     ``present_ids`` must all be members of ``members`` (the caller checks and
@@ -242,6 +285,9 @@ def quorum(*, members, probations, exclusions, meeting_date, present_ids):
     ``joined_after_date`` and count nowhere, even if listed as present.
     """
     present_ids = {str(i) for i in present_ids}
+    withdrawn = {}
+    for withdrawal in withdrawals:
+        withdrawn.setdefault(withdrawal.exclusion_id, []).append(withdrawal)
     standings = []
     for member in sorted(members, key=lambda m: (m.joined_on, m.name, m.id)):
         probation = next((p for p in probations if p.member_id == member.id and p.holds_on(meeting_date)), None)
@@ -249,7 +295,7 @@ def quorum(*, members, probations, exclusions, meeting_date, present_ids):
         has_vote = reason is None
         present = member.id in present_ids and reason != NOT_YET_A_MEMBER
         # The latest recorded approval wins when two overlap.
-        holding = sorted((e for e in exclusions if e.member_id == member.id and e.holds_on(meeting_date)),
+        holding = sorted((e for e in exclusions if e.member_id == member.id and e.holds_on(meeting_date, withdrawn.get(e.id, ()))),
                          key=lambda e: (e.approved_on, e.recorded_at is not None, e.recorded_at or 0, e.id))
         exclusion = holding[-1] if holding and has_vote else None
         should_attend = has_vote and (exclusion is None or present)

@@ -40,7 +40,7 @@ def uow():
     members = FakeMembers()
     return FakeUnitOfWork(usecases.EVENTS, organisations=FakeRepository(), members=members,
                           branch_rolls=FakeRoll(members), party_probations=FakeRecords(),
-                          attendance_exclusions=FakeRecords())
+                          attendance_exclusions=FakeRecords(), exclusion_withdrawals=FakeRecords())
 
 
 def create(uow, name, kind, parent=None):
@@ -166,3 +166,40 @@ def test_an_approval_from_a_sibling_branch_or_in_the_future_is_refused(uow, tree
         uow, tree["branch"].id, exclusion_command(member, tree["town"], approved_on=date(2026, 6, 2),
                                                   valid_from=date(2026, 6, 2)), CLOCK, EVERYTHING))
     assert "approved_on" in refused.details
+
+
+def test_an_exclusion_withdrawn_stops_holding_from_its_day_and_is_withdrawn_once(uow, tree):
+    members = [register(uow, tree["branch"]) for _ in range(2)]
+    exclusion = meetings.record_attendance_exclusion(uow, tree["branch"].id, exclusion_command(members[1], tree["town"]),
+                                                     CLOCK, EVERYTHING)
+
+    def should_attend(day):
+        return meetings.quorum_on(uow, tree["branch"].id, {"date": day, "present": []}, EVERYTHING)[0].should_attend
+
+    withdrawal = meetings.withdraw_attendance_exclusion(
+        uow, tree["branch"].id, exclusion.id, {"effective_from": date(2026, 6, 6), "reason": "已返乡"}, CLOCK, EVERYTHING)
+    assert uow.events[-1].event_type == "attendance_exclusion_withdrawn"
+    assert uow.events[-1].envelope()["data"]["effective_from"] == "2026-06-06"
+    assert (should_attend(date(2026, 6, 5)), should_attend(date(2026, 6, 6))) == (1, 2)
+    items, withdrawn = meetings.attendance_exclusions(uow, tree["branch"].id, EVERYTHING)
+    assert items == [exclusion] and withdrawn == {exclusion.id: date(2026, 6, 6)}
+    assert uow.exclusion_withdrawals.rows == {withdrawal.id: withdrawal}
+
+    refused = _refused(uow, lambda: meetings.withdraw_attendance_exclusion(
+        uow, tree["branch"].id, exclusion.id, {"effective_from": date(2026, 7, 1), "reason": "再次"}, CLOCK, EVERYTHING))
+    assert "exclusion_id" in refused.details
+
+
+def test_a_withdrawal_before_the_exclusion_or_of_another_branchs_is_refused(uow, tree):
+    mine, theirs = register(uow, tree["branch"]), register(uow, tree["other"])
+    exclusion = meetings.record_attendance_exclusion(uow, tree["branch"].id, exclusion_command(mine, tree["town"]),
+                                                     CLOCK, EVERYTHING)
+    elsewhere = meetings.record_attendance_exclusion(uow, tree["other"].id, exclusion_command(theirs, tree["town"]),
+                                                     CLOCK, EVERYTHING)
+    refused = _refused(uow, lambda: meetings.withdraw_attendance_exclusion(
+        uow, tree["branch"].id, exclusion.id, {"effective_from": date(2026, 5, 9), "reason": "x"}, CLOCK, EVERYTHING))
+    assert "effective_from" in refused.details
+    for exclusion_id in (elsewhere.id, "nothing"):
+        refused = _refused(uow, lambda: meetings.withdraw_attendance_exclusion(
+            uow, tree["branch"].id, exclusion_id, {"effective_from": date(2026, 6, 6), "reason": "x"}, CLOCK, EVERYTHING))
+        assert refused.code == "not_found"

@@ -12,10 +12,12 @@ from services.roster.domain.quorum import (
     ON_PARTY_PROBATION,
     PROBATIONARY,
     AttendanceExclusion,
+    ExclusionWithdrawal,
     PartyProbation,
     new_attendance_exclusion,
     new_party_probation,
     quorum,
+    withdraw_exclusion,
 )
 
 MEETING = date(2026, 6, 6)
@@ -48,9 +50,9 @@ def full(n):
     return [M(f"m{i:02d}") for i in range(n)]
 
 
-def check(members, present, probations=(), exclusions=(), day=MEETING):
+def check(members, present, probations=(), exclusions=(), day=MEETING, withdrawals=()):
     return quorum(members=members, probations=list(probations), exclusions=list(exclusions), meeting_date=day,
-                  present_ids=[m.id for m in present])
+                  present_ids=[m.id for m in present], withdrawals=list(withdrawals))
 
 
 def probation(member_id, starts_on, ends_on):
@@ -286,3 +288,28 @@ def test_party_probation_lasts_at_most_two_years(starts_on, ends_on, allowed):
         with pytest.raises(RuleViolation) as refused:
             record()
         assert "ends_on" in refused.value.details
+
+
+@pytest.mark.parametrize("effective_from, excluded", [
+    (MEETING + DAY, True),    # withdrawn from the day after: still left out on the day
+    (MEETING, False),         # from the meeting day: should attend that day
+])
+def test_a_withdrawn_exclusion_stops_holding_from_its_effective_day(effective_from, excluded):
+    members = full(2)
+    excluded_record = exclusion("m01", date(2026, 1, 1))
+    withdrawal = withdraw_exclusion(id="w", exclusion=excluded_record, earlier_withdrawals=[],
+                                    effective_from=effective_from, reason="已返乡", recorded_at=None, recorded_by=None)
+    assert isinstance(withdrawal, ExclusionWithdrawal) and withdrawal.recorded().exclusion_id == excluded_record.id
+    result = check(members, [], exclusions=[excluded_record], withdrawals=[withdrawal])
+    assert result.should_attend == (1 if excluded else 2)
+
+
+def test_an_exclusion_is_withdrawn_once_and_never_before_it_began():
+    record = exclusion("m01", date(2026, 1, 1))
+    first = withdraw_exclusion(id="w", exclusion=record, earlier_withdrawals=[], effective_from=MEETING, reason="x",
+                               recorded_at=None, recorded_by=None)
+    for earlier, effective_from, field in (([first], MEETING + DAY, "exclusion_id"), ([], date(2025, 12, 31), "effective_from")):
+        with pytest.raises(RuleViolation) as refused:
+            withdraw_exclusion(id="w2", exclusion=record, earlier_withdrawals=earlier, effective_from=effective_from,
+                               reason="x", recorded_at=None, recorded_by=None)
+        assert field in refused.value.details
