@@ -295,8 +295,10 @@ def quorum(*, members, probations, exclusions, meeting_date, present_ids, withdr
         has_vote = reason is None
         present = member.id in present_ids and reason != NOT_YET_A_MEMBER
         # The latest recorded approval wins when two overlap.
-        holding = sorted((e for e in exclusions if e.member_id == member.id and e.holds_on(meeting_date, withdrawn.get(e.id, ()))),
-                         key=lambda e: (e.approved_on, e.recorded_at is not None, e.recorded_at or 0, e.id))
+        holding = sorted(
+            (e for e in exclusions if e.member_id == member.id and e.holds_on(meeting_date, withdrawn.get(e.id, ()))),
+            key=lambda e: (e.approved_on, e.recorded_at is not None, e.recorded_at or 0, e.id),
+        )
         exclusion = holding[-1] if holding and has_vote else None
         should_attend = has_vote and (exclusion is None or present)
         standings.append(MemberStanding(member=member, has_vote=has_vote, no_vote_reason=reason, present=present,
