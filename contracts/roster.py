@@ -65,7 +65,9 @@ ORGANISATION_KINDS = {
 }
 GENDERS = {"male": "男", "female": "女"}
 MEMBERSHIPS = {"full": "正式党员", "probationary": "预备党员"}
-MEMBER_STATUSES = {"at_home": "在家", "away": "外出"}
+# transferred_out: the letter of a transfer to an organisation outside the platform was received
+# (services.roster.domain.transfer); the member stays listed by the branch that sent it.
+MEMBER_STATUSES = {"at_home": "在家", "away": "外出", "transferred_out": "已转出"}
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
@@ -228,7 +230,7 @@ class MemberSchema(ResultSchema):
     joined_on = fields.Date(required=True)
     membership = fields.Str(required=True)
     organisation_id = fields.UUID(required=True)
-    status = fields.Str(required=True, metadata={"description": "at_home (在家) or away (外出)"})
+    status = fields.Str(required=True, metadata={"description": "at_home (在家), away (外出) or transferred_out (已转出)"})
     current_departure = fields.Nested(DepartureSchema, allow_none=True)
     registered_at = fields.AwareDateTime(required=True)
 
@@ -290,6 +292,106 @@ class MemberExportSchema(ResultSchema):
 
     items = fields.List(fields.Nested(MemberSchema), required=True)
     total = fields.Int(required=True)
+
+
+# ---- organisation-relationship transfer (组织关系转接) ------------------------
+# Issuing a transfer letter (介绍信), recording its receipt (回执) and re-issuing an expired one.
+# County administrators (the organisation department) and branch secretaries (the branch that
+# sends or receives the member) do it; a town administrator reviews and records nothing, as for
+# the other writes; liaisons report movements, not transfers. Reading letters is members:read.
+TRANSFERS_WRITE = "transfers:write"
+PERMISSIONS = (*PERMISSIONS, TRANSFERS_WRITE)
+ROLE_PERMISSIONS = {
+    **ROLE_PERMISSIONS,
+    "county_admin": ROLE_PERMISSIONS["county_admin"] | {TRANSFERS_WRITE},
+    "branch_secretary": ROLE_PERMISSIONS["branch_secretary"] | {TRANSFERS_WRITE},
+    "system_integration": frozenset(PERMISSIONS),
+}
+
+TRANSFER_STATES = {"pending": "待回执", "received": "已回执", "expired": "已过期"}
+TRANSFER_DIRECTIONS = ("sent", "received")
+DUES_MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+_VALID_UNTIL = ("有效期至: the last day the letter may be received (inclusive). Defaults to 30 days after the "
+                "issue date (today, the county's calendar); at most 3 calendar months after it (the same day "
+                "of the month, or that month's last day when it is shorter); later is a 422 naming valid_until")
+_DUES = "党费交至: the month up to which the member's Party dues are paid, YYYY-MM"
+
+
+class TransferIssueSchema(StrictSchema):
+    """介绍信: where the member goes: ``to_organisation_id`` (a branch on the platform), or an organisation
+    outside it by ``to_name`` and ``to_place``."""
+
+    to_organisation_id = fields.UUID(load_default=None, allow_none=True,
+                                     metadata={"description": "a branch on the platform, in any county"})
+    to_name = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200),
+                   metadata={"description": "an organisation outside the platform: its name (with to_place)"})
+    to_place = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200),
+                    metadata={"description": "where the organisation outside the platform is (e.g. 新疆昌吉市)"})
+    valid_until = fields.Date(load_default=None, allow_none=True, metadata={"description": _VALID_UNTIL})
+    dues_paid_until = fields.Str(required=True, validate=validate.Regexp(DUES_MONTH_PATTERN, error="a month as YYYY-MM"),
+                                 metadata={"description": _DUES, "example": "2026-11"})
+
+    @validates_schema
+    def _one_destination(self, data, **kwargs):
+        on_platform = data.get("to_organisation_id") is not None
+        outside = data.get("to_name") is not None or data.get("to_place") is not None
+        if on_platform and outside:
+            raise ValidationError({"to_organisation_id": ["give either to_organisation_id or to_name and to_place"]})
+        if not on_platform and not outside:
+            raise ValidationError({"to_organisation_id": [
+                "required, unless to_name and to_place name an organisation outside the platform"]})
+        if outside:
+            missing = {name: ["required with an organisation outside the platform"]
+                       for name in ("to_name", "to_place") if data.get(name) is None}
+            if missing:
+                raise ValidationError(missing)
+
+
+class TransferReissueSchema(StrictSchema):
+    """A new letter to the same destination, referring to the expired one."""
+
+    valid_until = fields.Date(load_default=None, allow_none=True, metadata={"description": _VALID_UNTIL})
+    dues_paid_until = fields.Str(load_default=None, allow_none=True,
+                                 validate=validate.Regexp(DUES_MONTH_PATTERN, error="a month as YYYY-MM"),
+                                 metadata={"description": _DUES + "; defaults to the expired letter's"})
+
+
+class TransferReceiptSchema(StrictSchema):
+    """回执: the receiving organisation confirms; the date is today (the county's calendar)."""
+
+
+class TransferSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    member_name = fields.Str(required=True)
+    from_organisation_id = fields.UUID(required=True)
+    to_organisation_id = fields.UUID(allow_none=True, metadata={"description": "null for an organisation outside the platform"})
+    to_name = fields.Str(required=True, metadata={"description": "the receiving organisation's name"})
+    to_place = fields.Str(allow_none=True)
+    state = fields.Str(required=True, metadata={"description": "pending (待回执), received (已回执) or expired (已过期): "
+                                                               "as of today, also before the expiry is recorded"})
+    issued_on = fields.Date(required=True)
+    valid_until = fields.Date(required=True)
+    dues_paid_until = fields.Str(required=True, metadata={"description": _DUES})
+    received_on = fields.Date(allow_none=True)
+    expired_on = fields.Date(allow_none=True, metadata={"description": "the day after valid_until, once expired"})
+    reissue_of = fields.UUID(allow_none=True, metadata={"description": "the expired letter this one replaces"})
+    reissued_as = fields.UUID(allow_none=True, metadata={"description": "the letter that replaced this expired one"})
+    issued_at = fields.AwareDateTime(required=True)
+    received_at = fields.AwareDateTime(allow_none=True)
+
+
+class TransferQuerySchema(PageQuerySchema):
+    organisation_id = fields.UUID(metadata={"description": "letters sent from or to this organisation or any under it"})
+    direction = fields.Str(validate=validate.OneOf(TRANSFER_DIRECTIONS),
+                           metadata={"description": "sent (from the organisation, or the caller's) or received (to it)"})
+    state = fields.Str(validate=validate.OneOf(list(TRANSFER_STATES)))
+    member_id = fields.UUID(metadata={"description": "the letters of one member"})
+
+
+class TransferPageSchema(PageSchema):
+    items = fields.List(fields.Nested(TransferSchema), required=True)
 
 
 # ---- meetings: quorum, 留党察看 and exclusions from "should attend" (issue 8) ----

@@ -74,6 +74,60 @@ SCHEMAS = {
 UPCASTERS = {}
 
 
+# ---- organisation-relationship transfer (组织关系转接) ------------------------
+MEMBER_TRANSFER_STARTED = "member_transfer_started"
+MEMBER_TRANSFERRED = "member_transferred"
+MEMBER_TRANSFER_EXPIRED = "member_transfer_expired"
+
+
+class MemberTransferStartedV1(Schema):
+    """A transfer letter (介绍信) was issued; the sending organisation stays responsible until the receipt.
+
+    ``to_organisation_id`` is null for an organisation outside the platform (``to_name`` names it);
+    ``reissue_of`` is the expired letter this one replaces.
+    """
+
+    transfer_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    from_organisation_id = fields.UUID(required=True)
+    to_organisation_id = fields.UUID(allow_none=True, load_default=None)
+    to_name = fields.Str(required=True)
+    issued_on = fields.Date(required=True)
+    valid_until = fields.Date(required=True)
+    dues_paid_until = fields.Str(required=True)  # YYYY-MM
+    reissue_of = fields.UUID(allow_none=True, load_default=None)
+
+
+class MemberTransferredV1(Schema):
+    """The receiving organisation sent its receipt (回执): the member belongs to it now, or, when it is
+    outside the platform (``transferred_out``), has left the county's roll."""
+
+    transfer_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    from_organisation_id = fields.UUID(required=True)
+    to_organisation_id = fields.UUID(allow_none=True, load_default=None)
+    transferred_out = fields.Bool(required=True)
+    received_on = fields.Date(required=True)
+
+
+class MemberTransferExpiredV1(Schema):
+    """A letter's validity passed without a receipt; the member stays with the sending organisation."""
+
+    transfer_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    from_organisation_id = fields.UUID(required=True)
+    to_organisation_id = fields.UUID(allow_none=True, load_default=None)
+    valid_until = fields.Date(required=True)
+    expired_on = fields.Date(required=True)
+
+
+SCHEMAS.update({
+    (MEMBER_TRANSFER_STARTED, 1): MemberTransferStartedV1,
+    (MEMBER_TRANSFERRED, 1): MemberTransferredV1,
+    (MEMBER_TRANSFER_EXPIRED, 1): MemberTransferExpiredV1,
+})
+
+
 # ---- meetings: quorum records (issue 8) ----------------------------------
 
 PARTY_PROBATION_RECORDED = "party_probation_recorded"

@@ -129,6 +129,10 @@ SECURITY_SCHEMES = {
 # Every resource the gateway serves; create_app refuses any route among them
 # that declares no permission and is not marked open.
 BLUEPRINTS = (organisations, members, movements, meetings, tokens, access, activations, audit_records, health)
+# 组织关系转接 (issue 8): transfer letters, their receipts and re-issues.
+from gateway.api import transfers
+
+BLUEPRINTS = (*BLUEPRINTS, transfers)
 # flask-smorest's own routes: the OpenAPI document and its interactive page.
 DOCUMENT_ENDPOINTS = ("api-docs.openapi_json", "api-docs.openapi_swagger_ui")
 SIGN_IN_ENDPOINT = "tokens.Tokens"  # POST /api/v1/tokens, the only method it has

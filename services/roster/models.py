@@ -113,6 +113,41 @@ def _index_personal_data(_mapper, connection, member):
             setattr(member, attribute, value)
 
 
+# ---- organisation-relationship transfer (组织关系转接) ------------------------
+from services.roster.domain.transfer import TransferLetter
+
+transfer_letters = Table(
+    "transfer_letters",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("member_id", String(36), ForeignKey("members.id"), nullable=False, index=True),
+    Column("member_name", String(100), nullable=False),
+    Column("from_organisation_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
+    # Null for an organisation outside the platform, known by to_name and to_place.
+    Column("to_organisation_id", String(36), ForeignKey("organisations.id"), nullable=True, index=True),
+    Column("to_name", String(200), nullable=False),
+    Column("to_place", String(200), nullable=True),
+    Column("state", String(20), nullable=False),
+    # Set while pending, cleared on receipt or expiry; unique, so the database
+    # itself refuses a second pending letter for one member.
+    Column("pending_for_member_id", String(36), ForeignKey("members.id"), nullable=True, unique=True),
+    Column("issued_on", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("dues_paid_until", String(7), nullable=False),
+    Column("issued_at", UTCDateTime(), nullable=False),
+    Column("issued_by", String(100), nullable=True),
+    Column("reissue_of", String(36), ForeignKey("transfer_letters.id"), nullable=True),
+    Column("reissued_as", String(36), nullable=True),
+    Column("received_on", Date, nullable=True),
+    Column("received_at", UTCDateTime(), nullable=True),
+    Column("received_by", String(100), nullable=True),
+    Column("expired_on", Date, nullable=True),
+)
+# The sweep's question: pending letters past their validity.
+Index("ix_transfer_letters_state_valid_until", transfer_letters.c.state, transfer_letters.c.valid_until)
+mapper_registry.map_imperatively(TransferLetter, transfer_letters)
+
+
 # ---- meetings: 留党察看 and exclusions from "should attend" (issue 8) ----------
 # Append-only: rows are inserted, never updated or deleted; a withdrawal or an
 # early end is a new record (services.roster.domain.quorum).

@@ -120,6 +120,80 @@ class SqlMembers:
 REPOSITORIES = {"organisations": SqlOrganisations, "members": SqlMembers}
 
 
+# ---- organisation-relationship transfer (组织关系转接) ------------------------
+from sqlalchemy import and_
+
+from services.roster.domain import transfer as transfer_rules
+from services.roster.domain.transfer import TransferLetter
+from services.roster.models import transfer_letters
+
+
+class SqlTransfers:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, letter):
+        self.session.add(letter)
+
+    def get(self, transfer_id, for_update=False):
+        query = select(TransferLetter).where(TransferLetter.id == str(transfer_id))
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).one_or_none()
+
+    def pending_for(self, member_id):
+        query = select(TransferLetter).where(transfer_letters.c.pending_for_member_id == str(member_id))
+        return self.session.scalars(query.with_for_update()).one_or_none()
+
+    def overdue(self, today, limit):
+        """Pending letters past their validity that no other transaction holds: several
+        sweeps at once each take their own (SKIP LOCKED; SQLite serialises writers anyway)."""
+        query = (select(TransferLetter)
+                 .where(transfer_letters.c.state == transfer_rules.PENDING, transfer_letters.c.valid_until < today)
+                 .order_by(transfer_letters.c.valid_until, transfer_letters.c.id).limit(limit)
+                 .with_for_update(skip_locked=True))
+        return self.session.scalars(query).all()
+
+    def _within(self, column, scope, organisation):
+        """``column`` names an organisation the caller sees (and under ``organisation``, when given)."""
+        clause = column.isnot(None)
+        if not scope.unrestricted:
+            clause = and_(clause, tree.in_scope(self.session, organisations, scope, column))
+        if organisation is not None:
+            clause = and_(clause, column.in_(
+                select(organisations.c.id).where(organisations.c.path.startswith(organisation.path, autoescape=True))
+            ))
+        return clause
+
+    def list(self, *, scope, organisation=None, direction=None, state=None, member_id=None, today, offset=0, limit=20):
+        sides = []
+        if direction != "received":
+            sides.append(self._within(transfer_letters.c.from_organisation_id, scope, organisation))
+        if direction != "sent":
+            sides.append(self._within(transfer_letters.c.to_organisation_id, scope, organisation))
+        if organisation is None and scope.member_id is not None:
+            sides.append(transfer_letters.c.member_id == scope.member_id)
+        query = select(TransferLetter).where(or_(*sides))
+        pending, valid_until = transfer_letters.c.state == transfer_rules.PENDING, transfer_letters.c.valid_until
+        # The state as of today, whether or not the expiry has been recorded yet.
+        if state == transfer_rules.PENDING:
+            query = query.where(pending, valid_until >= today)
+        elif state == transfer_rules.EXPIRED:
+            query = query.where(or_(transfer_letters.c.state == transfer_rules.EXPIRED, and_(pending, valid_until < today)))
+        elif state:
+            query = query.where(transfer_letters.c.state == state)
+        if member_id:
+            query = query.where(transfer_letters.c.member_id == str(member_id))
+        total = self.session.scalar(select(func.count()).select_from(query.subquery()))
+        items = self.session.scalars(
+            query.order_by(transfer_letters.c.issued_at.desc(), transfer_letters.c.id).offset(offset).limit(limit)
+        ).all()
+        return items, total
+
+
+REPOSITORIES["transfers"] = SqlTransfers
+
+
 # ---- meetings: the branch roll, 留党察看 and exclusions (issue 8) -------------
 from services.roster.domain.quorum import AttendanceExclusion, ExclusionWithdrawal, PartyProbation
 

@@ -118,6 +118,30 @@ def dump_departure(departure, scope):
     return DepartureSchema().dump(_departure_view(departure, scope))
 
 
+# ---- organisation-relationship transfer (组织关系转接) ------------------------
+from contracts.roster import TransferPageSchema, TransferSchema
+
+_TRANSFER_FIELDS = (
+    "id", "member_id", "member_name", "from_organisation_id", "to_organisation_id", "to_name", "to_place",
+    "issued_on", "valid_until", "dues_paid_until", "received_on", "expired_on", "reissue_of", "reissued_as",
+    "issued_at", "received_at",
+)
+
+
+def _transfer_view(letter, today):
+    view = {name: getattr(letter, name) for name in _TRANSFER_FIELDS}
+    view["state"] = letter.state_on(today)
+    return view
+
+
+def dump_transfer(letter, today):
+    return TransferSchema().dump(_transfer_view(letter, today))
+
+
+def dump_transfer_page(items, total, query, today):
+    return _page(TransferPageSchema(), lambda letter: _transfer_view(letter, today), items, total, query)
+
+
 # ---- meetings: quorum, 留党察看 and exclusions (issue 8) ---------------------
 from contracts.roster import (
     EXCLUSION_GROUNDS,

@@ -8,15 +8,20 @@ Every RPC but ``ping`` takes the caller's signed context
 (services.common.rpc).
 """
 from nameko.dependency_providers import Config
+from nameko.timer import timer
 
 from contracts import roster as contract
 from contracts.errors import ErrorCode, RuleViolation
 from services.common.clock import Clock
 from services.common.db import Database
 from services.common.rpc import load, rpc, scoped_rpc
-from services.roster import meetings, schemas, usecases
+from services.roster import meetings, schemas, transfers, usecases
 from services.roster.models import metadata
 from services.roster.repository import REPOSITORIES
+
+# Seconds between sweeps for expired transfer letters: a letter expires at the county's midnight,
+# so the expiry is recorded within this long after it (and at once when the letter is read).
+TRANSFER_EXPIRY_INTERVAL = 600
 
 DUPLICATE_ID_NUMBER = RuleViolation(ErrorCode.DUPLICATE_ID_NUMBER, "a member with this ID number is already registered",
                                     {"id_number": ["already registered"]})
@@ -110,6 +115,44 @@ class RosterService:
         command = load(contract.ReturnReportSchema(), payload if payload is not None else {})
         departure = usecases.report_return(self.db, member_id, command, self.clock, scope)
         return schemas.dump_departure(departure, scope)
+
+    # ---- organisation-relationship transfer (组织关系转接) -----------------
+
+    @scoped_rpc(write=True)
+    def issue_transfer(self, member_id, payload, scope):
+        command = load(contract.TransferIssueSchema(), payload)
+        letter = transfers.issue_transfer(self.db, member_id, command, self.clock, scope)
+        return schemas.dump_transfer(letter, self.clock.today())
+
+    @scoped_rpc
+    def get_transfer(self, transfer_id, scope):
+        return schemas.dump_transfer(transfers.get_transfer(self.db, transfer_id, self.clock, scope), self.clock.today())
+
+    @scoped_rpc
+    def list_transfers(self, query, scope):
+        query = load(contract.TransferQuerySchema(), query if query is not None else {})
+        items, total = transfers.list_transfers(self.db, query, self.clock, scope)
+        return schemas.dump_transfer_page(items, total, query, self.clock.today())
+
+    @scoped_rpc(write=True)
+    def receive_transfer(self, transfer_id, payload, scope):
+        load(contract.TransferReceiptSchema(), payload if payload is not None else {})
+        letter = transfers.receive_transfer(self.db, transfer_id, self.clock, scope)
+        return schemas.dump_transfer(letter, self.clock.today())
+
+    @scoped_rpc(write=True)
+    def reissue_transfer(self, transfer_id, payload, scope):
+        command = load(contract.TransferReissueSchema(), payload if payload is not None else {})
+        letter = transfers.reissue_transfer(self.db, transfer_id, command, self.clock, scope)
+        return schemas.dump_transfer(letter, self.clock.today())
+
+    @timer(interval=TRANSFER_EXPIRY_INTERVAL)
+    def expire_overdue_transfers(self):
+        """The periodic sweep: letters past their validity are recorded expired, each with its event.
+        Every instance runs it; they never expire one letter twice (``transfers.expire_overdue_transfers``)."""
+        while transfers.expire_overdue_transfers(self.db, self.clock):
+            self.db.commit()
+        self.db.commit()
 
     # ---- meetings: quorum, 留党察看 and exclusions (issue 8) --------------
 

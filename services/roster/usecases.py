@@ -195,6 +195,16 @@ def report_return(uow, member_id, command, clock, scope):
     return departure
 
 
+# ---- organisation-relationship transfer (组织关系转接): use cases in services/roster/transfers.py ----
+from services.roster.domain.events import MemberTransferExpired, MemberTransferred, MemberTransferStarted
+
+EVENTS.event_types.update({
+    MemberTransferStarted: roster_events.MEMBER_TRANSFER_STARTED,
+    MemberTransferred: roster_events.MEMBER_TRANSFERRED,
+    MemberTransferExpired: roster_events.MEMBER_TRANSFER_EXPIRED,
+})
+
+
 # ---- meetings: quorum records (issue 8; the use cases are in services.roster.meetings) ----
 from services.roster.domain.events import (
     AttendanceExclusionApproved,

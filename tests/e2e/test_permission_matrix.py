@@ -33,7 +33,7 @@ from gateway import auth
 from gateway.access import policy
 from gateway.app import create_app
 from tests.e2e.conftest import KEY_SCOPES
-from tests.support import id_number
+from tests.support import backdate_transfer, id_number
 
 _serial = itertools.count(1)
 
@@ -309,6 +309,68 @@ EXAMPLES = {
     "GET /api/v1/asyncapi.json": Example(lambda w, s, r: ({}, None, None)),
 }
 
+
+
+# ---- 组织关系转接: letters made for each call, so that every role's call finds one in the state it needs ----
+
+def _transfer_home(w):
+    """A branch of a county no grant of the matrix covers: where transferred members come from and go to."""
+    if "transfer_home" not in w:
+        platform = w["platform"]
+        county = ok(platform.post("/api/v1/organisations", {"name": "中共肃南县委员会", "kind": "party_committee"}), 201)
+        w["transfer_home"] = ok(platform.post("/api/v1/organisations", {
+            "name": "肃南县第1村党支部", "kind": "branch", "parent_id": county["id"]}), 201)
+    return w["transfer_home"]
+
+
+def _fresh_member(w, branch):
+    return ok(w["platform"].post("/api/v1/members", member_body(branch["id"])), 201)
+
+
+def _letter(w, member, to_branch, expired=False):
+    letter = ok(w["platform"].post(f"/api/v1/members/{member['id']}/transfers", {
+        "to_organisation_id": to_branch["id"], "dues_paid_until": "2026-11"}), 201)
+    if expired:
+        backdate_transfer(w["platform"].database_url, letter["id"], 31)
+    return letter
+
+
+def _letter_to_read(w, s):
+    """Own side: M1's letter (the member reads their own too); other side: one to the other branch."""
+    key = f"letter-{s['branch']['id']}"
+    if key not in w:
+        w[key] = (_letter(w, s["member"], _transfer_home(w)) if s["own"]
+                  else _letter(w, _fresh_member(w, _transfer_home(w)), s["branch"]))
+    return w[key]
+
+
+def _letter_to_receive(w, s):
+    """Addressed to the side's branch: received by its side, unknown to the other."""
+    return _letter(w, _fresh_member(w, _transfer_home(w)), s["branch"])
+
+
+def _expired_letter(w, s):
+    """Own side: sent by the side's branch (which re-issues it); other side: sent to the other branch."""
+    if s["own"]:
+        return _letter(w, _fresh_member(w, s["branch"]), _transfer_home(w), expired=True)
+    return _letter(w, _fresh_member(w, _transfer_home(w)), s["branch"], expired=True)
+
+
+TRANSFER_NOT_FOUND = (404, "transfer_not_found")
+EXAMPLES.update({
+    "issueTransfer": Example(lambda w, s, r: (
+        {"member_id": (_fresh_member(w, s["branch"]) if s["own"] else s["member"])["id"]}, None,
+        {"to_organisation_id": _transfer_home(w)["id"], "dues_paid_until": "2026-11"}), 201, (404, "member_not_found")),
+    "listTransfers": Example(lambda w, s, r: ({}, {"per_page": 100} if s["own"] else {"organisation_id": s["branch"]["id"]},
+                                              None), outside=UNKNOWN),
+    "getTransfer": Example(lambda w, s, r: ({"transfer_id": _letter_to_read(w, s)["id"]}, None, None),
+                           outside=TRANSFER_NOT_FOUND),
+    "receiveTransfer": Example(lambda w, s, r: ({"transfer_id": _letter_to_receive(w, s)["id"]}, None, {}),
+                               outside=TRANSFER_NOT_FOUND,
+                               check=lambda body, own, other, role: body["state"] == "received" or _fail(body)),
+    "reissueTransfer": Example(lambda w, s, r: ({"transfer_id": _expired_letter(w, s)["id"]}, None, {}), 201,
+                               TRANSFER_NOT_FOUND),
+})
 
 # A success of these ends the caller's tokens: the role signs in again before its next call.
 ENDS_TOKENS = {"changeOwnPassword", "revokeTokens"}

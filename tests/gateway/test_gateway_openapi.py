@@ -42,6 +42,12 @@ OPERATIONS = {
     "/api/v1/audit-records": {"get": "200"},
     "/healthz": {"get": "200"},
     "/readyz": {"get": "200"},
+    # 组织关系转接
+    "/api/v1/members/{member_id}/transfers": {"post": "201"},
+    "/api/v1/transfers": {"get": "200"},
+    "/api/v1/transfers/{transfer_id}": {"get": "200"},
+    "/api/v1/transfers/{transfer_id}/receipt": {"post": "200"},
+    "/api/v1/transfers/{transfer_id}/reissue": {"post": "201"},
 }
 OPEN = {("/api/v1/tokens", "post"), ("/api/v1/activations", "post"), ("/healthz", "get"), ("/readyz", "get")}
 # Operations a county system's key may call; the rest are for people only.
@@ -51,6 +57,9 @@ FOR_KEYS_TOO = {
     ("/api/v1/members", "get"), ("/api/v1/members", "post"), ("/api/v1/members/{member_id}", "get"),
     ("/api/v1/members/lookup", "post"), ("/api/v1/members/export", "get"),
     ("/api/v1/members/{member_id}/departures", "post"), ("/api/v1/members/{member_id}/returns", "post"),
+    ("/api/v1/members/{member_id}/transfers", "post"), ("/api/v1/transfers", "get"),
+    ("/api/v1/transfers/{transfer_id}", "get"), ("/api/v1/transfers/{transfer_id}/receipt", "post"),
+    ("/api/v1/transfers/{transfer_id}/reissue", "post"),
     # issue 8: quorum
     ("/api/v1/organisations/{organisation_id}/quorum", "post"),
     ("/api/v1/organisations/{organisation_id}/attendance-exclusions", "get"),
@@ -97,7 +106,7 @@ def test_filters_and_paging_are_documented_query_parameters(document):
     parameters = {p["name"]: p for p in document["paths"]["/api/v1/members"]["get"]["parameters"]}
     assert set(parameters) == {"page", "per_page", "organisation_id", "status", "membership", "gender", "name"}
     assert all(p["in"] == "query" for p in parameters.values())
-    assert parameters["status"]["schema"]["enum"] == ["at_home", "away"]
+    assert parameters["status"]["schema"]["enum"] == ["at_home", "away", "transferred_out"]
 
 
 def test_errors_are_documented_with_the_error_shape(document):
@@ -241,6 +250,8 @@ def test_writes_a_client_may_retry_take_an_idempotency_key(document):
     assert takes_key == {
         ("post", "/api/v1/organisations"), ("post", "/api/v1/members"),
         ("post", "/api/v1/members/{member_id}/departures"), ("post", "/api/v1/members/{member_id}/returns"),
+        ("post", "/api/v1/members/{member_id}/transfers"), ("post", "/api/v1/transfers/{transfer_id}/receipt"),
+        ("post", "/api/v1/transfers/{transfer_id}/reissue"),
         # issue 8: quorum
         ("post", "/api/v1/organisations/{organisation_id}/attendance-exclusions"),
         ("post", "/api/v1/organisations/{organisation_id}/party-probations"),

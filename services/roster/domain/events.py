@@ -42,6 +42,41 @@ class MemberReturned:
     departure_reported: bool
 
 
+# ---- organisation-relationship transfer (组织关系转接) ------------------------
+
+@dataclass(frozen=True)
+class MemberTransferStarted:
+    transfer_id: str
+    member_id: str
+    from_organisation_id: str
+    to_organisation_id: str | None
+    to_name: str
+    issued_on: date
+    valid_until: date
+    dues_paid_until: str
+    reissue_of: str | None
+
+
+@dataclass(frozen=True)
+class MemberTransferred:
+    transfer_id: str
+    member_id: str
+    from_organisation_id: str
+    to_organisation_id: str | None
+    transferred_out: bool
+    received_on: date
+
+
+@dataclass(frozen=True)
+class MemberTransferExpired:
+    transfer_id: str
+    member_id: str
+    from_organisation_id: str
+    to_organisation_id: str | None
+    valid_until: date
+    expired_on: date
+
+
 # ---- meetings: quorum records (issue 8) ----------------------------------
 
 @dataclass(frozen=True)

@@ -3,13 +3,13 @@
 Both are append-only histories: rows are inserted, never updated or deleted.
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0007 (re-chained after merging main: transfer_letters came first)
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
