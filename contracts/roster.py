@@ -513,3 +513,182 @@ class DepartureBatchResultSchema(ResultSchema):
     items = fields.List(fields.Nested(DepartureBatchItemSchema), required=True)
     succeeded = fields.Int(required=True)
     refused = fields.Int(required=True)
+
+# ---- meetings: quorum, 留党察看 and exclusions from "should attend" (issue 8) ----
+# The rules are services.roster.domain.quorum's; DOMAIN.md, "Meetings, votes and quorum".
+
+
+EXCLUSION_GROUNDS = {
+    "illness_unable_to_express_will": "患病无法表达个人意志",
+    "abroad_at_own_expense": "自费出国半年以上",
+    "serving_sentence": "正在服刑",
+    "elderly_or_ill_bedridden": "年老体弱卧床不起和长期生病生活不能自理",
+    "away_relationship_not_transferred": "外出务工经商、学习半年以上，应转走组织关系而没有转走",
+}
+NO_VOTE_REASONS = {
+    "joined_after_date": "会议日期后入党",
+    "probationary": "预备党员",
+    "party_probation": "留党察看期间",
+}
+MAX_PRESENT = 1000  # far more than any branch's roll
+
+# A branch's quorum and its records name who is left out and why (serving a
+# sentence, bedridden): neither members:read (a member holds it for their own
+# record) nor organisations:read (the security officer holds it to place grants)
+# is the right to read that, so it is a permission of its own. Recording them
+# is members:write.
+MEETINGS_READ = "meetings:read"
+PERMISSIONS = (*PERMISSIONS, MEETINGS_READ)
+for _role in ("county_admin", "town_admin", "branch_secretary", "liaison"):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {MEETINGS_READ}
+ROLE_PERMISSIONS["system_integration"] = frozenset(PERMISSIONS)
+del _role
+
+
+class QuorumCheckSchema(StrictSchema):
+    """A meeting day and who came: sent in a body, as a large branch's attendance would not fit a URL."""
+
+    date = fields.Date(required=True, metadata={"description": "the meeting day (YYYY-MM-DD)", "example": "2026-06-06"})
+    present = fields.List(
+        fields.UUID(), load_default=list, validate=validate.Length(max=MAX_PRESENT),
+        metadata={"description": "the ids of the members present; every one must be a member "
+                                 "of this branch (422 unknown_reference naming the strangers otherwise)"},
+    )
+
+    @validates_schema
+    def _each_once(self, data, **kwargs):
+        present = data.get("present") or []
+        if len(set(present)) != len(present):
+            raise ValidationError("a member is listed more than once", "present")
+
+
+class PartyProbationCreateSchema(StrictSchema):
+    """留党察看: a disciplinary decision, recorded as it was made (never edited or deleted)."""
+
+    member_id = fields.UUID(required=True, metadata={"description": "a member of this branch"})
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True, metadata={"description": "the last day on probation (inclusive); at most two years"})
+    decided_by = Text(required=True, validate=_trimmed(200), metadata={"description": "who decided it, e.g. 镇纪委"})
+    decided_on = fields.Date(required=True, metadata={"description": "not after today"})
+
+
+class PartyProbationSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    decided_by = fields.Str(required=True)
+    decided_on = fields.Date(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    recorded_by = fields.Str(allow_none=True)
+
+
+class AttendanceExclusionCreateSchema(StrictSchema):
+    """Leave a member out of "should attend" (应到会): approved by a higher
+    organisation and agreed by the branch's general meeting, on one of five grounds."""
+
+    member_id = fields.UUID(required=True, metadata={"description": "a member of this branch"})
+    ground = fields.Str(required=True, validate=validate.OneOf(list(EXCLUSION_GROUNDS)))
+    approved_by_organisation_id = fields.UUID(
+        required=True, metadata={"description": "the higher organisation that approved it: one above this branch"})
+    approved_on = fields.Date(required=True, metadata={"description": "not after today"})
+    agreed_on = fields.Date(required=True, metadata={"description": "the general meeting that agreed; not after today"})
+    valid_from = fields.Date(required=True, metadata={"description": "not before approved_on nor agreed_on"})
+    valid_until = fields.Date(load_default=None, allow_none=True,
+                              metadata={"description": "the last day it holds (inclusive); null: until further notice"})
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class AttendanceExclusionSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    ground = fields.Str(required=True)
+    ground_label = fields.Str(required=True)
+    approved_by_organisation_id = fields.UUID(required=True)
+    approved_by_organisation_name = fields.Str(allow_none=True)
+    approved_on = fields.Date(required=True)
+    agreed_on = fields.Date(required=True)
+    valid_from = fields.Date(required=True)
+    valid_until = fields.Date(allow_none=True)
+    note = fields.Str(allow_none=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    recorded_by = fields.Str(allow_none=True)
+    withdrawn_from = fields.Date(allow_none=True, metadata={
+        "description": "withdrawn: the first day the member should attend again (null: not withdrawn)"})
+
+
+class ExclusionWithdrawalCreateSchema(StrictSchema):
+    """End an exclusion early (the member came home, recovered): a new record; the exclusion stays as recorded."""
+
+    effective_from = fields.Date(required=True, metadata={
+        "description": "the first day the member should attend again; not before the exclusion's valid_from"})
+    reason = Text(required=True, validate=_trimmed(500))
+
+
+class ExclusionWithdrawalSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    exclusion_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    effective_from = fields.Date(required=True)
+    reason = fields.Str(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    recorded_by = fields.Str(allow_none=True)
+
+
+class QuorumMemberSchema(ResultSchema):
+    member_id = fields.UUID(required=True)
+    name = fields.Str(required=True)
+    membership = fields.Str(required=True)
+    joined_on = fields.Date(required=True)
+    has_vote = fields.Bool(required=True)
+    no_vote_reason = fields.Str(allow_none=True, metadata={"description": "joined_after_date | probationary | party_probation"})
+    no_vote_reason_label = fields.Str(allow_none=True)
+    should_attend = fields.Bool(required=True)
+    present = fields.Bool(required=True)
+    exclusion = fields.Nested(AttendanceExclusionSchema, allow_none=True,
+                              metadata={"description": "the approval that leaves the member out on the date"})
+    party_probation = fields.Nested(PartyProbationSchema, allow_none=True)
+
+
+class GeneralMeetingQuorumSchema(ResultSchema):
+    may_vote = fields.Bool(required=True, metadata={"description": "present with a vote >= half of should_attend"})
+    present_needed = fields.Int(allow_none=True, metadata={"description": "half of should_attend, rounded up"})
+    motion_votes_needed = fields.Int(allow_none=True, metadata={
+        "description": "votes for that pass a motion: more than half of should_attend, however many are present"})
+
+
+class ElectionQuorumSchema(ResultSchema):
+    valid = fields.Bool(required=True, metadata={"description": "present with a vote > four fifths of should_attend"})
+    present_needed = fields.Int(allow_none=True)
+
+
+class QuorumSchema(ResultSchema):
+    """Where a branch stands for a meeting on ``date``. With nobody who should
+    attend, nothing can be voted or elected and the needed numbers are null."""
+
+    organisation_id = fields.UUID(required=True)
+    date = fields.Date(required=True)
+    members_total = fields.Int(required=True, metadata={"description": "on the roll and joined on or before the date"})
+    members_with_vote = fields.Int(required=True)
+    should_attend = fields.Int(required=True, metadata={"description": "应到会"})
+    excluded = fields.Int(required=True, metadata={"description": "members with a vote left out by an approved exclusion"})
+    present = fields.Int(required=True, metadata={"description": "实到会, with or without a vote"})
+    present_with_vote = fields.Int(required=True)
+    general_meeting = fields.Nested(GeneralMeetingQuorumSchema, required=True)
+    election = fields.Nested(ElectionQuorumSchema, required=True)
+    members = fields.List(fields.Nested(QuorumMemberSchema), required=True)
+
+
+class PartyProbationListSchema(ResultSchema):
+    """A branch's whole 留党察看 history, oldest record first (a branch's is short)."""
+
+    items = fields.List(fields.Nested(PartyProbationSchema), required=True)
+
+
+class AttendanceExclusionListSchema(ResultSchema):
+    """A branch's whole history of exclusions from "should attend", oldest record first."""
+
+    items = fields.List(fields.Nested(AttendanceExclusionSchema), required=True)

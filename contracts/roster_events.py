@@ -126,3 +126,53 @@ SCHEMAS.update({
     (MEMBER_TRANSFERRED, 1): MemberTransferredV1,
     (MEMBER_TRANSFER_EXPIRED, 1): MemberTransferExpiredV1,
 })
+
+
+# ---- meetings: quorum records (issue 8) ----------------------------------
+
+PARTY_PROBATION_RECORDED = "party_probation_recorded"
+ATTENDANCE_EXCLUSION_APPROVED = "attendance_exclusion_approved"
+
+
+class PartyProbationRecordedV1(Schema):
+    """A member was put on probation within the Party (留党察看), both days inclusive: no vote meanwhile."""
+
+    probation_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    decided_on = fields.Date(required=True)
+
+
+class AttendanceExclusionApprovedV1(Schema):
+    """A member is left out of "should attend" (应到会) of their branch's meetings, from
+    ``valid_from`` to ``valid_until`` (inclusive; null: until further notice)."""
+
+    exclusion_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    ground = fields.Str(required=True)
+    approved_by_organisation_id = fields.UUID(required=True)
+    approved_on = fields.Date(required=True)
+    agreed_on = fields.Date(required=True)
+    valid_from = fields.Date(required=True)
+    valid_until = fields.Date(allow_none=True, load_default=None)
+
+
+ATTENDANCE_EXCLUSION_WITHDRAWN = "attendance_exclusion_withdrawn"
+
+
+class AttendanceExclusionWithdrawnV1(Schema):
+    """An exclusion from "should attend" ended early: from ``effective_from`` the member should attend again."""
+
+    withdrawal_id = fields.UUID(required=True)
+    exclusion_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    effective_from = fields.Date(required=True)
+
+
+SCHEMAS[(PARTY_PROBATION_RECORDED, 1)] = PartyProbationRecordedV1
+SCHEMAS[(ATTENDANCE_EXCLUSION_WITHDRAWN, 1)] = AttendanceExclusionWithdrawnV1
+SCHEMAS[(ATTENDANCE_EXCLUSION_APPROVED, 1)] = AttendanceExclusionApprovedV1

@@ -79,6 +79,7 @@ from gateway.api import (
     audit_records,
     batches,
     health,
+    meetings,
     members,
     movements,
     organisations,
@@ -129,7 +130,7 @@ SECURITY_SCHEMES = {
 
 # Every resource the gateway serves; create_app refuses any route among them
 # that declares no permission and is not marked open.
-BLUEPRINTS = (organisations, members, movements, tokens, access, activations, audit_records, health)
+BLUEPRINTS = (organisations, members, movements, meetings, tokens, access, activations, audit_records, health)
 # 组织关系转接 (issue 8): transfer letters, their receipts and re-issues.
 from gateway.api import transfers
 

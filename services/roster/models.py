@@ -149,3 +149,60 @@ transfer_letters = Table(
 # The sweep's question: pending letters past their validity.
 Index("ix_transfer_letters_state_valid_until", transfer_letters.c.state, transfer_letters.c.valid_until)
 mapper_registry.map_imperatively(TransferLetter, transfer_letters)
+
+
+# ---- meetings: 留党察看 and exclusions from "should attend" (issue 8) ----------
+# Append-only: rows are inserted, never updated or deleted; a withdrawal or an
+# early end is a new record (services.roster.domain.quorum).
+from services.roster.domain.quorum import AttendanceExclusion, ExclusionWithdrawal, PartyProbation
+
+party_probations = Table(
+    "party_probations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("member_id", String(36), ForeignKey("members.id"), nullable=False, index=True),
+    Column("organisation_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("decided_by", String(200), nullable=False),
+    Column("decided_on", Date, nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("recorded_by", String(100), nullable=True),
+)
+
+attendance_exclusions = Table(
+    "attendance_exclusions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("member_id", String(36), ForeignKey("members.id"), nullable=False, index=True),
+    Column("organisation_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("ground", String(60), nullable=False),
+    # No foreign key (its name would pass PostgreSQL's 63 characters): the rule
+    # that it is an organisation above the branch is checked when recorded, and
+    # organisations are never deleted.
+    Column("approved_by_organisation_id", String(36), nullable=False),
+    Column("approved_on", Date, nullable=False),
+    Column("agreed_on", Date, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date, nullable=True),
+    Column("note", String(500), nullable=True),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("recorded_by", String(100), nullable=True),
+)
+
+exclusion_withdrawals = Table(
+    "exclusion_withdrawals",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("exclusion_id", String(36), ForeignKey("attendance_exclusions.id"), nullable=False, index=True),
+    Column("member_id", String(36), ForeignKey("members.id"), nullable=False),
+    Column("organisation_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("effective_from", Date, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("recorded_by", String(100), nullable=True),
+)
+
+mapper_registry.map_imperatively(PartyProbation, party_probations)
+mapper_registry.map_imperatively(ExclusionWithdrawal, exclusion_withdrawals)
+mapper_registry.map_imperatively(AttendanceExclusion, attendance_exclusions)

@@ -198,3 +198,59 @@ REPOSITORIES["transfers"] = SqlTransfers
 from services.roster.statistics_repository import SqlStatistics  # noqa: E402
 
 REPOSITORIES["statistics"] = SqlStatistics
+
+# ---- meetings: the branch roll, 留党察看 and exclusions (issue 8) -------------
+from services.roster.domain.quorum import AttendanceExclusion, ExclusionWithdrawal, PartyProbation
+
+
+class SqlBranchRolls:
+    def __init__(self, session):
+        self.session = session
+
+    def members(self, branch_id):
+        """The branch's own members (not those of branches under it)."""
+        query = select(Member).where(Member.organisation_id == str(branch_id)).order_by(Member.id)
+        return self.session.scalars(query).unique().all()
+
+
+class _AppendOnly:
+    """Records are added and read, never changed: a withdrawal is a new record."""
+
+    model = None
+
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, record):
+        self.session.add(record)
+
+    def get(self, record_id, for_update=False):
+        # A withdrawal locks its exclusion, so two at once serialise and the second sees the first.
+        query = select(self.model).where(self.model.id == str(record_id))
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).one_or_none()
+
+    def of_branch(self, branch_id):
+        model = self.model
+        return self.session.scalars(
+            select(model).where(model.organisation_id == str(branch_id)).order_by(model.recorded_at, model.id)
+        ).all()
+
+
+class SqlPartyProbations(_AppendOnly):
+    model = PartyProbation
+
+
+class SqlAttendanceExclusions(_AppendOnly):
+    model = AttendanceExclusion
+
+
+class SqlExclusionWithdrawals(_AppendOnly):
+    model = ExclusionWithdrawal
+
+
+REPOSITORIES.update({
+    "branch_rolls": SqlBranchRolls, "party_probations": SqlPartyProbations,
+    "attendance_exclusions": SqlAttendanceExclusions, "exclusion_withdrawals": SqlExclusionWithdrawals,
+})

@@ -141,3 +141,86 @@ def dump_transfer(letter, today):
 
 def dump_transfer_page(items, total, query, today):
     return _page(TransferPageSchema(), lambda letter: _transfer_view(letter, today), items, total, query)
+
+
+# ---- meetings: quorum, 留党察看 and exclusions (issue 8) ---------------------
+from contracts.roster import (
+    EXCLUSION_GROUNDS,
+    NO_VOTE_REASONS,
+    AttendanceExclusionSchema,
+    ExclusionWithdrawalSchema,
+    PartyProbationSchema,
+    QuorumSchema,
+)
+
+_PROBATION_FIELDS = ("id", "member_id", "organisation_id", "starts_on", "ends_on", "decided_by", "decided_on",
+                     "recorded_at", "recorded_by")
+_EXCLUSION_FIELDS = ("id", "member_id", "organisation_id", "ground", "approved_by_organisation_id", "approved_on",
+                     "agreed_on", "valid_from", "valid_until", "note", "recorded_at", "recorded_by")
+
+
+def _probation_view(probation):
+    return {name: getattr(probation, name) for name in _PROBATION_FIELDS}
+
+
+def _exclusion_view(exclusion, approver_name=None, withdrawn_from=None):
+    view = {name: getattr(exclusion, name) for name in _EXCLUSION_FIELDS}
+    view["ground_label"] = EXCLUSION_GROUNDS[exclusion.ground]
+    view["approved_by_organisation_name"] = approver_name
+    view["withdrawn_from"] = withdrawn_from
+    return view
+
+
+def dump_party_probation(probation):
+    return PartyProbationSchema().dump(_probation_view(probation))
+
+
+def dump_party_probations(items):
+    return {"items": [dump_party_probation(item) for item in items]}
+
+
+def dump_attendance_exclusion(exclusion, approver_name=None):
+    return AttendanceExclusionSchema().dump(_exclusion_view(exclusion, approver_name))
+
+
+def dump_attendance_exclusions(items, withdrawn):
+    return {"items": [AttendanceExclusionSchema().dump(_exclusion_view(item, withdrawn_from=withdrawn.get(item.id)))
+                      for item in items]}
+
+
+_WITHDRAWAL_FIELDS = ("id", "exclusion_id", "member_id", "organisation_id", "effective_from", "reason", "recorded_at",
+                      "recorded_by")
+
+
+def dump_exclusion_withdrawal(withdrawal):
+    return ExclusionWithdrawalSchema().dump({name: getattr(withdrawal, name) for name in _WITHDRAWAL_FIELDS})
+
+
+def dump_quorum(result, branch, approvers):
+    def standing_view(standing):
+        member, exclusion = standing.member, standing.exclusion
+        return {
+            "member_id": member.id, "name": member.name, "membership": member.membership,
+            "joined_on": member.joined_on, "has_vote": standing.has_vote,
+            "no_vote_reason": standing.no_vote_reason,
+            "no_vote_reason_label": NO_VOTE_REASONS.get(standing.no_vote_reason),
+            "should_attend": standing.should_attend, "present": standing.present,
+            "exclusion": _exclusion_view(exclusion, approvers.get(exclusion.approved_by_organisation_id))
+            if exclusion else None,
+            "party_probation": _probation_view(standing.probation) if standing.probation else None,
+        }
+
+    return QuorumSchema().dump({
+        "organisation_id": branch.id,
+        "date": result.meeting_date,
+        "members_total": sum(1 for s in result.standings if s.no_vote_reason != "joined_after_date"),
+        "members_with_vote": result.members_with_vote,
+        "should_attend": result.should_attend,
+        "excluded": sum(1 for s in result.excluded if not s.should_attend),
+        "present": result.present,
+        "present_with_vote": result.present_with_vote,
+        "general_meeting": {"may_vote": result.may_vote, "present_needed": result.present_needed_to_vote,
+                            "motion_votes_needed": result.motion_votes_needed},
+        "election": {"valid": result.may_elect, "present_needed": result.present_needed_to_elect},
+        "members": [standing_view(standing) for standing in result.standings],
+    })

@@ -15,7 +15,7 @@ from contracts.errors import ErrorCode, RuleViolation
 from services.common.clock import Clock
 from services.common.db import Database
 from services.common.rpc import load, rpc, scoped_rpc
-from services.roster import batch, schemas, transfers, usecases
+from services.roster import batch, meetings, schemas, transfers, usecases
 from services.roster.domain import places
 from services.roster.models import metadata
 from services.roster.repository import REPOSITORIES
@@ -175,3 +175,36 @@ class RosterService:
     @scoped_rpc(write=True)
     def report_departures(self, payload, scope):
         return batch.report_departures(self.db, payload, self.clock, scope, self.home_code)
+
+    # ---- meetings: quorum, 留党察看 and exclusions (issue 8) --------------
+
+    @scoped_rpc
+    def quorum(self, organisation_id, query, scope):
+        query = load(contract.QuorumCheckSchema(), query if query is not None else {})
+        return schemas.dump_quorum(*meetings.quorum_on(self.db, organisation_id, query, scope))
+
+    @scoped_rpc(write=True)
+    def record_party_probation(self, organisation_id, payload, scope):
+        command = load(contract.PartyProbationCreateSchema(), payload)
+        return schemas.dump_party_probation(meetings.record_party_probation(self.db, organisation_id, command, self.clock, scope))
+
+    @scoped_rpc
+    def list_party_probations(self, organisation_id, scope):
+        return schemas.dump_party_probations(meetings.party_probations(self.db, organisation_id, scope))
+
+    @scoped_rpc(write=True)
+    def record_attendance_exclusion(self, organisation_id, payload, scope):
+        command = load(contract.AttendanceExclusionCreateSchema(), payload)
+        exclusion = meetings.record_attendance_exclusion(self.db, organisation_id, command, self.clock, scope)
+        return schemas.dump_attendance_exclusion(exclusion)
+
+    @scoped_rpc
+    def list_attendance_exclusions(self, organisation_id, scope):
+        return schemas.dump_attendance_exclusions(*meetings.attendance_exclusions(self.db, organisation_id, scope))
+
+    @scoped_rpc(write=True)
+    def withdraw_attendance_exclusion(self, organisation_id, exclusion_id, payload, scope):
+        command = load(contract.ExclusionWithdrawalCreateSchema(), payload)
+        withdrawal = meetings.withdraw_attendance_exclusion(self.db, organisation_id, exclusion_id, command, self.clock,
+                                                            scope)
+        return schemas.dump_exclusion_withdrawal(withdrawal)

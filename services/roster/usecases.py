@@ -258,3 +258,17 @@ def county_statistics(uow, query, clock, scope):
         **{name: None for name in NOT_YET_TRACKED},
         "not_yet_tracked": list(NOT_YET_TRACKED),
     }
+
+
+# ---- meetings: quorum records (issue 8; the use cases are in services.roster.meetings) ----
+from services.roster.domain.events import (
+    AttendanceExclusionApproved,
+    AttendanceExclusionWithdrawn,
+    PartyProbationRecorded,
+)
+
+EVENTS.event_types.update({
+    PartyProbationRecorded: roster_events.PARTY_PROBATION_RECORDED,
+    AttendanceExclusionApproved: roster_events.ATTENDANCE_EXCLUSION_APPROVED,
+    AttendanceExclusionWithdrawn: roster_events.ATTENDANCE_EXCLUSION_WITHDRAWN,
+})

@@ -238,6 +238,13 @@ def _activation(w, s, r):
     return {}, None, {"username": username, "code": code, "password": secrets.token_urlsafe(15)}
 
 
+def _exclusion_to_withdraw(w):
+    """A fresh exclusion in B1 for every caller (each may be withdrawn once), approved by the county."""
+    return ok(w["platform"].post(f"/api/v1/organisations/{w['B1']['id']}/attendance-exclusions", {
+        "member_id": w["M1"]["id"], "ground": "abroad_at_own_expense", "approved_by_organisation_id": w["C"]["id"],
+        "approved_on": "2026-01-05", "agreed_on": "2026-01-10", "valid_from": "2027-01-10"}), 201)["id"]
+
+
 # The order is the order of the calls: a departure before its return.
 EXAMPLES = {
     # organisations
@@ -269,6 +276,26 @@ EXAMPLES = {
     # request would have (outside the caller's subtree: the item's 422 or 404)
     "registerMembers": Example(lambda w, s, r: ({}, None, {"items": [member_body(s["branch"]["id"])]}), 200,
                                (200, None), check=lambda body, own, other, role: _one_item(body, 201)),
+
+    # issue 8: quorum, 留党察看 and exclusions from 应到会 (the branch's own member attends; the town approved)
+    "checkQuorum": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None,
+                                            {"date": "2026-06-06", "present": [s["member"]["id"]]}),
+                         outside=(404, "organisation_not_found"),
+                         check=lambda body, own, other, role: body["present_with_vote"] == 1 or _fail(body)),
+    "listAttendanceExclusions": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, None),
+                                        outside=(404, "organisation_not_found")),
+    "recordAttendanceExclusion": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, {
+        "member_id": s["member"]["id"], "ground": "serving_sentence", "approved_by_organisation_id": w["C"]["id"],
+        "approved_on": "2026-01-05", "agreed_on": "2026-01-10", "valid_from": "2027-01-10"}), 201,
+        (404, "organisation_not_found")),
+    "withdrawAttendanceExclusion": Example(lambda w, s, r: (
+        {"organisation_id": s["branch"]["id"], "exclusion_id": _exclusion_to_withdraw(w) if s["own"] else w["B1"]["id"]},
+        None, {"effective_from": "2027-02-01", "reason": "已返乡"}), 201, (404, "organisation_not_found")),
+    "listPartyProbations": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, None),
+                                   outside=(404, "organisation_not_found")),
+    "recordPartyProbation": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, {
+        "member_id": s["member"]["id"], "starts_on": "2027-01-01", "ends_on": "2027-06-30", "decided_by": "镇纪委",
+        "decided_on": "2026-01-05"}), 201, (404, "organisation_not_found")),
     # people's own account and the audit record
     "changeOwnPassword": Example(lambda w, s, r: ({}, None, {"current_password": _password(w, r), "new_password": _password(w, r)}),
                                  204),
@@ -302,7 +329,6 @@ EXAMPLES = {
     "GET /api/v1/docs/assets/<filename>": Example(lambda w, s, r: ({"filename": "swagger-ui.css"}, None, None)),
     "GET /api/v1/asyncapi.json": Example(lambda w, s, r: ({}, None, None)),
 }
-
 
 
 # ---- 组织关系转接: letters made for each call, so that every role's call finds one in the state it needs ----

@@ -92,6 +92,7 @@ def test_roster_declares_its_permissions_and_bundles():
     assert set(roster.PERMISSIONS) == {
         "organisations:read", "organisations:write", "members:read", "members:write", "movements:write",
         "members:export", "personal_data:read", "phone:read", "transfers:write",
+        "meetings:read",  # issue 8: quorum
     }
     assert {"county_admin", "town_admin", "branch_secretary", "liaison", "member", "system_integration"} <= set(
         roster.ROLE_PERMISSIONS

@@ -24,6 +24,11 @@ OPERATIONS = {
     "/api/v1/statistics": {"get": "200"},
     "/api/v1/members/batch": {"post": "200"},
     "/api/v1/members/departures/batch": {"post": "200"},
+    # issue 8: quorum
+    "/api/v1/organisations/{organisation_id}/quorum": {"post": "200"},
+    "/api/v1/organisations/{organisation_id}/attendance-exclusions": {"get": "200", "post": "201"},
+    "/api/v1/organisations/{organisation_id}/party-probations": {"get": "200", "post": "201"},
+    "/api/v1/organisations/{organisation_id}/attendance-exclusions/{exclusion_id}/withdrawal": {"post": "201"},
     "/api/v1/tokens": {"post": "200"},
     "/api/v1/tokens/revoke": {"post": "204"},
     "/api/v1/users": {"get": "200", "post": "201"},
@@ -59,6 +64,13 @@ FOR_KEYS_TOO = {
     ("/api/v1/transfers/{transfer_id}", "get"), ("/api/v1/transfers/{transfer_id}/receipt", "post"),
     ("/api/v1/transfers/{transfer_id}/reissue", "post"),
     ("/api/v1/statistics", "get"), ("/api/v1/members/batch", "post"), ("/api/v1/members/departures/batch", "post"),
+    # issue 8: quorum
+    ("/api/v1/organisations/{organisation_id}/quorum", "post"),
+    ("/api/v1/organisations/{organisation_id}/attendance-exclusions", "get"),
+    ("/api/v1/organisations/{organisation_id}/attendance-exclusions", "post"),
+    ("/api/v1/organisations/{organisation_id}/party-probations", "get"),
+    ("/api/v1/organisations/{organisation_id}/party-probations", "post"),
+    ("/api/v1/organisations/{organisation_id}/attendance-exclusions/{exclusion_id}/withdrawal", "post"),
 }
 
 
@@ -245,4 +257,8 @@ def test_writes_a_client_may_retry_take_an_idempotency_key(document):
         ("post", "/api/v1/members/{member_id}/transfers"), ("post", "/api/v1/transfers/{transfer_id}/receipt"),
         ("post", "/api/v1/transfers/{transfer_id}/reissue"),
         ("post", "/api/v1/members/batch"), ("post", "/api/v1/members/departures/batch"),
+        # issue 8: quorum
+        ("post", "/api/v1/organisations/{organisation_id}/attendance-exclusions"),
+        ("post", "/api/v1/organisations/{organisation_id}/party-probations"),
+        ("post", "/api/v1/organisations/{organisation_id}/attendance-exclusions/{exclusion_id}/withdrawal"),
     }

@@ -75,3 +75,37 @@ class MemberTransferExpired:
     to_organisation_id: str | None
     valid_until: date
     expired_on: date
+
+
+# ---- meetings: quorum records (issue 8) ----------------------------------
+
+@dataclass(frozen=True)
+class PartyProbationRecorded:
+    probation_id: str
+    member_id: str
+    organisation_id: str
+    starts_on: date
+    ends_on: date
+    decided_on: date
+
+
+@dataclass(frozen=True)
+class AttendanceExclusionApproved:
+    exclusion_id: str
+    member_id: str
+    organisation_id: str
+    ground: str
+    approved_by_organisation_id: str
+    approved_on: date
+    agreed_on: date
+    valid_from: date
+    valid_until: date | None
+
+
+@dataclass(frozen=True)
+class AttendanceExclusionWithdrawn:
+    withdrawal_id: str
+    exclusion_id: str
+    member_id: str
+    organisation_id: str
+    effective_from: date

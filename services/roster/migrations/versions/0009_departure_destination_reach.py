@@ -20,7 +20,7 @@ from contracts.errors import RuleViolation
 from services.roster.domain import places
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
