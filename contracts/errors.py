@@ -114,3 +114,27 @@ class ServiceError(Exception):
 
     def __str__(self):
         return f"{self.code}: {self.message}"
+
+
+# ---- organisation-relationship transfer (组织关系转接) ------------------------
+ErrorCode.TRANSFER_NOT_FOUND = "transfer_not_found"
+# A second letter while one is pending: transfers never overlap.
+ErrorCode.TRANSFER_ALREADY_PENDING = "transfer_already_pending"
+# A receipt after the letter's validity: the letter must be re-issued.
+ErrorCode.TRANSFER_EXPIRED = "transfer_expired"
+ErrorCode.TRANSFER_NOT_PENDING = "transfer_not_pending"
+ErrorCode.TRANSFER_NOT_EXPIRED = "transfer_not_expired"
+ErrorCode.TRANSFER_ALREADY_REISSUED = "transfer_already_reissued"
+ErrorCode.MEMBER_TRANSFERRED_OUT = "member_transferred_out"
+# Re-issuing a letter for a member who has moved to another branch since it was sent.
+ErrorCode.TRANSFER_SUPERSEDED = "transfer_superseded"
+HTTP_STATUS.update({
+    ErrorCode.TRANSFER_NOT_FOUND: 404,
+    ErrorCode.TRANSFER_ALREADY_PENDING: 409,
+    ErrorCode.TRANSFER_EXPIRED: 409,
+    ErrorCode.TRANSFER_NOT_PENDING: 409,
+    ErrorCode.TRANSFER_NOT_EXPIRED: 409,
+    ErrorCode.TRANSFER_ALREADY_REISSUED: 409,
+    ErrorCode.MEMBER_TRANSFERRED_OUT: 409,
+    ErrorCode.TRANSFER_SUPERSEDED: 409,
+})

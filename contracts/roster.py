@@ -65,7 +65,9 @@ ORGANISATION_KINDS = {
 }
 GENDERS = {"male": "男", "female": "女"}
 MEMBERSHIPS = {"full": "正式党员", "probationary": "预备党员"}
-MEMBER_STATUSES = {"at_home": "在家", "away": "外出"}
+# transferred_out: the letter of a transfer to an organisation outside the platform was received
+# (services.roster.domain.transfer); the member stays listed by the branch that sent it.
+MEMBER_STATUSES = {"at_home": "在家", "away": "外出", "transferred_out": "已转出"}
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
@@ -208,6 +210,11 @@ class DepartureSchema(ResultSchema):
     returned_on = fields.Date(allow_none=True)
     reported_at = fields.AwareDateTime(required=True)
     returned_reported_at = fields.AwareDateTime(allow_none=True)
+    destination_reach = fields.Str(allow_none=True, metadata={
+        "description": "where the destination lies from the home county: in_county (县内), in_province (省内) or "
+                       "out_of_province (省外); null for a return never reported as a departure"})
+    destination_code = fields.Str(allow_none=True, metadata={
+        "description": "GB/T 2260 code of the most specific place recognised in the destination"})
 
 
 class MemberSchema(ResultSchema):
@@ -228,7 +235,7 @@ class MemberSchema(ResultSchema):
     joined_on = fields.Date(required=True)
     membership = fields.Str(required=True)
     organisation_id = fields.UUID(required=True)
-    status = fields.Str(required=True, metadata={"description": "at_home (在家) or away (外出)"})
+    status = fields.Str(required=True, metadata={"description": "at_home (在家), away (外出) or transferred_out (已转出)"})
     current_departure = fields.Nested(DepartureSchema, allow_none=True)
     registered_at = fields.AwareDateTime(required=True)
 
@@ -290,6 +297,401 @@ class MemberExportSchema(ResultSchema):
 
     items = fields.List(fields.Nested(MemberSchema), required=True)
     total = fields.Int(required=True)
+
+
+# ---- organisation-relationship transfer (组织关系转接) ------------------------
+# Issuing a transfer letter (介绍信), recording its receipt (回执) and re-issuing an expired one.
+# County administrators (the organisation department) and branch secretaries (the branch that
+# sends or receives the member) do it; a town administrator reviews and records nothing, as for
+# the other writes; liaisons report movements, not transfers. Reading letters is members:read.
+TRANSFERS_WRITE = "transfers:write"
+PERMISSIONS = (*PERMISSIONS, TRANSFERS_WRITE)
+ROLE_PERMISSIONS = {
+    **ROLE_PERMISSIONS,
+    "county_admin": ROLE_PERMISSIONS["county_admin"] | {TRANSFERS_WRITE},
+    "branch_secretary": ROLE_PERMISSIONS["branch_secretary"] | {TRANSFERS_WRITE},
+    "system_integration": frozenset(PERMISSIONS),
+}
+
+TRANSFER_STATES = {"pending": "待回执", "received": "已回执", "expired": "已过期"}
+TRANSFER_DIRECTIONS = ("sent", "received")
+DUES_MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+_VALID_UNTIL = ("有效期至: the last day the letter may be received (inclusive). Defaults to 30 days after the "
+                "issue date (today, the county's calendar); at most 3 calendar months after it (the same day "
+                "of the month, or that month's last day when it is shorter); later is a 422 naming valid_until")
+_DUES = "党费交至: the month up to which the member's Party dues are paid, YYYY-MM"
+
+
+class TransferIssueSchema(StrictSchema):
+    """介绍信: where the member goes: ``to_organisation_id`` (a branch on the platform), or an organisation
+    outside it by ``to_name`` and ``to_place``."""
+
+    to_organisation_id = fields.UUID(load_default=None, allow_none=True,
+                                     metadata={"description": "a branch on the platform, in any county"})
+    to_name = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200),
+                   metadata={"description": "an organisation outside the platform: its name (with to_place)"})
+    to_place = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200),
+                    metadata={"description": "where the organisation outside the platform is (e.g. 新疆昌吉市)"})
+    valid_until = fields.Date(load_default=None, allow_none=True, metadata={"description": _VALID_UNTIL})
+    dues_paid_until = fields.Str(required=True, validate=validate.Regexp(DUES_MONTH_PATTERN, error="a month as YYYY-MM"),
+                                 metadata={"description": _DUES, "example": "2026-11"})
+
+    @validates_schema
+    def _one_destination(self, data, **kwargs):
+        on_platform = data.get("to_organisation_id") is not None
+        outside = data.get("to_name") is not None or data.get("to_place") is not None
+        if on_platform and outside:
+            raise ValidationError({"to_organisation_id": ["give either to_organisation_id or to_name and to_place"]})
+        if not on_platform and not outside:
+            raise ValidationError({"to_organisation_id": [
+                "required, unless to_name and to_place name an organisation outside the platform"]})
+        if outside:
+            missing = {name: ["required with an organisation outside the platform"]
+                       for name in ("to_name", "to_place") if data.get(name) is None}
+            if missing:
+                raise ValidationError(missing)
+
+
+class TransferReissueSchema(StrictSchema):
+    """A new letter to the same destination, referring to the expired one."""
+
+    valid_until = fields.Date(load_default=None, allow_none=True, metadata={"description": _VALID_UNTIL})
+    dues_paid_until = fields.Str(load_default=None, allow_none=True,
+                                 validate=validate.Regexp(DUES_MONTH_PATTERN, error="a month as YYYY-MM"),
+                                 metadata={"description": _DUES + "; defaults to the expired letter's"})
+
+
+class TransferReceiptSchema(StrictSchema):
+    """回执: the receiving organisation confirms; the date is today (the county's calendar)."""
+
+
+class TransferSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    member_name = fields.Str(required=True)
+    from_organisation_id = fields.UUID(required=True)
+    to_organisation_id = fields.UUID(allow_none=True, metadata={"description": "null for an organisation outside the platform"})
+    to_name = fields.Str(required=True, metadata={"description": "the receiving organisation's name"})
+    to_place = fields.Str(allow_none=True)
+    state = fields.Str(required=True, metadata={"description": "pending (待回执), received (已回执) or expired (已过期): "
+                                                               "as of today, also before the expiry is recorded"})
+    issued_on = fields.Date(required=True)
+    valid_until = fields.Date(required=True)
+    dues_paid_until = fields.Str(required=True, metadata={"description": _DUES})
+    received_on = fields.Date(allow_none=True)
+    expired_on = fields.Date(allow_none=True, metadata={"description": "the day after valid_until, once expired"})
+    reissue_of = fields.UUID(allow_none=True, metadata={"description": "the expired letter this one replaces"})
+    reissued_as = fields.UUID(allow_none=True, metadata={"description": "the letter that replaced this expired one"})
+    issued_at = fields.AwareDateTime(required=True)
+    received_at = fields.AwareDateTime(allow_none=True)
+
+
+class TransferQuerySchema(PageQuerySchema):
+    organisation_id = fields.UUID(metadata={"description": "letters sent from or to this organisation or any under it"})
+    direction = fields.Str(validate=validate.OneOf(TRANSFER_DIRECTIONS),
+                           metadata={"description": "sent (from the organisation, or the caller's) or received (to it)"})
+    state = fields.Str(validate=validate.OneOf(list(TRANSFER_STATES)))
+    member_id = fields.UUID(metadata={"description": "the letters of one member"})
+
+
+class TransferPageSchema(PageSchema):
+    items = fields.List(fields.Nested(TransferSchema), required=True)
+
+
+# ---- county statistics (issue 8: where members go, the county's own figures) ----
+
+from datetime import date as _date  # noqa: E402
+
+DESTINATION_REACHES = {"in_county": "县内", "in_province": "省内", "out_of_province": "省外"}
+NOT_YET_TRACKED = ("lost_contact", "pocket_members")
+
+
+class StatisticsQuerySchema(StrictSchema):
+    organisation_id = fields.UUID(metadata={"description": "the subtree to count (default: everything the caller sees)"})
+    # Bounded: the yearly series runs to this day, a count per year.
+    date = fields.Date(validate=validate.Range(min=_date(1949, 10, 1), max=_date(2100, 12, 31)), metadata={
+        "description": "the day the figures are for (default: today, the county's calendar), 1949-10-01 to 2100-12-31"})
+
+
+class OrganisationCountSchema(ResultSchema):
+    organisation_id = fields.UUID(required=True)
+    name = fields.Str(required=True)
+    kind = fields.Str(required=True)
+    members = fields.Int(required=True)
+    away = fields.Int(required=True)
+
+
+class KindCountSchema(ResultSchema):
+    kind = fields.Str(required=True)
+    kind_label = fields.Str(required=True)
+    organisations = fields.Int(required=True, metadata={"description": "organisations of this kind in the subtree"})
+    members = fields.Int(required=True, metadata={"description": "members whose branch is of this kind"})
+
+
+class ReachCountSchema(ResultSchema):
+    reach = fields.Str(required=True, metadata={"description": "in_county (县内), in_province (省内), out_of_province "
+                                                               "(省外), or unclassified (a destination not on the list)"})
+    away = fields.Int(required=True)
+    share_percent = fields.Float(required=True, metadata={"description": "of the away members, one decimal, half up"})
+
+
+class YearCountSchema(ResultSchema):
+    year = fields.Int(required=True)
+    as_of = fields.Date(required=True, metadata={"description": "31 December, or the statistics date in its own year"})
+    away = fields.Int(required=True)
+
+
+class StatisticsSchema(ResultSchema):
+    """The county's own figures for a subtree on a day (members: those who had joined by then)."""
+
+    organisation_id = fields.UUID(allow_none=True)
+    date = fields.Date(required=True)
+    members = fields.Int(required=True)
+    away = fields.Int(required=True, metadata={"description": "members with a reported departure open on the date"})
+    away_share_percent = fields.Float(required=True, metadata={"description": "away of members, one decimal, half up"})
+    away_by_reach = fields.List(fields.Nested(ReachCountSchema), required=True)
+    away_by_year = fields.List(fields.Nested(YearCountSchema), required=True, metadata={
+        "description": "away members at each year end, from the departures and returns, from the first departure's year"})
+    members_by_kind = fields.List(fields.Nested(KindCountSchema), required=True)
+    members_by_organisation = fields.List(fields.Nested(OrganisationCountSchema), required=True, metadata={
+        "description": "every organisation in the subtree that has members"})
+    lost_contact = fields.Int(allow_none=True, metadata={"description": "null: not yet tracked"})
+    pocket_members = fields.Int(allow_none=True, metadata={"description": "null: not yet tracked"})
+    transfers_in_year = fields.Int(allow_none=True, metadata={
+        "description": "transfer letters (组织关系转接) received from 1 January to the date, sent from or received "
+                       "by an organisation in the subtree"})
+    not_yet_tracked = fields.List(fields.Str(), required=True, metadata={
+        "description": "the figures above that the platform does not record yet, answered null rather than invented"})
+
+
+# ---- batches (issue 8: a county loads its roll, not one member at a time) ----
+# Each item is validated and answered on its own: one bad row of a county's
+# spreadsheet does not refuse the other 499, and nothing of a refused item is written.
+
+MAX_BATCH = 500
+
+
+class MemberBatchSchema(StrictSchema):
+    items = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=MAX_BATCH), metadata={
+        "description": f"1 to {MAX_BATCH} registrations, each as the body of POST /members (registerMember)"})
+
+
+class DepartureBatchSchema(StrictSchema):
+    items = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=MAX_BATCH), metadata={
+        "description": f"1 to {MAX_BATCH} departure reports, each a member_id beside the body of "
+                       "POST /members/{member_id}/departures (reportDeparture)"})
+
+
+class BatchErrorSchema(ResultSchema):
+    code = fields.Str(required=True)
+    message = fields.Str(required=True)
+    details = fields.Dict(allow_none=True)
+
+
+class _BatchItemSchema(ResultSchema):
+    index = fields.Int(required=True, metadata={"description": "the item's place in the request, from 0"})
+    status = fields.Int(required=True, metadata={"description": "what the single request would have answered: 201, or 4xx"})
+    error = fields.Nested(BatchErrorSchema, allow_none=True)
+
+
+class MemberBatchItemSchema(_BatchItemSchema):
+    member = fields.Nested(MemberSchema, allow_none=True)
+
+
+class DepartureBatchItemSchema(_BatchItemSchema):
+    departure = fields.Nested(DepartureSchema, allow_none=True)
+
+
+class MemberBatchResultSchema(ResultSchema):
+    items = fields.List(fields.Nested(MemberBatchItemSchema), required=True)
+    succeeded = fields.Int(required=True)
+    refused = fields.Int(required=True)
+
+
+class DepartureBatchResultSchema(ResultSchema):
+    items = fields.List(fields.Nested(DepartureBatchItemSchema), required=True)
+    succeeded = fields.Int(required=True)
+    refused = fields.Int(required=True)
+
+# ---- meetings: quorum, 留党察看 and exclusions from "should attend" (issue 8) ----
+# The rules are services.roster.domain.quorum's; DOMAIN.md, "Meetings, votes and quorum".
+
+
+EXCLUSION_GROUNDS = {
+    "illness_unable_to_express_will": "患病无法表达个人意志",
+    "abroad_at_own_expense": "自费出国半年以上",
+    "serving_sentence": "正在服刑",
+    "elderly_or_ill_bedridden": "年老体弱卧床不起和长期生病生活不能自理",
+    "away_relationship_not_transferred": "外出务工经商、学习半年以上，应转走组织关系而没有转走",
+}
+NO_VOTE_REASONS = {
+    "joined_after_date": "会议日期后入党",
+    "probationary": "预备党员",
+    "party_probation": "留党察看期间",
+}
+MAX_PRESENT = 1000  # far more than any branch's roll
+
+# A branch's quorum and its records name who is left out and why (serving a
+# sentence, bedridden): neither members:read (a member holds it for their own
+# record) nor organisations:read (the security officer holds it to place grants)
+# is the right to read that, so it is a permission of its own. Recording them
+# is members:write.
+MEETINGS_READ = "meetings:read"
+PERMISSIONS = (*PERMISSIONS, MEETINGS_READ)
+for _role in ("county_admin", "town_admin", "branch_secretary", "liaison"):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {MEETINGS_READ}
+ROLE_PERMISSIONS["system_integration"] = frozenset(PERMISSIONS)
+del _role
+
+
+class QuorumCheckSchema(StrictSchema):
+    """A meeting day and who came: sent in a body, as a large branch's attendance would not fit a URL."""
+
+    date = fields.Date(required=True, metadata={"description": "the meeting day (YYYY-MM-DD)", "example": "2026-06-06"})
+    present = fields.List(
+        fields.UUID(), load_default=list, validate=validate.Length(max=MAX_PRESENT),
+        metadata={"description": "the ids of the members present; every one must be a member "
+                                 "of this branch (422 unknown_reference naming the strangers otherwise)"},
+    )
+
+    @validates_schema
+    def _each_once(self, data, **kwargs):
+        present = data.get("present") or []
+        if len(set(present)) != len(present):
+            raise ValidationError("a member is listed more than once", "present")
+
+
+class PartyProbationCreateSchema(StrictSchema):
+    """留党察看: a disciplinary decision, recorded as it was made (never edited or deleted)."""
+
+    member_id = fields.UUID(required=True, metadata={"description": "a member of this branch"})
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True, metadata={"description": "the last day on probation (inclusive); at most two years"})
+    decided_by = Text(required=True, validate=_trimmed(200), metadata={"description": "who decided it, e.g. 镇纪委"})
+    decided_on = fields.Date(required=True, metadata={"description": "not after today"})
+
+
+class PartyProbationSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    decided_by = fields.Str(required=True)
+    decided_on = fields.Date(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    recorded_by = fields.Str(allow_none=True)
+
+
+class AttendanceExclusionCreateSchema(StrictSchema):
+    """Leave a member out of "should attend" (应到会): approved by a higher
+    organisation and agreed by the branch's general meeting, on one of five grounds."""
+
+    member_id = fields.UUID(required=True, metadata={"description": "a member of this branch"})
+    ground = fields.Str(required=True, validate=validate.OneOf(list(EXCLUSION_GROUNDS)))
+    approved_by_organisation_id = fields.UUID(
+        required=True, metadata={"description": "the higher organisation that approved it: one above this branch"})
+    approved_on = fields.Date(required=True, metadata={"description": "not after today"})
+    agreed_on = fields.Date(required=True, metadata={"description": "the general meeting that agreed; not after today"})
+    valid_from = fields.Date(required=True, metadata={"description": "not before approved_on nor agreed_on"})
+    valid_until = fields.Date(load_default=None, allow_none=True,
+                              metadata={"description": "the last day it holds (inclusive); null: until further notice"})
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class AttendanceExclusionSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    ground = fields.Str(required=True)
+    ground_label = fields.Str(required=True)
+    approved_by_organisation_id = fields.UUID(required=True)
+    approved_by_organisation_name = fields.Str(allow_none=True)
+    approved_on = fields.Date(required=True)
+    agreed_on = fields.Date(required=True)
+    valid_from = fields.Date(required=True)
+    valid_until = fields.Date(allow_none=True)
+    note = fields.Str(allow_none=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    recorded_by = fields.Str(allow_none=True)
+    withdrawn_from = fields.Date(allow_none=True, metadata={
+        "description": "withdrawn: the first day the member should attend again (null: not withdrawn)"})
+
+
+class ExclusionWithdrawalCreateSchema(StrictSchema):
+    """End an exclusion early (the member came home, recovered): a new record; the exclusion stays as recorded."""
+
+    effective_from = fields.Date(required=True, metadata={
+        "description": "the first day the member should attend again; not before the exclusion's valid_from"})
+    reason = Text(required=True, validate=_trimmed(500))
+
+
+class ExclusionWithdrawalSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    exclusion_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    effective_from = fields.Date(required=True)
+    reason = fields.Str(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    recorded_by = fields.Str(allow_none=True)
+
+
+class QuorumMemberSchema(ResultSchema):
+    member_id = fields.UUID(required=True)
+    name = fields.Str(required=True)
+    membership = fields.Str(required=True)
+    joined_on = fields.Date(required=True)
+    has_vote = fields.Bool(required=True)
+    no_vote_reason = fields.Str(allow_none=True, metadata={"description": "joined_after_date | probationary | party_probation"})
+    no_vote_reason_label = fields.Str(allow_none=True)
+    should_attend = fields.Bool(required=True)
+    present = fields.Bool(required=True)
+    exclusion = fields.Nested(AttendanceExclusionSchema, allow_none=True,
+                              metadata={"description": "the approval that leaves the member out on the date"})
+    party_probation = fields.Nested(PartyProbationSchema, allow_none=True)
+
+
+class GeneralMeetingQuorumSchema(ResultSchema):
+    may_vote = fields.Bool(required=True, metadata={"description": "present with a vote >= half of should_attend"})
+    present_needed = fields.Int(allow_none=True, metadata={"description": "half of should_attend, rounded up"})
+    motion_votes_needed = fields.Int(allow_none=True, metadata={
+        "description": "votes for that pass a motion: more than half of should_attend, however many are present"})
+
+
+class ElectionQuorumSchema(ResultSchema):
+    valid = fields.Bool(required=True, metadata={"description": "present with a vote > four fifths of should_attend"})
+    present_needed = fields.Int(allow_none=True)
+
+
+class QuorumSchema(ResultSchema):
+    """Where a branch stands for a meeting on ``date``. With nobody who should
+    attend, nothing can be voted or elected and the needed numbers are null."""
+
+    organisation_id = fields.UUID(required=True)
+    date = fields.Date(required=True)
+    members_total = fields.Int(required=True, metadata={"description": "on the roll and joined on or before the date"})
+    members_with_vote = fields.Int(required=True)
+    should_attend = fields.Int(required=True, metadata={"description": "应到会"})
+    excluded = fields.Int(required=True, metadata={"description": "members with a vote left out by an approved exclusion"})
+    present = fields.Int(required=True, metadata={"description": "实到会, with or without a vote"})
+    present_with_vote = fields.Int(required=True)
+    general_meeting = fields.Nested(GeneralMeetingQuorumSchema, required=True)
+    election = fields.Nested(ElectionQuorumSchema, required=True)
+    members = fields.List(fields.Nested(QuorumMemberSchema), required=True)
+
+
+class PartyProbationListSchema(ResultSchema):
+    """A branch's whole 留党察看 history, oldest record first (a branch's is short)."""
+
+    items = fields.List(fields.Nested(PartyProbationSchema), required=True)
+
+
+class AttendanceExclusionListSchema(ResultSchema):
+    """A branch's whole history of exclusions from "should attend", oldest record first."""
+
+    items = fields.List(fields.Nested(AttendanceExclusionSchema), required=True)
 
 
 # ---- issue 8: check-in at the destination (双报到), awaiting check-in, should transfer ----

@@ -74,6 +74,110 @@ SCHEMAS = {
 UPCASTERS = {}
 
 
+# ---- organisation-relationship transfer (组织关系转接) ------------------------
+MEMBER_TRANSFER_STARTED = "member_transfer_started"
+MEMBER_TRANSFERRED = "member_transferred"
+MEMBER_TRANSFER_EXPIRED = "member_transfer_expired"
+
+
+class MemberTransferStartedV1(Schema):
+    """A transfer letter (介绍信) was issued; the sending organisation stays responsible until the receipt.
+
+    ``to_organisation_id`` is null for an organisation outside the platform (``to_name`` names it);
+    ``reissue_of`` is the expired letter this one replaces.
+    """
+
+    transfer_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    from_organisation_id = fields.UUID(required=True)
+    to_organisation_id = fields.UUID(allow_none=True, load_default=None)
+    to_name = fields.Str(required=True)
+    issued_on = fields.Date(required=True)
+    valid_until = fields.Date(required=True)
+    dues_paid_until = fields.Str(required=True)  # YYYY-MM
+    reissue_of = fields.UUID(allow_none=True, load_default=None)
+
+
+class MemberTransferredV1(Schema):
+    """The receiving organisation sent its receipt (回执): the member belongs to it now, or, when it is
+    outside the platform (``transferred_out``), has left the county's roll."""
+
+    transfer_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    from_organisation_id = fields.UUID(required=True)
+    to_organisation_id = fields.UUID(allow_none=True, load_default=None)
+    transferred_out = fields.Bool(required=True)
+    received_on = fields.Date(required=True)
+
+
+class MemberTransferExpiredV1(Schema):
+    """A letter's validity passed without a receipt; the member stays with the sending organisation."""
+
+    transfer_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    from_organisation_id = fields.UUID(required=True)
+    to_organisation_id = fields.UUID(allow_none=True, load_default=None)
+    valid_until = fields.Date(required=True)
+    expired_on = fields.Date(required=True)
+
+
+SCHEMAS.update({
+    (MEMBER_TRANSFER_STARTED, 1): MemberTransferStartedV1,
+    (MEMBER_TRANSFERRED, 1): MemberTransferredV1,
+    (MEMBER_TRANSFER_EXPIRED, 1): MemberTransferExpiredV1,
+})
+
+
+# ---- meetings: quorum records (issue 8) ----------------------------------
+
+PARTY_PROBATION_RECORDED = "party_probation_recorded"
+ATTENDANCE_EXCLUSION_APPROVED = "attendance_exclusion_approved"
+
+
+class PartyProbationRecordedV1(Schema):
+    """A member was put on probation within the Party (留党察看), both days inclusive: no vote meanwhile."""
+
+    probation_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    decided_on = fields.Date(required=True)
+
+
+class AttendanceExclusionApprovedV1(Schema):
+    """A member is left out of "should attend" (应到会) of their branch's meetings, from
+    ``valid_from`` to ``valid_until`` (inclusive; null: until further notice)."""
+
+    exclusion_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    ground = fields.Str(required=True)
+    approved_by_organisation_id = fields.UUID(required=True)
+    approved_on = fields.Date(required=True)
+    agreed_on = fields.Date(required=True)
+    valid_from = fields.Date(required=True)
+    valid_until = fields.Date(allow_none=True, load_default=None)
+
+
+ATTENDANCE_EXCLUSION_WITHDRAWN = "attendance_exclusion_withdrawn"
+
+
+class AttendanceExclusionWithdrawnV1(Schema):
+    """An exclusion from "should attend" ended early: from ``effective_from`` the member should attend again."""
+
+    withdrawal_id = fields.UUID(required=True)
+    exclusion_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    effective_from = fields.Date(required=True)
+
+
+SCHEMAS[(PARTY_PROBATION_RECORDED, 1)] = PartyProbationRecordedV1
+SCHEMAS[(ATTENDANCE_EXCLUSION_WITHDRAWN, 1)] = AttendanceExclusionWithdrawnV1
+SCHEMAS[(ATTENDANCE_EXCLUSION_APPROVED, 1)] = AttendanceExclusionApprovedV1
+
+
 # ---- issue 8: check-in at the destination (双报到) ----
 MEMBER_CHECKED_IN = "member_checked_in"
 MEMBER_CHECK_IN_CONFIRMED = "member_check_in_confirmed"

@@ -77,11 +77,14 @@ from gateway.api import (
     access,
     activations,
     audit_records,
+    batches,
     check_ins,
     health,
+    meetings,
     members,
     movements,
     organisations,
+    statistics,
     tokens,
 )
 from gateway.rpc import RpcClient
@@ -128,7 +131,13 @@ SECURITY_SCHEMES = {
 
 # Every resource the gateway serves; create_app refuses any route among them
 # that declares no permission and is not marked open.
-BLUEPRINTS = (organisations, members, movements, tokens, access, activations, audit_records, health)
+BLUEPRINTS = (organisations, members, movements, meetings, tokens, access, activations, audit_records, health)
+# 组织关系转接 (issue 8): transfer letters, their receipts and re-issues.
+from gateway.api import transfers
+
+BLUEPRINTS = (*BLUEPRINTS, transfers)
+# issue 8: the county statistics, and batches of registrations and departures
+BLUEPRINTS = (*BLUEPRINTS, statistics, batches)
 # ---- issue 8: check-in at the destination (双报到) ----
 BLUEPRINTS = BLUEPRINTS + (check_ins,)
 # flask-smorest's own routes: the OpenAPI document and its interactive page.

@@ -1,5 +1,18 @@
-"""Load a small demo county shaped like Gaotai (DOMAIN.md) through the gateway,
-as another county system would. Does nothing if the county is already there.
+"""Load the demo county at full size, shaped like Gaotai (DOMAIN.md, "Who and how
+many"), through the gateway, as another county system would:
+
+- 24 Party committees (the county's, 9 towns', 14 of county bodies), 19 general
+  branches, 458 branches, 136 village online branches, 4 destination and 8 urban
+  mobile branches, the service station with 8 service points, 17 red stations;
+- 7,009 rural members in the village branches, 1,807 of them away (25.8%), 690
+  of those out of the province (38.2%) and 510 in the county town; away members
+  742 at the end of 2015, growing year by year to 1,807 today.
+
+Members and departures go in batches (POST /members/batch and
+/members/departures/batch, 500 items each, each item validated and answered on
+its own), organisations a level at a time, several requests at once: one
+request per member would take minutes. Deterministic (a fixed random seed)
+and idempotent: a county already there is left alone.
 
     LIUDONG_API_KEY=ld_... .venv/bin/python scripts/seed_demo.py http://127.0.0.1:8000
 
@@ -8,112 +21,263 @@ The key needs organisations:read/write, members:read/write and movements:write.
 import os
 import random
 import sys
-from datetime import date, timedelta
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import requests
 
 from contracts import id_number as id_numbers
 
+# ---- the county's figures (DOMAIN.md) -------------------------------------------------
+MEMBERS = 7009
+AWAY = 1807
+OUT_OF_PROVINCE = 690
+IN_COUNTY = 510           # rural members who moved to the county town
+AWAY_AT_END_OF_2015 = 742
+PARTY_COMMITTEES, GENERAL_BRANCHES, BRANCHES = 24, 19, 458
+VILLAGES = 136
+COUNTY_CODE = "620724"    # 高台县
+COUNTY_TIMEZONE = ZoneInfo("Asia/Shanghai")
+BATCH = 500
+THREADS = 6
+
 TOWNS = ["城关镇", "宣化镇", "南华镇", "巷道镇", "合黎镇", "骆驼城镇", "新坝镇", "黑泉镇", "罗城镇"]
-VILLAGES_PER_TOWN = 2
-MEMBERS_PER_VILLAGE = 6
-DESTINATIONS = [  # where the county's mobile members cluster (两类设置, 县外)
-    ("瓜州县流动党员党支部", "甘肃省", "酒泉市瓜州县"),
-    ("肃州区流动党员党支部", "甘肃省", "酒泉市肃州区"),
-    ("嘉峪关市流动党员党支部", "甘肃省", "嘉峪关市"),
-    ("甘州区流动党员党支部", "甘肃省", "张掖市甘州区"),
+COUNTY_BODIES = [
+    "县直机关工作委员会", "县教育系统", "县卫生健康系统", "县公安局", "县人民法院", "县人民检察院", "县国有企业",
+    "县非公有制经济组织和社会组织", "县农业农村局", "县交通运输局", "县水务局", "县市场监督管理局",
+    "县自然资源局", "县住房和城乡建设局",
 ]
-AWAY_SHARE = 0.258  # 1,807 of 7,009 rural members
-OUTSIDE_PROVINCE_SHARE = 0.382
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
-GIVEN = ["建国", "红梅", "志强", "秀英", "海军", "玉兰", "永福", "春燕", "国栋", "晓东", "丽娟", "文斌"]
-WORK = ["建筑工地", "枸杞采摘", "物流运输", "餐饮服务", "制造企业", "个体经营"]
-OUT_OF_PROVINCE = [("新疆维吾尔自治区", "乌鲁木齐市"), ("陕西省", "西安市"), ("宁夏回族自治区", "银川市")]
+VILLAGE_NAMES = [
+    "东联", "西联", "南联", "北联", "红联", "新联", "胜利", "和平", "永丰", "丰稔", "友好", "前进", "红星", "五一",
+    "红崖", "沙河", "黑泉", "十坝", "定平", "镇江", "小海子", "天城", "双丰", "许三湾", "建康", "骆驼城", "明永",
+]
+DESTINATION_BRANCHES = [  # where the county's mobile members cluster (两类设置, 县外), with their host
+    ("瓜州县流动党员党支部", "甘肃省酒泉市瓜州县"),
+    ("肃州区流动党员党支部", "甘肃省酒泉市肃州区"),
+    ("嘉峪关市流动党员党支部", "甘肃省嘉峪关市"),
+    ("甘州区流动党员党支部", "甘肃省张掖市甘州区"),
+]
+IN_COUNTY_PLACES = [("甘肃省", "张掖市高台县城关镇"), ("甘肃省", "高台县城区")]
+IN_PROVINCE_PLACES = [  # (province, city), weight: the four destination branches hold 400+
+    (("甘肃省", "酒泉市瓜州县"), 130), (("甘肃省", "酒泉市肃州区"), 110), (("甘肃省", "嘉峪关市"), 100),
+    (("甘肃省", "张掖市甘州区"), 90), (("甘肃省", "兰州市"), 100), (("甘肃省", "酒泉市玉门市"), 40),
+    (("甘肃省", "金昌市"), 37),
+]
+OUT_OF_PROVINCE_PLACES = [
+    (("新疆维吾尔自治区", "乌鲁木齐市"), 140), (("新疆维吾尔自治区", "哈密市"), 90), (("新疆维吾尔自治区", "昌吉回族自治州"), 60),
+    (("内蒙古自治区", "阿拉善盟"), 80), (("内蒙古自治区", "鄂尔多斯市"), 50), (("青海省", "海西蒙古族藏族自治州"), 70),
+    (("宁夏回族自治区", "银川市"), 50), (("陕西省", "西安市"), 50), (("广东省", "深圳市"), 40), (("江苏省", "苏州市"), 30),
+    (("浙江省", "宁波市"), 20), (("北京市", "北京市"), 10),
+]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "建国红梅志强秀英海军玉兰永福春燕国栋晓东丽娟文斌德明桂芳振华玉珍立新凤英伟明淑珍学军春花兴旺秀兰国庆金花长青彩霞"
+WORK = ["建筑工地", "枸杞采摘", "物流运输", "餐饮服务", "制造企业", "个体经营", "棉花采摘", "煤矿", "家政服务", "农业合作社"]
+
+
+def today():
+    """The county's calendar date, as the statistics see it."""
+    return datetime.now(COUNTY_TIMEZONE).date()
 
 
 class Gateway:
     def __init__(self, base_url):
         self.base = base_url.rstrip("/") + "/api/v1"
-        self.http = requests.Session()
-        self.http.headers["X-API-Key"] = os.environ["LIUDONG_API_KEY"]
+        self.key = os.environ["LIUDONG_API_KEY"]
+        self.requests = 0
 
-    def post(self, path, body):
-        response = self.http.post(self.base + path, json=body, timeout=10)
-        if response.status_code >= 400:
-            raise SystemExit(f"POST {path} failed: {response.status_code} {response.text}")
-        return response.json()
+    def _session(self):
+        session = requests.Session()
+        session.headers["X-API-Key"] = self.key
+        return session
 
-    def get(self, path, **params):
-        response = self.http.get(self.base + path, params=params, timeout=10)
-        response.raise_for_status()
-        return response.json()
+    def send(self, method, path, body=None, idempotency_key=None, session=None, **params):
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        for attempt in range(8):
+            self.requests += 1
+            response = (session or self._session()).request(method, self.base + path, json=body, params=params,
+                                                            headers=headers, timeout=60)
+            # Throttled or momentarily unavailable: wait as told and send the same request again
+            # (writes carry an Idempotency-Key, so a repeat has no second effect).
+            if response.status_code in (429, 503) and attempt < 7:
+                time.sleep(float(response.headers.get("Retry-After") or 1))
+                continue
+            if response.status_code >= 400:
+                raise SystemExit(f"{method} {path} failed: {response.status_code} {response.text[:500]}")
+            return response.json()
 
 
-def organisation(gateway, name, kind, parent=None, location=None):
-    body = {"name": name, "kind": kind, "parent_id": parent["id"] if parent else None}
-    if location:
-        body["location"] = location
-    return gateway.post("/organisations", body)
+def _weighted(rng, places, count):
+    choices = [place for place, _weight in places]
+    return rng.choices(choices, weights=[weight for _place, weight in places], k=count)
 
 
-def id_number(serial, birth, gender):
-    # 620724 is Gaotai's area code; the sequence is made up from the serial
-    # (odd for a man, even for a woman, as GB 11643 has it), the check character real.
-    return id_numbers.build("620724", birth, (serial % 500) * 2 + (1 if gender == "male" else 0))
+def organisation_plan():
+    """(key, name, kind, parent key, location), parents before children."""
+    plan = [("county", "中共高台县委员会", "party_committee", None, "甘肃省张掖市高台县")]
+    for name, location in DESTINATION_BRANCHES:
+        plan.append((name, name, "destination_mobile_branch", "county", location))
+    plan.append(("station", "高台县流动党员管理服务站", "service_station", "county", "高台县城"))
+    for n, town in enumerate(TOWNS[:8], start=1):
+        plan.append((f"urban-{n}", f"城区第{n}流动党员党支部", "urban_mobile_branch", "county", "高台县城"))
+        plan.append((f"point-{n}", f"{town}流动党员服务点", "service_point", "station", "高台县城"))
+    for n in range(17):
+        town = TOWNS[n % len(TOWNS)]
+        plan.append((f"red-{n}", f"{town}红色驿站{'一二'[n // len(TOWNS)]}号", "red_station", "county", town))
+    for town in TOWNS:
+        plan.append((town, f"中共高台县{town}委员会", "party_committee", "county", town))
+    for body in COUNTY_BODIES:
+        plan.append((body, f"中共高台{body}委员会", "party_committee", "county", None))
+    # 136 villages over the nine towns; the 19 largest are general branches (党总支) of two branches.
+    village_branches = []
+    for n in range(VILLAGES):
+        town = TOWNS[n % len(TOWNS)]
+        village = f"{town}{VILLAGE_NAMES[n // len(TOWNS)]}村"
+        if n < GENERAL_BRANCHES:
+            plan.append((village, f"{village}党总支", "general_branch", town, None))
+            for part in ("第一", "第二"):
+                plan.append((f"{village}{part}", f"{village}{part}党支部", "branch", village, None))
+                village_branches.append(f"{village}{part}")
+        else:
+            plan.append((village, f"{village}党支部", "branch", town, None))
+            village_branches.append(village)
+        plan.append((f"{village}-online", f"{village}网络党支部", "village_online_branch", village, None))
+    # The county bodies' own branches (no rural members), up to the county's 458 branches.
+    for n in range(BRANCHES - len(village_branches)):
+        body = COUNTY_BODIES[n % len(COUNTY_BODIES)]
+        plan.append((f"{body}-{n}", f"{body}第{n // len(COUNTY_BODIES) + 1}党支部", "branch", body, None))
+    return plan, village_branches
+
+
+def create_organisations(gateway, plan):
+    created = {}
+    # A level at a time (a parent exists before its children), several requests at once.
+    levels = {}
+    depth = {}
+    for key, _name, _kind, parent, _location in plan:
+        depth[key] = 0 if parent is None else depth[parent] + 1
+        levels.setdefault(depth[key], []).append(key)
+    spec = {row[0]: row for row in plan}
+    number = {row[0]: n for n, row in enumerate(plan)}  # Idempotency-Keys are ASCII
+
+    def create(key):
+        _key, name, kind, parent, location = spec[key]
+        body = {"name": name, "kind": kind, "parent_id": created[parent]["id"] if parent else None}
+        if location:
+            body["location"] = location
+        return key, gateway.send("POST", "/organisations", body, idempotency_key=f"seed-organisation-{number[key]}")
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        for level in sorted(levels):
+            created.update(pool.map(create, levels[level]))
+    return created
+
+
+def year_end_targets(now):
+    """Away members at each year end from 2015 (742) to today (1,807), growing geometrically."""
+    years = list(range(2015, now.year + 1))
+    rate = (AWAY / AWAY_AT_END_OF_2015) ** (1 / max(len(years) - 1, 1))
+    targets = {year: round(AWAY_AT_END_OF_2015 * rate ** (year - 2015)) for year in years}
+    targets[now.year] = AWAY
+    return targets
+
+
+def departure_dates(rng, now):
+    """1,807 departure days whose running totals give the year-end targets."""
+    targets = year_end_targets(now)
+    days = []
+
+    def spread(count, first, last):
+        span = (last - first).days
+        days.extend(first + timedelta(days=rng.randint(0, span)) for _ in range(count))
+
+    spread(AWAY_AT_END_OF_2015, date(2009, 3, 1), date(2015, 12, 31))
+    for year in range(2016, now.year + 1):
+        spread(targets[year] - targets[year - 1], date(year, 1, 1), min(date(year, 12, 31), now))
+    return days
+
+
+def people(rng, village_branches):
+    """The 7,009 members, spread over the village branches, with valid and unique ID numbers."""
+    used = set()
+    members = []
+    for serial in range(MEMBERS):
+        gender = "male" if rng.random() < 0.62 else "female"
+        while True:
+            birth = date(1950, 1, 1) + timedelta(days=rng.randrange(0, 365 * 38))
+            sequence = rng.randrange(0, 500) * 2 + (1 if gender == "male" else 0)
+            if (birth, sequence) not in used:
+                used.add((birth, sequence))
+                break
+        joined = min(birth + timedelta(days=365 * 20 + rng.randrange(0, 365 * 25)), date(2007, 12, 31))
+        members.append({
+            "name": rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice((1, 2)))),
+            "gender": gender,
+            "birth_date": birth.isoformat(),
+            "id_number": id_numbers.build(COUNTY_CODE, birth, sequence),
+            "phone": f"139{30000000 + serial:08d}",
+            "joined_on": joined.isoformat(),
+            "membership": "full",
+            "organisation_id": village_branches[serial % len(village_branches)],
+        })
+    return members
+
+
+def departures(rng, now):
+    """(province, city, departed_on) for each of the 1,807 away members."""
+    places = (_weighted(rng, [(place, 1) for place in IN_COUNTY_PLACES], IN_COUNTY)
+              + _weighted(rng, IN_PROVINCE_PLACES, AWAY - IN_COUNTY - OUT_OF_PROVINCE)
+              + _weighted(rng, OUT_OF_PROVINCE_PLACES, OUT_OF_PROVINCE))
+    rng.shuffle(places)
+    return [(province, city, day) for (province, city), day in zip(places, departure_dates(rng, now))]
+
+
+def batches(items):
+    return [items[start:start + BATCH] for start in range(0, len(items), BATCH)]
+
+
+def send_batches(gateway, path, name, items):
+    def send(numbered):
+        n, batch = numbered
+        answer = gateway.send("POST", path, {"items": batch}, idempotency_key=f"seed-{name}-{n}")
+        refused = [item for item in answer["items"] if item["status"] != 201]
+        if refused:
+            raise SystemExit(f"{len(refused)} {name} refused, e.g. {refused[0]}")
+        return answer["items"]
+
+    # SQLite takes one writer at a time: two batches in flight keep it busy without queueing.
+    with ThreadPoolExecutor(2) as pool:
+        return [item for answered in pool.map(send, enumerate(batches(items))) for item in answered]
 
 
 def seed(base_url, seed_value=2021):
+    started = time.monotonic()
     gateway = Gateway(base_url)
-    if gateway.get("/organisations", kind="party_committee", per_page=1)["total"]:
-        print("demo county already loaded")
+    if gateway.send("GET", "/organisations", kind="party_committee", per_page=1)["total"]:
+        on_roll = gateway.send("GET", "/members", per_page=1)["total"]
+        note = "" if on_roll >= MEMBERS else " (partly: remove var/ and start again for the whole county)"
+        print(f"demo county already loaded{note}: {on_roll} members")
         return
     rng = random.Random(seed_value)
-    county = organisation(gateway, "中共高台县委员会", "party_committee")
-    for name, _province, place in DESTINATIONS:
-        organisation(gateway, name, "destination_mobile_branch", county, place)
-    station = organisation(gateway, "高台县流动党员管理服务站", "service_station", county, "高台县城")
-    for n, town in enumerate(TOWNS[:8], start=1):
-        organisation(gateway, f"城区第{n}流动党员党支部", "urban_mobile_branch", county, "高台县城")
-        organisation(gateway, f"{town}流动党员服务点", "service_point", station, "高台县城")
-    organisation(gateway, "城关镇红色驿站", "red_station", county, "城关镇")
-
-    serial, members, away = 0, 0, 0
-    for town_name in TOWNS:
-        town = organisation(gateway, f"中共高台县{town_name}委员会", "party_committee", county)
-        for v in range(1, VILLAGES_PER_TOWN + 1):
-            branch = organisation(gateway, f"{town_name}第{v}村党支部", "branch", town)
-            organisation(gateway, f"{town_name}第{v}村网络党支部", "village_online_branch", branch)
-            for _ in range(MEMBERS_PER_VILLAGE):
-                serial += 1
-                birth = date(1960, 1, 1) + timedelta(days=rng.randrange(0, 365 * 40))
-                gender = rng.choice(["male", "male", "female"])
-                member = gateway.post("/members", {
-                    "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
-                    "gender": gender,
-                    "birth_date": birth.isoformat(),
-                    "id_number": id_number(serial, birth, gender),
-                    "phone": f"139{serial:08d}",
-                    "joined_on": (birth + timedelta(days=365 * 25 + rng.randrange(0, 3000))).isoformat(),
-                    "membership": "probationary" if rng.random() < 0.05 else "full",
-                    "organisation_id": branch["id"],
-                })
-                members += 1
-                if rng.random() < AWAY_SHARE:
-                    if rng.random() < OUTSIDE_PROVINCE_SHARE:
-                        province, city = rng.choice(OUT_OF_PROVINCE)
-                    else:
-                        _, province, city = rng.choice(DESTINATIONS)
-                    gateway.post(f"/members/{member['id']}/departures", {
-                        "departed_on": (date.today() - timedelta(days=rng.randrange(10, 400))).isoformat(),
-                        "destination_province": province,
-                        "destination_city": city,
-                        "work": rng.choice(WORK),
-                        "contact": member["phone"],
-                        "expected_return_on": (date.today() + timedelta(days=rng.randrange(20, 200))).isoformat(),
-                    })
-                    away += 1
-    print(f"demo county loaded: {len(TOWNS)} towns, {len(TOWNS) * VILLAGES_PER_TOWN} village branches, "
-          f"{members} members, {away} of them away")
+    now = today()
+    plan, village_keys = organisation_plan()
+    organisations = create_organisations(gateway, plan)
+    took = {"organisations": time.monotonic() - started}
+    village_branches = [organisations[key]["id"] for key in village_keys]
+    registered = send_batches(gateway, "/members/batch", "members", people(rng, village_branches))
+    took["members"] = time.monotonic() - started - sum(took.values())
+    away = rng.sample([item["member"] for item in registered], AWAY)
+    reports = [{
+        "member_id": member["id"], "departed_on": day.isoformat(), "destination_province": province,
+        "destination_city": city, "work": rng.choice(WORK), "contact": member["phone"],
+        "expected_return_on": (now + timedelta(days=rng.randrange(20, 300))).isoformat() if rng.random() < 0.6 else None,
+    } for member, (province, city, day) in zip(away, departures(rng, now))]
+    send_batches(gateway, "/members/departures/batch", "departures", reports)
+    took["departures"] = time.monotonic() - started - sum(took.values())
+    print(f"demo county loaded in {time.monotonic() - started:.0f} s ({gateway.requests} requests; "
+          + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in took.items()) + "): "
+          f"{len(organisations)} organisations, {len(registered)} members, {len(reports)} of them away")
 
 
 if __name__ == "__main__":

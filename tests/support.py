@@ -194,3 +194,21 @@ def dead_letters(amqp_uri, service):
         for message in messages:
             message.requeue()
         return [(m.headers, m.payload) for m in messages]
+
+
+def execute(database_url, sql, *params):
+    """Run one statement and commit it; answers the rows it changed (tests that move a record in time)."""
+    connection = psycopg2.connect(database_url)
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+    finally:
+        connection.close()
+
+
+def backdate_transfer(database_url, transfer_id, days):
+    """A transfer letter as if issued ``days`` earlier: the services run on the real clock."""
+    changed = execute(database_url, "UPDATE transfer_letters SET issued_on = issued_on - %s, valid_until = valid_until - %s "
+                                    "WHERE id = %s", days, days, str(transfer_id))
+    assert changed == 1, f"no transfer letter {transfer_id}"

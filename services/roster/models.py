@@ -77,6 +77,9 @@ departures = Table(
     Column("returned_reported_at", UTCDateTime(), nullable=True),
     Column("reported_by", String(100), nullable=True),
     Column("return_reported_by", String(100), nullable=True),
+    # Where the departure goes, seen from home (services.roster.domain.places), set when it is reported.
+    Column("destination_reach", String(20), nullable=True, index=True),
+    Column("destination_code", String(6), nullable=True),
 )
 Index("ix_members_name", members.c.name)
 
@@ -111,6 +114,98 @@ def _index_personal_data(_mapper, connection, member):
         value = cipher.index(getattr(member, purpose), purpose)
         if getattr(member, attribute, None) != value:
             setattr(member, attribute, value)
+
+
+# ---- organisation-relationship transfer (组织关系转接) ------------------------
+from services.roster.domain.transfer import TransferLetter
+
+transfer_letters = Table(
+    "transfer_letters",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("member_id", String(36), ForeignKey("members.id"), nullable=False, index=True),
+    Column("member_name", String(100), nullable=False),
+    Column("from_organisation_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
+    # Null for an organisation outside the platform, known by to_name and to_place.
+    Column("to_organisation_id", String(36), ForeignKey("organisations.id"), nullable=True, index=True),
+    Column("to_name", String(200), nullable=False),
+    Column("to_place", String(200), nullable=True),
+    Column("state", String(20), nullable=False),
+    # Set while pending, cleared on receipt or expiry; unique, so the database
+    # itself refuses a second pending letter for one member.
+    Column("pending_for_member_id", String(36), ForeignKey("members.id"), nullable=True, unique=True),
+    Column("issued_on", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("dues_paid_until", String(7), nullable=False),
+    Column("issued_at", UTCDateTime(), nullable=False),
+    Column("issued_by", String(100), nullable=True),
+    Column("reissue_of", String(36), ForeignKey("transfer_letters.id"), nullable=True),
+    Column("reissued_as", String(36), nullable=True),
+    Column("received_on", Date, nullable=True),
+    Column("received_at", UTCDateTime(), nullable=True),
+    Column("received_by", String(100), nullable=True),
+    Column("expired_on", Date, nullable=True),
+)
+# The sweep's question: pending letters past their validity.
+Index("ix_transfer_letters_state_valid_until", transfer_letters.c.state, transfer_letters.c.valid_until)
+mapper_registry.map_imperatively(TransferLetter, transfer_letters)
+
+
+# ---- meetings: 留党察看 and exclusions from "should attend" (issue 8) ----------
+# Append-only: rows are inserted, never updated or deleted; a withdrawal or an
+# early end is a new record (services.roster.domain.quorum).
+from services.roster.domain.quorum import AttendanceExclusion, ExclusionWithdrawal, PartyProbation
+
+party_probations = Table(
+    "party_probations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("member_id", String(36), ForeignKey("members.id"), nullable=False, index=True),
+    Column("organisation_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("decided_by", String(200), nullable=False),
+    Column("decided_on", Date, nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("recorded_by", String(100), nullable=True),
+)
+
+attendance_exclusions = Table(
+    "attendance_exclusions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("member_id", String(36), ForeignKey("members.id"), nullable=False, index=True),
+    Column("organisation_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("ground", String(60), nullable=False),
+    # No foreign key (its name would pass PostgreSQL's 63 characters): the rule
+    # that it is an organisation above the branch is checked when recorded, and
+    # organisations are never deleted.
+    Column("approved_by_organisation_id", String(36), nullable=False),
+    Column("approved_on", Date, nullable=False),
+    Column("agreed_on", Date, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date, nullable=True),
+    Column("note", String(500), nullable=True),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("recorded_by", String(100), nullable=True),
+)
+
+exclusion_withdrawals = Table(
+    "exclusion_withdrawals",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("exclusion_id", String(36), ForeignKey("attendance_exclusions.id"), nullable=False, index=True),
+    Column("member_id", String(36), ForeignKey("members.id"), nullable=False),
+    Column("organisation_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("effective_from", Date, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("recorded_by", String(100), nullable=True),
+)
+
+mapper_registry.map_imperatively(PartyProbation, party_probations)
+mapper_registry.map_imperatively(ExclusionWithdrawal, exclusion_withdrawals)
+mapper_registry.map_imperatively(AttendanceExclusion, attendance_exclusions)
 
 
 # ---- issue 8: check-in at the destination (双报到) ----

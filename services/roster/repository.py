@@ -120,6 +120,142 @@ class SqlMembers:
 REPOSITORIES = {"organisations": SqlOrganisations, "members": SqlMembers}
 
 
+# ---- organisation-relationship transfer (组织关系转接) ------------------------
+from sqlalchemy import and_
+
+from services.roster.domain import transfer as transfer_rules
+from services.roster.domain.transfer import TransferLetter
+from services.roster.models import transfer_letters
+
+
+class SqlTransfers:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, letter):
+        self.session.add(letter)
+
+    def get(self, transfer_id, for_update=False):
+        query = select(TransferLetter).where(TransferLetter.id == str(transfer_id))
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).one_or_none()
+
+    def pending_for(self, member_id):
+        query = select(TransferLetter).where(transfer_letters.c.pending_for_member_id == str(member_id))
+        return self.session.scalars(query.with_for_update()).one_or_none()
+
+    def overdue(self, today, limit):
+        """Pending letters past their validity that no other transaction holds: several
+        sweeps at once each take their own (SKIP LOCKED; SQLite serialises writers anyway)."""
+        query = (select(TransferLetter)
+                 .where(transfer_letters.c.state == transfer_rules.PENDING, transfer_letters.c.valid_until < today)
+                 .order_by(transfer_letters.c.valid_until, transfer_letters.c.id).limit(limit)
+                 .with_for_update(skip_locked=True))
+        return self.session.scalars(query).all()
+
+    def _within(self, column, scope, organisation):
+        """``column`` names an organisation the caller sees (and under ``organisation``, when given)."""
+        clause = column.isnot(None)
+        if not scope.unrestricted:
+            clause = and_(clause, tree.in_scope(self.session, organisations, scope, column))
+        if organisation is not None:
+            clause = and_(clause, column.in_(
+                select(organisations.c.id).where(organisations.c.path.startswith(organisation.path, autoescape=True))
+            ))
+        return clause
+
+    def list(self, *, scope, organisation=None, direction=None, state=None, member_id=None, today, offset=0, limit=20):
+        sides = []
+        if direction != "received":
+            sides.append(self._within(transfer_letters.c.from_organisation_id, scope, organisation))
+        if direction != "sent":
+            sides.append(self._within(transfer_letters.c.to_organisation_id, scope, organisation))
+        if organisation is None and scope.member_id is not None:
+            sides.append(transfer_letters.c.member_id == scope.member_id)
+        query = select(TransferLetter).where(or_(*sides))
+        pending, valid_until = transfer_letters.c.state == transfer_rules.PENDING, transfer_letters.c.valid_until
+        # The state as of today, whether or not the expiry has been recorded yet.
+        if state == transfer_rules.PENDING:
+            query = query.where(pending, valid_until >= today)
+        elif state == transfer_rules.EXPIRED:
+            query = query.where(or_(transfer_letters.c.state == transfer_rules.EXPIRED, and_(pending, valid_until < today)))
+        elif state:
+            query = query.where(transfer_letters.c.state == state)
+        if member_id:
+            query = query.where(transfer_letters.c.member_id == str(member_id))
+        total = self.session.scalar(select(func.count()).select_from(query.subquery()))
+        items = self.session.scalars(
+            query.order_by(transfer_letters.c.issued_at.desc(), transfer_letters.c.id).offset(offset).limit(limit)
+        ).all()
+        return items, total
+
+
+REPOSITORIES["transfers"] = SqlTransfers
+
+
+# ---- county statistics (issue 8) ----
+from services.roster.statistics_repository import SqlStatistics  # noqa: E402
+
+REPOSITORIES["statistics"] = SqlStatistics
+
+# ---- meetings: the branch roll, 留党察看 and exclusions (issue 8) -------------
+from services.roster.domain.quorum import AttendanceExclusion, ExclusionWithdrawal, PartyProbation
+
+
+class SqlBranchRolls:
+    def __init__(self, session):
+        self.session = session
+
+    def members(self, branch_id):
+        """The branch's own members (not those of branches under it)."""
+        query = select(Member).where(Member.organisation_id == str(branch_id)).order_by(Member.id)
+        return self.session.scalars(query).unique().all()
+
+
+class _AppendOnly:
+    """Records are added and read, never changed: a withdrawal is a new record."""
+
+    model = None
+
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, record):
+        self.session.add(record)
+
+    def get(self, record_id, for_update=False):
+        # A withdrawal locks its exclusion, so two at once serialise and the second sees the first.
+        query = select(self.model).where(self.model.id == str(record_id))
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).one_or_none()
+
+    def of_branch(self, branch_id):
+        model = self.model
+        return self.session.scalars(
+            select(model).where(model.organisation_id == str(branch_id)).order_by(model.recorded_at, model.id)
+        ).all()
+
+
+class SqlPartyProbations(_AppendOnly):
+    model = PartyProbation
+
+
+class SqlAttendanceExclusions(_AppendOnly):
+    model = AttendanceExclusion
+
+
+class SqlExclusionWithdrawals(_AppendOnly):
+    model = ExclusionWithdrawal
+
+
+REPOSITORIES.update({
+    "branch_rolls": SqlBranchRolls, "party_probations": SqlPartyProbations,
+    "attendance_exclusions": SqlAttendanceExclusions, "exclusion_withdrawals": SqlExclusionWithdrawals,
+})
+
+
 # ---- issue 8: check-in at the destination (双报到), awaiting check-in, should transfer ----
 from services.roster.domain.check_in import CheckIn  # noqa: E402
 from services.roster.models import check_ins, departures  # noqa: E402

@@ -24,7 +24,7 @@ from services.common.rpc import load
 _DEPARTURE_FIELDS = (
     "id", "member_id", "reported", "departed_on", "destination_province", "destination_city",
     "destination_address", "work", "expected_return_on", "contact", "returned_on", "reported_at",
-    "returned_reported_at",
+    "returned_reported_at", "destination_reach", "destination_code",
 )
 _MEMBER_FIELDS = (
     "id", "name", "gender", "birth_date", "id_number", "phone", "joined_on", "membership",
@@ -62,7 +62,8 @@ def _organisation_view(organisation):
 
 
 def _departure_view(departure, scope):
-    return _mask({name: getattr(departure, name) for name in _DEPARTURE_FIELDS}, scope)
+    # getattr with a default: a departure made in memory (unit tests' fakes) has no classification yet.
+    return _mask({name: getattr(departure, name, None) for name in _DEPARTURE_FIELDS}, scope)
 
 
 def _member_view(member, scope):
@@ -116,6 +117,113 @@ def dump_member_export(items, total, scope):
 
 def dump_departure(departure, scope):
     return DepartureSchema().dump(_departure_view(departure, scope))
+
+
+# ---- organisation-relationship transfer (组织关系转接) ------------------------
+from contracts.roster import TransferPageSchema, TransferSchema
+
+_TRANSFER_FIELDS = (
+    "id", "member_id", "member_name", "from_organisation_id", "to_organisation_id", "to_name", "to_place",
+    "issued_on", "valid_until", "dues_paid_until", "received_on", "expired_on", "reissue_of", "reissued_as",
+    "issued_at", "received_at",
+)
+
+
+def _transfer_view(letter, today):
+    view = {name: getattr(letter, name) for name in _TRANSFER_FIELDS}
+    view["state"] = letter.state_on(today)
+    return view
+
+
+def dump_transfer(letter, today):
+    return TransferSchema().dump(_transfer_view(letter, today))
+
+
+def dump_transfer_page(items, total, query, today):
+    return _page(TransferPageSchema(), lambda letter: _transfer_view(letter, today), items, total, query)
+
+
+# ---- meetings: quorum, 留党察看 and exclusions (issue 8) ---------------------
+from contracts.roster import (
+    EXCLUSION_GROUNDS,
+    NO_VOTE_REASONS,
+    AttendanceExclusionSchema,
+    ExclusionWithdrawalSchema,
+    PartyProbationSchema,
+    QuorumSchema,
+)
+
+_PROBATION_FIELDS = ("id", "member_id", "organisation_id", "starts_on", "ends_on", "decided_by", "decided_on",
+                     "recorded_at", "recorded_by")
+_EXCLUSION_FIELDS = ("id", "member_id", "organisation_id", "ground", "approved_by_organisation_id", "approved_on",
+                     "agreed_on", "valid_from", "valid_until", "note", "recorded_at", "recorded_by")
+
+
+def _probation_view(probation):
+    return {name: getattr(probation, name) for name in _PROBATION_FIELDS}
+
+
+def _exclusion_view(exclusion, approver_name=None, withdrawn_from=None):
+    view = {name: getattr(exclusion, name) for name in _EXCLUSION_FIELDS}
+    view["ground_label"] = EXCLUSION_GROUNDS[exclusion.ground]
+    view["approved_by_organisation_name"] = approver_name
+    view["withdrawn_from"] = withdrawn_from
+    return view
+
+
+def dump_party_probation(probation):
+    return PartyProbationSchema().dump(_probation_view(probation))
+
+
+def dump_party_probations(items):
+    return {"items": [dump_party_probation(item) for item in items]}
+
+
+def dump_attendance_exclusion(exclusion, approver_name=None):
+    return AttendanceExclusionSchema().dump(_exclusion_view(exclusion, approver_name))
+
+
+def dump_attendance_exclusions(items, withdrawn):
+    return {"items": [AttendanceExclusionSchema().dump(_exclusion_view(item, withdrawn_from=withdrawn.get(item.id)))
+                      for item in items]}
+
+
+_WITHDRAWAL_FIELDS = ("id", "exclusion_id", "member_id", "organisation_id", "effective_from", "reason", "recorded_at",
+                      "recorded_by")
+
+
+def dump_exclusion_withdrawal(withdrawal):
+    return ExclusionWithdrawalSchema().dump({name: getattr(withdrawal, name) for name in _WITHDRAWAL_FIELDS})
+
+
+def dump_quorum(result, branch, approvers):
+    def standing_view(standing):
+        member, exclusion = standing.member, standing.exclusion
+        return {
+            "member_id": member.id, "name": member.name, "membership": member.membership,
+            "joined_on": member.joined_on, "has_vote": standing.has_vote,
+            "no_vote_reason": standing.no_vote_reason,
+            "no_vote_reason_label": NO_VOTE_REASONS.get(standing.no_vote_reason),
+            "should_attend": standing.should_attend, "present": standing.present,
+            "exclusion": _exclusion_view(exclusion, approvers.get(exclusion.approved_by_organisation_id))
+            if exclusion else None,
+            "party_probation": _probation_view(standing.probation) if standing.probation else None,
+        }
+
+    return QuorumSchema().dump({
+        "organisation_id": branch.id,
+        "date": result.meeting_date,
+        "members_total": sum(1 for s in result.standings if s.no_vote_reason != "joined_after_date"),
+        "members_with_vote": result.members_with_vote,
+        "should_attend": result.should_attend,
+        "excluded": sum(1 for s in result.excluded if not s.should_attend),
+        "present": result.present,
+        "present_with_vote": result.present_with_vote,
+        "general_meeting": {"may_vote": result.may_vote, "present_needed": result.present_needed_to_vote,
+                            "motion_votes_needed": result.motion_votes_needed},
+        "election": {"valid": result.may_elect, "present_needed": result.present_needed_to_elect},
+        "members": [standing_view(standing) for standing in result.standings],
+    })
 
 
 # ---- issue 8: check-in at the destination (双报到), awaiting check-in, should transfer ----

@@ -8,15 +8,21 @@ Every RPC but ``ping`` takes the caller's signed context
 (services.common.rpc).
 """
 from nameko.dependency_providers import Config
+from nameko.timer import timer
 
 from contracts import roster as contract
 from contracts.errors import ErrorCode, RuleViolation
 from services.common.clock import Clock
 from services.common.db import Database
 from services.common.rpc import load, rpc, scoped_rpc
-from services.roster import schemas, usecases
+from services.roster import batch, meetings, schemas, transfers, usecases
+from services.roster.domain import places
 from services.roster.models import metadata
 from services.roster.repository import REPOSITORIES
+
+# Seconds between sweeps for expired transfer letters: a letter expires at the county's midnight,
+# so the expiry is recorded within this long after it (and at once when the letter is read).
+TRANSFER_EXPIRY_INTERVAL = 600
 
 DUPLICATE_ID_NUMBER = RuleViolation(ErrorCode.DUPLICATE_ID_NUMBER, "a member with this ID number is already registered",
                                     {"id_number": ["already registered"]})
@@ -37,6 +43,11 @@ class RosterService:
     @property
     def clock(self):
         return Clock.from_config(self.config)
+
+    @property
+    def home_code(self):
+        """The county the platform serves (GB/T 2260 code): where departures are seen from."""
+        return str(self.config.get("HOME_COUNTY_CODE") or places.DEFAULT_HOME_CODE)
 
     @rpc
     def ping(self):
@@ -102,7 +113,7 @@ class RosterService:
     @scoped_rpc(write=True)
     def report_departure(self, member_id, payload, scope):
         command = load(contract.DepartureReportSchema(), payload)
-        departure = usecases.report_departure(self.db, member_id, command, self.clock, scope)
+        departure = usecases.report_departure(self.db, member_id, command, self.clock, scope, self.home_code)
         return schemas.dump_departure(departure, scope)
 
     @scoped_rpc(write=True)
@@ -110,6 +121,93 @@ class RosterService:
         command = load(contract.ReturnReportSchema(), payload if payload is not None else {})
         departure = usecases.report_return(self.db, member_id, command, self.clock, scope)
         return schemas.dump_departure(departure, scope)
+
+    # ---- organisation-relationship transfer (组织关系转接) -----------------
+
+    @scoped_rpc(write=True)
+    def issue_transfer(self, member_id, payload, scope):
+        command = load(contract.TransferIssueSchema(), payload)
+        letter = transfers.issue_transfer(self.db, member_id, command, self.clock, scope)
+        return schemas.dump_transfer(letter, self.clock.today())
+
+    @scoped_rpc
+    def get_transfer(self, transfer_id, scope):
+        return schemas.dump_transfer(transfers.get_transfer(self.db, transfer_id, self.clock, scope), self.clock.today())
+
+    @scoped_rpc
+    def list_transfers(self, query, scope):
+        query = load(contract.TransferQuerySchema(), query if query is not None else {})
+        items, total = transfers.list_transfers(self.db, query, self.clock, scope)
+        return schemas.dump_transfer_page(items, total, query, self.clock.today())
+
+    @scoped_rpc(write=True)
+    def receive_transfer(self, transfer_id, payload, scope):
+        load(contract.TransferReceiptSchema(), payload if payload is not None else {})
+        letter = transfers.receive_transfer(self.db, transfer_id, self.clock, scope)
+        return schemas.dump_transfer(letter, self.clock.today())
+
+    @scoped_rpc(write=True)
+    def reissue_transfer(self, transfer_id, payload, scope):
+        command = load(contract.TransferReissueSchema(), payload if payload is not None else {})
+        letter = transfers.reissue_transfer(self.db, transfer_id, command, self.clock, scope)
+        return schemas.dump_transfer(letter, self.clock.today())
+
+    @timer(interval=TRANSFER_EXPIRY_INTERVAL)
+    def expire_overdue_transfers(self):
+        """The periodic sweep: letters past their validity are recorded expired, each with its event.
+        Every instance runs it; they never expire one letter twice (``transfers.expire_overdue_transfers``)."""
+        while transfers.expire_overdue_transfers(self.db, self.clock):
+            self.db.commit()
+        self.db.commit()
+    # ---- county statistics (issue 8) ----
+
+    @scoped_rpc
+    def county_statistics(self, query, scope):
+        query = load(contract.StatisticsQuerySchema(), query if query is not None else {})
+        return contract.StatisticsSchema().dump(usecases.county_statistics(self.db, query, self.clock, scope))
+
+    # ---- batches (issue 8): each item answered on its own ----
+
+    @scoped_rpc(write=True)
+    def register_members(self, payload, scope):
+        return batch.register_members(self.db, payload, self.clock, scope)
+
+    @scoped_rpc(write=True)
+    def report_departures(self, payload, scope):
+        return batch.report_departures(self.db, payload, self.clock, scope, self.home_code)
+
+    # ---- meetings: quorum, 留党察看 and exclusions (issue 8) --------------
+
+    @scoped_rpc
+    def quorum(self, organisation_id, query, scope):
+        query = load(contract.QuorumCheckSchema(), query if query is not None else {})
+        return schemas.dump_quorum(*meetings.quorum_on(self.db, organisation_id, query, scope))
+
+    @scoped_rpc(write=True)
+    def record_party_probation(self, organisation_id, payload, scope):
+        command = load(contract.PartyProbationCreateSchema(), payload)
+        return schemas.dump_party_probation(meetings.record_party_probation(self.db, organisation_id, command, self.clock, scope))
+
+    @scoped_rpc
+    def list_party_probations(self, organisation_id, scope):
+        return schemas.dump_party_probations(meetings.party_probations(self.db, organisation_id, scope))
+
+    @scoped_rpc(write=True)
+    def record_attendance_exclusion(self, organisation_id, payload, scope):
+        command = load(contract.AttendanceExclusionCreateSchema(), payload)
+        exclusion = meetings.record_attendance_exclusion(self.db, organisation_id, command, self.clock, scope)
+        return schemas.dump_attendance_exclusion(exclusion)
+
+    @scoped_rpc
+    def list_attendance_exclusions(self, organisation_id, scope):
+        return schemas.dump_attendance_exclusions(*meetings.attendance_exclusions(self.db, organisation_id, scope))
+
+    @scoped_rpc(write=True)
+    def withdraw_attendance_exclusion(self, organisation_id, exclusion_id, payload, scope):
+        command = load(contract.ExclusionWithdrawalCreateSchema(), payload)
+        withdrawal = meetings.withdraw_attendance_exclusion(self.db, organisation_id, exclusion_id, command, self.clock,
+                                                            scope)
+        return schemas.dump_exclusion_withdrawal(withdrawal)
 
     # ---- issue 8: check-in at the destination (双报到), awaiting check-in, should transfer ----
 

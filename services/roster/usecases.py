@@ -13,6 +13,7 @@ from services.common.domain_events import EventMap
 from services.roster.domain.events import MemberDeparted, MemberRegistered, MemberReturned, OrganisationCreated
 from services.roster.domain.member import DepartureReport, Member
 from services.roster.domain.organisation import Organisation
+from services.roster.domain import places
 
 MAX_TREE_PAGE = 1000
 
@@ -167,8 +168,10 @@ def export_members(uow, query, scope):
 
 # ---- movements -----------------------------------------------------------
 
-def report_departure(uow, member_id, command, clock, scope):
+def report_departure(uow, member_id, command, clock, scope, home_code=places.DEFAULT_HOME_CODE):
     member = _member(uow, scope, member_id, for_update=True)
+    # Classified first: a destination that is no place refuses the report before anything changes.
+    destination = places.classify(command["destination_province"], command["destination_city"], home_code)
     report = DepartureReport(
         departed_on=command.get("departed_on") or clock.today(),
         destination_province=command["destination_province"],
@@ -181,6 +184,7 @@ def report_departure(uow, member_id, command, clock, scope):
     departure, departed = member.report_departure(
         departure_id=new_id(), report=report, reported_at=clock.now(), reported_by=scope.principal
     )
+    departure.destination_reach, departure.destination_code = destination.reach, destination.code
     uow.add_event(departed)
     return departure
 
@@ -193,6 +197,81 @@ def report_return(uow, member_id, command, clock, scope):
     )
     uow.add_event(returned)
     return departure
+
+
+# ---- organisation-relationship transfer (组织关系转接): use cases in services/roster/transfers.py ----
+from services.roster.domain.events import MemberTransferExpired, MemberTransferred, MemberTransferStarted
+
+EVENTS.event_types.update({
+    MemberTransferStarted: roster_events.MEMBER_TRANSFER_STARTED,
+    MemberTransferred: roster_events.MEMBER_TRANSFERRED,
+    MemberTransferExpired: roster_events.MEMBER_TRANSFER_EXPIRED,
+})
+
+
+# ---- county statistics (issue 8) ----
+
+def county_statistics(uow, query, clock, scope):
+    """The county's figures for the subtree of ``organisation_id`` (or all the
+    caller sees) on ``date`` (or today), as ``contracts.roster.StatisticsSchema``."""
+    from contracts.roster import DESTINATION_REACHES, NOT_YET_TRACKED, ORGANISATION_KINDS
+    from services.roster.domain.statistics import percent, year_ends
+
+    root = (
+        _visible_organisation(uow, scope, query["organisation_id"]) if query.get("organisation_id") else None
+    )
+    day = query.get("date") or clock.today()
+    rows = uow.statistics.by_organisation(scope, root, day)
+    members = sum(row[3] for row in rows)
+    away = uow.statistics.away_count(scope, root, day)
+    by_reach = uow.statistics.away_by_reach(scope, root, day)
+    reaches = [*DESTINATION_REACHES, *sorted(set(by_reach) - set(DESTINATION_REACHES))]
+    organisations_by_kind = uow.statistics.organisations_by_kind(scope, root)
+    members_by_kind = {}
+    for row in rows:
+        members_by_kind[row[2]] = members_by_kind.get(row[2], 0) + row[3]
+    first_year = uow.statistics.first_departure_year(scope, root, day)
+    return {
+        "organisation_id": root.id if root else None,
+        "date": day,
+        "members": members,
+        "away": away,
+        "away_share_percent": percent(away, members),
+        "away_by_reach": [
+            {"reach": reach, "away": by_reach.get(reach, 0), "share_percent": percent(by_reach.get(reach, 0), away)}
+            for reach in reaches
+        ],
+        "away_by_year": [
+            {"year": year, "as_of": as_of, "away": uow.statistics.away_count(scope, root, as_of)}
+            for year, as_of in (year_ends(first_year, day) if first_year else [])
+        ],
+        "members_by_kind": [
+            {"kind": kind, "kind_label": label, "organisations": organisations_by_kind.get(kind, 0),
+             "members": members_by_kind.get(kind, 0)}
+            for kind, label in ORGANISATION_KINDS.items() if kind in organisations_by_kind
+        ],
+        "members_by_organisation": [
+            {"organisation_id": row[0], "name": row[1], "kind": row[2], "members": row[3], "away": row[4]}
+            for row in rows
+        ],
+        "transfers_in_year": uow.statistics.transfers_received(scope, root, day.replace(month=1, day=1), day),
+        **{name: None for name in NOT_YET_TRACKED},
+        "not_yet_tracked": list(NOT_YET_TRACKED),
+    }
+
+
+# ---- meetings: quorum records (issue 8; the use cases are in services.roster.meetings) ----
+from services.roster.domain.events import (
+    AttendanceExclusionApproved,
+    AttendanceExclusionWithdrawn,
+    PartyProbationRecorded,
+)
+
+EVENTS.event_types.update({
+    PartyProbationRecorded: roster_events.PARTY_PROBATION_RECORDED,
+    AttendanceExclusionApproved: roster_events.ATTENDANCE_EXCLUSION_APPROVED,
+    AttendanceExclusionWithdrawn: roster_events.ATTENDANCE_EXCLUSION_WITHDRAWN,
+})
 
 
 # ---- issue 8: check-in at the destination (双报到), awaiting check-in, should transfer ----

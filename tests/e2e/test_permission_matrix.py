@@ -34,7 +34,7 @@ from gateway import auth
 from gateway.access import policy
 from gateway.app import create_app
 from tests.e2e.conftest import KEY_SCOPES
-from tests.support import id_number
+from tests.support import backdate_transfer, id_number
 
 _serial = itertools.count(1)
 
@@ -198,6 +198,16 @@ def _lists_own_branch_only(body, own, other, role):
     assert own["branch"]["id"] in ids and other["branch"]["id"] not in ids
 
 
+def _counts_own_subtree_only(body, own, other, role):
+    counted = {row["organisation_id"] for row in body["members_by_organisation"]}
+    assert other["branch"]["id"] not in counted, counted
+    assert role == "member" or own["branch"]["id"] in counted, counted
+
+
+def _one_item(body, status):
+    assert [item["status"] for item in body["items"]] == [status], body
+
+
 # Back within six months, so that the departure may have its mobile-member card (issue 8).
 DEPARTURE = {"destination_province": "甘肃省", "destination_city": "嘉峪关市", "work": "钢铁厂", "contact": "13700009999",
              "expected_return_on": (datetime.date.today() + datetime.timedelta(days=60)).isoformat()}
@@ -231,6 +241,11 @@ def _activation(w, s, r):
     return {}, None, {"username": username, "code": code, "password": secrets.token_urlsafe(15)}
 
 
+def _exclusion_to_withdraw(w):
+    """A fresh exclusion in B1 for every caller (each may be withdrawn once), approved by the county."""
+    return ok(w["platform"].post(f"/api/v1/organisations/{w['B1']['id']}/attendance-exclusions", {
+        "member_id": w["M1"]["id"], "ground": "abroad_at_own_expense", "approved_by_organisation_id": w["C"]["id"],
+        "approved_on": "2026-01-05", "agreed_on": "2026-01-10", "valid_from": "2027-01-10"}), 201)["id"]
 # ---- issue 8: 双报到 ----
 CHECK_IN = {"host_name": "嘉峪关市某社区党委", "host_place": "甘肃省嘉峪关市"}
 
@@ -269,6 +284,9 @@ EXAMPLES = {
     "exportMembers": Example(lambda w, s, r: ({}, {"organisation_id": s["branch"]["id"]}, None), outside=UNKNOWN),
     "reportDeparture": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, DEPARTURE), 201,
                                (404, "member_not_found")),
+    # right after reportDeparture: the member is away, so the item is refused (and the return follows)
+    "reportDepartures": Example(lambda w, s, r: ({}, None, {"items": [{"member_id": s["member"]["id"], **DEPARTURE}]}),
+                                200, (200, None), check=lambda body, own, other, role: _one_item(body, 409)),
     # issue 8: 双报到 (M1 is away here, between the departure and the return)
     "reportCheckIn": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, CHECK_IN), 201,
                              (404, "member_not_found")),
@@ -285,6 +303,33 @@ EXAMPLES = {
         lambda w, s, r: ({}, {"per_page": 100} if s["own"] else {"organisation_id": s["branch"]["id"]}, None),
         outside=UNKNOWN),
     "reportReturn": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, {}), 201, (404, "member_not_found")),
+    # the county statistics (issue 8): the caller's own subtree, and a branch outside it by name
+    "getStatistics": Example(lambda w, s, r: ({}, {} if s["own"] else {"organisation_id": s["branch"]["id"]}, None),
+                             outside=(404, "organisation_not_found"), check=_counts_own_subtree_only),
+    # batches (issue 8): answered per item, so the batch is a 200 and each item says what its single
+    # request would have (outside the caller's subtree: the item's 422 or 404)
+    "registerMembers": Example(lambda w, s, r: ({}, None, {"items": [member_body(s["branch"]["id"])]}), 200,
+                               (200, None), check=lambda body, own, other, role: _one_item(body, 201)),
+
+    # issue 8: quorum, 留党察看 and exclusions from 应到会 (the branch's own member attends; the town approved)
+    "checkQuorum": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None,
+                                            {"date": "2026-06-06", "present": [s["member"]["id"]]}),
+                         outside=(404, "organisation_not_found"),
+                         check=lambda body, own, other, role: body["present_with_vote"] == 1 or _fail(body)),
+    "listAttendanceExclusions": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, None),
+                                        outside=(404, "organisation_not_found")),
+    "recordAttendanceExclusion": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, {
+        "member_id": s["member"]["id"], "ground": "serving_sentence", "approved_by_organisation_id": w["C"]["id"],
+        "approved_on": "2026-01-05", "agreed_on": "2026-01-10", "valid_from": "2027-01-10"}), 201,
+        (404, "organisation_not_found")),
+    "withdrawAttendanceExclusion": Example(lambda w, s, r: (
+        {"organisation_id": s["branch"]["id"], "exclusion_id": _exclusion_to_withdraw(w) if s["own"] else w["B1"]["id"]},
+        None, {"effective_from": "2027-02-01", "reason": "已返乡"}), 201, (404, "organisation_not_found")),
+    "listPartyProbations": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, None),
+                                   outside=(404, "organisation_not_found")),
+    "recordPartyProbation": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, {
+        "member_id": s["member"]["id"], "starts_on": "2027-01-01", "ends_on": "2027-06-30", "decided_by": "镇纪委",
+        "decided_on": "2026-01-05"}), 201, (404, "organisation_not_found")),
     # people's own account and the audit record
     "changeOwnPassword": Example(lambda w, s, r: ({}, None, {"current_password": _password(w, r), "new_password": _password(w, r)}),
                                  204),
@@ -319,6 +364,67 @@ EXAMPLES = {
     "GET /api/v1/asyncapi.json": Example(lambda w, s, r: ({}, None, None)),
 }
 
+
+# ---- 组织关系转接: letters made for each call, so that every role's call finds one in the state it needs ----
+
+def _transfer_home(w):
+    """A branch of a county no grant of the matrix covers: where transferred members come from and go to."""
+    if "transfer_home" not in w:
+        platform = w["platform"]
+        county = ok(platform.post("/api/v1/organisations", {"name": "中共肃南县委员会", "kind": "party_committee"}), 201)
+        w["transfer_home"] = ok(platform.post("/api/v1/organisations", {
+            "name": "肃南县第1村党支部", "kind": "branch", "parent_id": county["id"]}), 201)
+    return w["transfer_home"]
+
+
+def _fresh_member(w, branch):
+    return ok(w["platform"].post("/api/v1/members", member_body(branch["id"])), 201)
+
+
+def _letter(w, member, to_branch, expired=False):
+    letter = ok(w["platform"].post(f"/api/v1/members/{member['id']}/transfers", {
+        "to_organisation_id": to_branch["id"], "dues_paid_until": "2026-11"}), 201)
+    if expired:
+        backdate_transfer(w["platform"].database_url, letter["id"], 31)
+    return letter
+
+
+def _letter_to_read(w, s):
+    """Own side: M1's letter (the member reads their own too); other side: one to the other branch."""
+    key = f"letter-{s['branch']['id']}"
+    if key not in w:
+        w[key] = (_letter(w, s["member"], _transfer_home(w)) if s["own"]
+                  else _letter(w, _fresh_member(w, _transfer_home(w)), s["branch"]))
+    return w[key]
+
+
+def _letter_to_receive(w, s):
+    """Addressed to the side's branch: received by its side, unknown to the other."""
+    return _letter(w, _fresh_member(w, _transfer_home(w)), s["branch"])
+
+
+def _expired_letter(w, s):
+    """Own side: sent by the side's branch (which re-issues it); other side: sent to the other branch."""
+    if s["own"]:
+        return _letter(w, _fresh_member(w, s["branch"]), _transfer_home(w), expired=True)
+    return _letter(w, _fresh_member(w, _transfer_home(w)), s["branch"], expired=True)
+
+
+TRANSFER_NOT_FOUND = (404, "transfer_not_found")
+EXAMPLES.update({
+    "issueTransfer": Example(lambda w, s, r: (
+        {"member_id": (_fresh_member(w, s["branch"]) if s["own"] else s["member"])["id"]}, None,
+        {"to_organisation_id": _transfer_home(w)["id"], "dues_paid_until": "2026-11"}), 201, (404, "member_not_found")),
+    "listTransfers": Example(lambda w, s, r: ({}, {"per_page": 100} if s["own"] else {"organisation_id": s["branch"]["id"]},
+                                              None), outside=UNKNOWN),
+    "getTransfer": Example(lambda w, s, r: ({"transfer_id": _letter_to_read(w, s)["id"]}, None, None),
+                           outside=TRANSFER_NOT_FOUND),
+    "receiveTransfer": Example(lambda w, s, r: ({"transfer_id": _letter_to_receive(w, s)["id"]}, None, {}),
+                               outside=TRANSFER_NOT_FOUND,
+                               check=lambda body, own, other, role: body["state"] == "received" or _fail(body)),
+    "reissueTransfer": Example(lambda w, s, r: ({"transfer_id": _expired_letter(w, s)["id"]}, None, {}), 201,
+                               TRANSFER_NOT_FOUND),
+})
 
 # A success of these ends the caller's tokens: the role signs in again before its next call.
 ENDS_TOKENS = {"changeOwnPassword", "revokeTokens"}

@@ -91,7 +91,8 @@ def test_roles_are_the_union_of_every_service_bundle_and_the_gateway_own():
 def test_roster_declares_its_permissions_and_bundles():
     assert set(roster.PERMISSIONS) == {
         "organisations:read", "organisations:write", "members:read", "members:write", "movements:write",
-        "members:export", "personal_data:read", "phone:read",
+        "members:export", "personal_data:read", "phone:read", "transfers:write",
+        "meetings:read",  # issue 8: quorum
         "check_ins:confirm",  # issue 8: 双报到
     }
     assert {"county_admin", "town_admin", "branch_secretary", "liaison", "member", "system_integration"} <= set(

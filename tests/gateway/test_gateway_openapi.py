@@ -21,6 +21,14 @@ OPERATIONS = {
     "/api/v1/members/export": {"get": "200"},
     "/api/v1/members/{member_id}/departures": {"post": "201"},
     "/api/v1/members/{member_id}/returns": {"post": "201"},
+    "/api/v1/statistics": {"get": "200"},
+    "/api/v1/members/batch": {"post": "200"},
+    "/api/v1/members/departures/batch": {"post": "200"},
+    # issue 8: quorum
+    "/api/v1/organisations/{organisation_id}/quorum": {"post": "200"},
+    "/api/v1/organisations/{organisation_id}/attendance-exclusions": {"get": "200", "post": "201"},
+    "/api/v1/organisations/{organisation_id}/party-probations": {"get": "200", "post": "201"},
+    "/api/v1/organisations/{organisation_id}/attendance-exclusions/{exclusion_id}/withdrawal": {"post": "201"},
     "/api/v1/tokens": {"post": "200"},
     "/api/v1/tokens/revoke": {"post": "204"},
     "/api/v1/users": {"get": "200", "post": "201"},
@@ -37,6 +45,12 @@ OPERATIONS = {
     "/api/v1/audit-records": {"get": "200"},
     "/healthz": {"get": "200"},
     "/readyz": {"get": "200"},
+    # 组织关系转接
+    "/api/v1/members/{member_id}/transfers": {"post": "201"},
+    "/api/v1/transfers": {"get": "200"},
+    "/api/v1/transfers/{transfer_id}": {"get": "200"},
+    "/api/v1/transfers/{transfer_id}/receipt": {"post": "200"},
+    "/api/v1/transfers/{transfer_id}/reissue": {"post": "201"},
 }
 OPEN = {("/api/v1/tokens", "post"), ("/api/v1/activations", "post"), ("/healthz", "get"), ("/readyz", "get")}
 # Operations a county system's key may call; the rest are for people only.
@@ -46,6 +60,17 @@ FOR_KEYS_TOO = {
     ("/api/v1/members", "get"), ("/api/v1/members", "post"), ("/api/v1/members/{member_id}", "get"),
     ("/api/v1/members/lookup", "post"), ("/api/v1/members/export", "get"),
     ("/api/v1/members/{member_id}/departures", "post"), ("/api/v1/members/{member_id}/returns", "post"),
+    ("/api/v1/members/{member_id}/transfers", "post"), ("/api/v1/transfers", "get"),
+    ("/api/v1/transfers/{transfer_id}", "get"), ("/api/v1/transfers/{transfer_id}/receipt", "post"),
+    ("/api/v1/transfers/{transfer_id}/reissue", "post"),
+    ("/api/v1/statistics", "get"), ("/api/v1/members/batch", "post"), ("/api/v1/members/departures/batch", "post"),
+    # issue 8: quorum
+    ("/api/v1/organisations/{organisation_id}/quorum", "post"),
+    ("/api/v1/organisations/{organisation_id}/attendance-exclusions", "get"),
+    ("/api/v1/organisations/{organisation_id}/attendance-exclusions", "post"),
+    ("/api/v1/organisations/{organisation_id}/party-probations", "get"),
+    ("/api/v1/organisations/{organisation_id}/party-probations", "post"),
+    ("/api/v1/organisations/{organisation_id}/attendance-exclusions/{exclusion_id}/withdrawal", "post"),
 }
 # ---- issue 8: check-in at the destination (双报到) ----
 CHECK_IN_OPERATIONS = {
@@ -95,7 +120,7 @@ def test_filters_and_paging_are_documented_query_parameters(document):
     parameters = {p["name"]: p for p in document["paths"]["/api/v1/members"]["get"]["parameters"]}
     assert set(parameters) == {"page", "per_page", "organisation_id", "status", "membership", "gender", "name"}
     assert all(p["in"] == "query" for p in parameters.values())
-    assert parameters["status"]["schema"]["enum"] == ["at_home", "away"]
+    assert parameters["status"]["schema"]["enum"] == ["at_home", "away", "transferred_out"]
 
 
 def test_errors_are_documented_with_the_error_shape(document):
@@ -239,6 +264,13 @@ def test_writes_a_client_may_retry_take_an_idempotency_key(document):
     assert takes_key == {
         ("post", "/api/v1/organisations"), ("post", "/api/v1/members"),
         ("post", "/api/v1/members/{member_id}/departures"), ("post", "/api/v1/members/{member_id}/returns"),
+        ("post", "/api/v1/members/{member_id}/transfers"), ("post", "/api/v1/transfers/{transfer_id}/receipt"),
+        ("post", "/api/v1/transfers/{transfer_id}/reissue"),
+        ("post", "/api/v1/members/batch"), ("post", "/api/v1/members/departures/batch"),
+        # issue 8: quorum
+        ("post", "/api/v1/organisations/{organisation_id}/attendance-exclusions"),
+        ("post", "/api/v1/organisations/{organisation_id}/party-probations"),
+        ("post", "/api/v1/organisations/{organisation_id}/attendance-exclusions/{exclusion_id}/withdrawal"),
         # issue 8: 双报到
         ("post", "/api/v1/members/{member_id}/check-ins"),
         ("post", "/api/v1/members/{member_id}/check-ins/{check_in_id}/confirmations"),

@@ -40,3 +40,72 @@ class MemberReturned:
     returned_on: date
     departed_on: date | None
     departure_reported: bool
+
+
+# ---- organisation-relationship transfer (组织关系转接) ------------------------
+
+@dataclass(frozen=True)
+class MemberTransferStarted:
+    transfer_id: str
+    member_id: str
+    from_organisation_id: str
+    to_organisation_id: str | None
+    to_name: str
+    issued_on: date
+    valid_until: date
+    dues_paid_until: str
+    reissue_of: str | None
+
+
+@dataclass(frozen=True)
+class MemberTransferred:
+    transfer_id: str
+    member_id: str
+    from_organisation_id: str
+    to_organisation_id: str | None
+    transferred_out: bool
+    received_on: date
+
+
+@dataclass(frozen=True)
+class MemberTransferExpired:
+    transfer_id: str
+    member_id: str
+    from_organisation_id: str
+    to_organisation_id: str | None
+    valid_until: date
+    expired_on: date
+
+
+# ---- meetings: quorum records (issue 8) ----------------------------------
+
+@dataclass(frozen=True)
+class PartyProbationRecorded:
+    probation_id: str
+    member_id: str
+    organisation_id: str
+    starts_on: date
+    ends_on: date
+    decided_on: date
+
+
+@dataclass(frozen=True)
+class AttendanceExclusionApproved:
+    exclusion_id: str
+    member_id: str
+    organisation_id: str
+    ground: str
+    approved_by_organisation_id: str
+    approved_on: date
+    agreed_on: date
+    valid_from: date
+    valid_until: date | None
+
+
+@dataclass(frozen=True)
+class AttendanceExclusionWithdrawn:
+    withdrawal_id: str
+    exclusion_id: str
+    member_id: str
+    organisation_id: str
+    effective_from: date

@@ -1,7 +1,7 @@
 """check_ins: 双报到, a member away checking in at a host, confirmed by host and home; mobile_member_cards (流动党员活动证)
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0009
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 from services.common.tables import UTCDateTime
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

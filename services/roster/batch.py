@@ -1,0 +1,60 @@
+"""Batches at the roster's edge: each item loaded, run and dumped on its own,
+and answered with the status and error its single request would have had.
+
+Every rule of a registration or a departure is checked before the use case
+adds anything (services.roster.usecases), so a refused item leaves nothing
+behind and the items that passed commit together with their events.
+"""
+from contracts import roster as contract
+from contracts.access import AUDIT_ONLY_DETAILS
+from contracts.errors import HTTP_STATUS, RuleViolation, ServiceError
+from services.common.rpc import load
+from services.roster import schemas, usecases
+
+
+def _refusal(index, exc):
+    details = dict(exc.details) if isinstance(exc.details, dict) else exc.details
+    if isinstance(details, dict):
+        details.pop(AUDIT_ONLY_DETAILS, None)  # the hash index of a duplicate never leaves the service
+    return {"index": index, "status": HTTP_STATUS.get(exc.code, 422),
+            "error": {"code": exc.code, "message": exc.message, "details": details}}
+
+
+def _each(items, run):
+    answers = []
+    for index, item in enumerate(items):
+        try:
+            answers.append({"index": index, "status": 201, "error": None, **run(item)})
+        except (ServiceError, RuleViolation) as exc:
+            answers.append(_refusal(index, exc))
+    succeeded = sum(1 for answer in answers if answer["status"] == 201)
+    return {"items": answers, "succeeded": succeeded, "refused": len(answers) - succeeded}
+
+
+def register_members(db, payload, clock, scope):
+    items = load(contract.MemberBatchSchema(), payload)["items"]
+
+    def register(item):
+        member = usecases.register_member(db, load(contract.MemberCreateSchema(), item), clock, scope)
+        return {"member": schemas.dump_member(member, scope)}
+
+    # Each item is dumped already (schemas.dump_*), masked as the caller's scope says.
+    return _each(items, register)
+
+
+def report_departures(db, payload, clock, scope, home_code):
+    items = load(contract.DepartureBatchSchema(), payload)["items"]
+
+    def depart(item):
+        item = dict(item)
+        member_id = load(_MemberIdSchema(), {"member_id": item.pop("member_id", None)})["member_id"]
+        command = load(contract.DepartureReportSchema(), item)
+        departure = usecases.report_departure(db, str(member_id), command, clock, scope, home_code)
+        return {"departure": schemas.dump_departure(departure, scope)}
+
+    return _each(items, depart)
+
+
+class _MemberIdSchema(contract.StrictSchema):
+    member_id = contract.fields.UUID(required=True)
+
