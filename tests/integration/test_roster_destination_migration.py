@@ -1,4 +1,4 @@
-"""Migration 0009 classifies the departures already stored, with the same rules as a new report."""
+"""Migration 0008 classifies the departures already stored, with the same rules as a new report."""
 from datetime import datetime, timezone
 
 import pytest
@@ -11,7 +11,7 @@ from tests.integration.test_roster_personal_data_migrations import MIGRATIONS, a
 
 NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
 COUNTY, BRANCH = "00000000-0000-4000-8000-0000000000c0", "00000000-0000-4000-8000-0000000000b0"
-ROWS = [  # (province, city, reach and code after 0009)
+ROWS = [  # (province, city, reach and code after 0008)
     ("甘肃", "酒泉市瓜州县", ("in_province", "620922")),
     ("甘肃省", "高台县城", ("in_county", "620724")),
     ("新疆维吾尔自治区", "乌鲁木齐", ("out_of_province", "650100")),
@@ -28,7 +28,7 @@ def engine(request, tmp_path):
     engine.dispose()
 
 
-def test_0009_classifies_the_stored_departures(engine, personal_data_keys):
+def test_0008_classifies_the_stored_departures(engine, personal_data_keys):
     cipher = PersonalDataCipher.from_config(personal_data_keys)
     upgrade_to_head(engine, MIGRATIONS, revision="0005", personal_data_cipher=cipher)
     with engine.begin() as connection:

@@ -8,7 +8,7 @@ service's ``HOME_COUNTY_CODE``, Gaotai 620724 by default); a row whose
 province is not on the list, or an unreported departure (no destination),
 stays NULL rather than stopping the upgrade.
 
-Revision ID: 0009
+Revision ID: 0008
 Revises: 0007
 """
 import os
@@ -19,8 +19,8 @@ from alembic import op
 from contracts.errors import RuleViolation
 from services.roster.domain import places
 
-revision = "0009"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -2,14 +2,14 @@
 
 Both are append-only histories: rows are inserted, never updated or deleted.
 
-Revision ID: 0006
-Revises: 0007 (re-chained after merging main: transfer_letters came first)
+Revision ID: 0007
+Revises: 0006
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0007"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """check_ins: 双报到, a member away checking in at a host, confirmed by host and home; mobile_member_cards (流动党员活动证)
 
-Revision ID: 0008
-Revises: 0009
+Revision ID: 0009
+Revises: 0008
 """
 import sqlalchemy as sa
 from alembic import op
 
 from services.common.tables import UTCDateTime
 
-revision = "0008"
-down_revision = "0009"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
