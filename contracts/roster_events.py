@@ -215,3 +215,24 @@ class MemberCheckInConfirmedV1(Schema):
 
 SCHEMAS[(MEMBER_CHECKED_IN, 1)] = MemberCheckedInV1
 SCHEMAS[(MEMBER_CHECK_IN_CONFIRMED, 1)] = MemberCheckInConfirmedV1
+
+MOBILE_MEMBER_CARD_ISSUED = "mobile_member_card_issued"
+
+
+class MobileMemberCardIssuedV1(Schema):
+    """A mobile-member card (流动党员活动证) was issued for an absence under six
+    months: organisational life and dues at ``branch_id`` (the destination
+    branch, whose systems may subscribe), no vote there. ``organisation_id`` is
+    the home branch."""
+
+    member_id = fields.UUID(required=True)
+    card_id = fields.UUID(required=True)
+    departure_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    branch_id = fields.UUID(required=True)
+    number = fields.Str(required=True)
+    issued_on = fields.Date(required=True)
+    valid_until = fields.Date(required=True)
+
+
+SCHEMAS[(MOBILE_MEMBER_CARD_ISSUED, 1)] = MobileMemberCardIssuedV1

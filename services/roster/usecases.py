@@ -279,6 +279,7 @@ from services.roster.domain import check_in as check_ins  # noqa: E402
 
 EVENTS.event_types[check_ins.MemberCheckedIn] = roster_events.MEMBER_CHECKED_IN
 EVENTS.event_types[check_ins.CheckInConfirmed] = roster_events.MEMBER_CHECK_IN_CONFIRMED
+EVENTS.event_types[check_ins.MobileMemberCardIssued] = roster_events.MOBILE_MEMBER_CARD_ISSUED
 
 
 def report_check_in(uow, member_id, command, clock, scope):
@@ -385,6 +386,7 @@ def issue_mobile_member_card(uow, member_id, command, clock, scope):
         issued_at=clock.now(), issued_by=scope.principal,
     )
     uow.mobile_member_cards.add(card)
+    uow.add_event(card.issued(member.organisation_id))
     return card
 
 

@@ -202,3 +202,10 @@ def test_a_mobile_member_card_is_issued_once_per_short_absence(roster, world, da
         call(roster, "issue_mobile_member_card", member["id"], {"branch_id": "00000000-0000-4000-8000-000000000000"})
     assert refused.value.code == "unknown_reference"
     assert call(roster, "list_mobile_member_cards", member["id"])["items"] == [issued]
+    # The issue is an event like every effect; the refusals published nothing.
+    cards = [data for kind, data in outbox_events(database_url) if kind == "mobile_member_card_issued"]
+    assert cards == [{
+        "member_id": member["id"], "card_id": issued["id"], "departure_id": issued["departure_id"],
+        "organisation_id": world["village"]["id"], "branch_id": world["guazhou"]["id"], "number": issued["number"],
+        "issued_on": issued["issued_on"], "valid_until": issued["valid_until"],
+    }]

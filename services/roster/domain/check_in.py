@@ -223,6 +223,26 @@ class MobileMemberCard:
     def votes_at_destination(self):
         return False
 
+    def issued(self, organisation_id):
+        """The event of the card's issue; ``organisation_id`` is the member's home branch."""
+        return MobileMemberCardIssued(
+            member_id=self.member_id, card_id=self.id, departure_id=self.departure_id,
+            organisation_id=organisation_id, branch_id=self.branch_id, number=self.number,
+            issued_on=self.issued_on, valid_until=self.valid_until,
+        )
+
+
+@dataclass(frozen=True)
+class MobileMemberCardIssued:
+    member_id: str
+    card_id: str
+    departure_id: str
+    organisation_id: str
+    branch_id: str
+    number: str
+    issued_on: date
+    valid_until: date
+
 
 def issue_card(member, *, card_id, existing_card, branch, issued_on, valid_until, issued_at, issued_by=None):
     """The card is for an absence under six months: the departure must say when
