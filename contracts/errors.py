@@ -138,3 +138,16 @@ HTTP_STATUS.update({
     ErrorCode.MEMBER_TRANSFERRED_OUT: 409,
     ErrorCode.TRANSFER_SUPERSEDED: 409,
 })
+
+# ---- issue 8: lost contact (失联), suspension (停止党籍) and removal (除名) ----
+ErrorCode.ALREADY_LOST_CONTACT = "already_lost_contact"
+ErrorCode.NOT_LOST_CONTACT = "not_lost_contact"
+# Confirming a suspension or removal that the rules do not propose on that date.
+ErrorCode.NO_PROPOSAL = "no_proposal"
+ErrorCode.MEMBER_REMOVED = "member_removed"
+HTTP_STATUS.update({
+    ErrorCode.ALREADY_LOST_CONTACT: 409,
+    ErrorCode.NOT_LOST_CONTACT: 409,
+    ErrorCode.NO_PROPOSAL: 409,
+    ErrorCode.MEMBER_REMOVED: 409,
+})

@@ -404,7 +404,7 @@ class TransferPageSchema(PageSchema):
 from datetime import date as _date  # noqa: E402
 
 DESTINATION_REACHES = {"in_county": "县内", "in_province": "省内", "out_of_province": "省外"}
-NOT_YET_TRACKED = ("lost_contact", "pocket_members")
+NOT_YET_TRACKED = ("pocket_members",)
 
 
 class StatisticsQuerySchema(StrictSchema):
@@ -456,7 +456,8 @@ class StatisticsSchema(ResultSchema):
     members_by_kind = fields.List(fields.Nested(KindCountSchema), required=True)
     members_by_organisation = fields.List(fields.Nested(OrganisationCountSchema), required=True, metadata={
         "description": "every organisation in the subtree that has members"})
-    lost_contact = fields.Int(allow_none=True, metadata={"description": "null: not yet tracked"})
+    lost_contact = fields.Int(allow_none=True, metadata={
+        "description": "members whose contact was lost on the date (失联: reported, not yet restored)"})
     pocket_members = fields.Int(allow_none=True, metadata={"description": "null: not yet tracked"})
     transfers_in_year = fields.Int(allow_none=True, metadata={
         "description": "transfer letters (组织关系转接) received from 1 January to the date, sent from or received "
@@ -810,3 +811,122 @@ class MobileMemberCardSchema(ResultSchema):
 
 class MobileMemberCardListSchema(ResultSchema):
     items = fields.List(fields.Nested(MobileMemberCardSchema), required=True)
+
+
+# ---- issue 8: lost contact (失联), suspension (停止党籍) and removal (除名) ----
+# A branch (its secretary or liaison) reports a member it cannot reach, and
+# reports contact restored; confirming a suspension or a removal is the higher
+# Party committee's act, so it is its own permission.
+LOST_CONTACT_WRITE = "lost_contact:write"
+MEMBERSHIP_DECIDE = "membership:decide"
+PERMISSIONS = PERMISSIONS + (LOST_CONTACT_WRITE, MEMBERSHIP_DECIDE)
+for _role in ("county_admin", "branch_secretary", "liaison"):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {LOST_CONTACT_WRITE}
+for _role in ("county_admin", "town_admin"):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {MEMBERSHIP_DECIDE}
+# A person's act, never a system's: API keys cannot carry it.
+ROLE_PERMISSIONS["system_integration"] = frozenset(PERMISSIONS) - {MEMBERSHIP_DECIDE}
+del _role
+
+MEMBERSHIP_DECISION_KINDS = {"suspension": "停止党籍", "removal": "除名"}
+MAX_SEARCH_EFFORTS = 50
+
+
+class SearchEffortSchema(StrictSchema):
+    on = fields.Date(required=True, metadata={"description": "when the attempt was made"})
+    how = Text(required=True, validate=_trimmed(200), metadata={
+        "description": "what was tried: phone, asking the family, the destination's organisation... "
+                       "(no phone numbers or addresses here)"})
+    outcome = Text(required=True, validate=_trimmed(500), metadata={"description": "what came of it"})
+
+
+class LostContactReportSchema(StrictSchema):
+    """失联: reported with the search efforts made."""
+
+    lost_since = fields.Date(required=True, metadata={"description": "the day of the last contact"})
+    search_efforts = fields.List(fields.Nested(SearchEffortSchema), required=True,
+                                 validate=validate.Length(min=1, max=MAX_SEARCH_EFFORTS))
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class ContactRestorationSchema(StrictSchema):
+    restored_on = fields.Date(load_default=None, metadata={"description": "defaults to today"})
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500),
+                metadata={"description": "how contact came back"})
+
+
+class MembershipDecisionCreateSchema(StrictSchema):
+    """Confirm what the rules propose: suspension (停止党籍) six months after contact was lost,
+    removal (除名) two years after the suspension."""
+
+    kind = fields.Str(required=True, validate=validate.OneOf(list(MEMBERSHIP_DECISION_KINDS)))
+    decided_on = fields.Date(load_default=None, metadata={"description": "defaults to today"})
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500),
+                metadata={"description": "the meeting or document that decided it"})
+
+
+class ProposalSchema(ResultSchema):
+    kind = fields.Str(required=True, metadata={"description": "suspension (停止党籍) or removal (除名)"})
+    kind_label = fields.Str(required=True)
+    due_from = fields.Date(required=True)
+
+
+class MembershipDecisionSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    lost_contact_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    kind = fields.Str(required=True)
+    kind_label = fields.Str(required=True)
+    proposed_from = fields.Date(required=True)
+    decided_on = fields.Date(required=True)
+    note = fields.Str(allow_none=True)
+    decided_at = fields.AwareDateTime(required=True)
+    decided_by = fields.Str(allow_none=True)
+    reversed_on = fields.Date(allow_none=True, metadata={"description": "a suspension reversed by restored contact"})
+    reversed_at = fields.AwareDateTime(allow_none=True)
+    reversed_by = fields.Str(allow_none=True)
+
+
+class LostContactSchema(ResultSchema):
+    """One spell of lost contact, with what it led to and what the rules propose now."""
+
+    id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    lost_since = fields.Date(required=True)
+    reported_on = fields.Date(required=True)
+    search_efforts = fields.List(fields.Nested(SearchEffortSchema), required=True)
+    note = fields.Str(allow_none=True)
+    reported_at = fields.AwareDateTime(required=True)
+    reported_by = fields.Str(allow_none=True)
+    restored_on = fields.Date(allow_none=True)
+    restored_at = fields.AwareDateTime(allow_none=True)
+    restored_by = fields.Str(allow_none=True)
+    restoration_note = fields.Str(allow_none=True)
+    decisions = fields.List(fields.Nested(MembershipDecisionSchema), required=True)
+    proposal = fields.Nested(ProposalSchema, allow_none=True, metadata={"description": "due today, to confirm"})
+    next_proposal = fields.Nested(ProposalSchema, allow_none=True,
+                                  metadata={"description": "what will be proposed next, and from when"})
+
+
+class LostContactListSchema(ResultSchema):
+    items = fields.List(fields.Nested(LostContactSchema), required=True)
+
+
+class LostContactQuerySchema(PageQuerySchema):
+    organisation_id = fields.UUID(metadata={"description": "members of this organisation and every organisation under it"})
+    proposal = fields.Str(validate=validate.OneOf(list(MEMBERSHIP_DECISION_KINDS)),
+                          metadata={"description": "only members for whom this is proposed today"})
+
+
+class LostMemberSchema(ResultSchema):
+    member_id = fields.UUID(required=True)
+    name = fields.Str(required=True)
+    organisation_id = fields.UUID(required=True)
+    lost_contact = fields.Nested(LostContactSchema, required=True)
+
+
+class LostMemberPageSchema(PageSchema):
+    as_of = fields.Date(required=True)
+    items = fields.List(fields.Nested(LostMemberSchema), required=True)

@@ -236,3 +236,49 @@ class MobileMemberCardIssuedV1(Schema):
 
 
 SCHEMAS[(MOBILE_MEMBER_CARD_ISSUED, 1)] = MobileMemberCardIssuedV1
+
+
+# ---- issue 8: lost contact (失联), suspension (停止党籍) and removal (除名) ----
+MEMBER_LOST_CONTACT = "member_lost_contact"
+MEMBER_CONTACT_RESTORED = "member_contact_restored"
+MEMBER_SUSPENDED = "member_suspended"
+MEMBER_REMOVED = "member_removed"
+
+
+class MemberLostContactV1(Schema):
+    """The member's branch can no longer reach them (失联); ``search_efforts`` counts the attempts reported."""
+
+    member_id = fields.UUID(required=True)
+    lost_contact_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    lost_since = fields.Date(required=True)
+    reported_on = fields.Date(required=True)
+    search_efforts = fields.Int(required=True)
+
+
+class MemberContactRestoredV1(Schema):
+    """Contact is back; ``suspension_reversed`` when a confirmed suspension (停止党籍) was reversed by it."""
+
+    member_id = fields.UUID(required=True)
+    lost_contact_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    lost_since = fields.Date(required=True)
+    restored_on = fields.Date(required=True)
+    suspension_reversed = fields.Bool(required=True)
+
+
+class MembershipDecidedV1(Schema):
+    """A proposal confirmed: suspension of membership (停止党籍) or removal (除名), from ``decided_on``."""
+
+    member_id = fields.UUID(required=True)
+    decision_id = fields.UUID(required=True)
+    lost_contact_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    decided_on = fields.Date(required=True)
+    proposed_from = fields.Date(required=True)
+
+
+SCHEMAS[(MEMBER_LOST_CONTACT, 1)] = MemberLostContactV1
+SCHEMAS[(MEMBER_CONTACT_RESTORED, 1)] = MemberContactRestoredV1
+SCHEMAS[(MEMBER_SUSPENDED, 1)] = MembershipDecidedV1
+SCHEMAS[(MEMBER_REMOVED, 1)] = MembershipDecidedV1

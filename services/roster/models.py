@@ -249,3 +249,52 @@ mobile_member_cards = Table(
     Column("issued_by", String(100), nullable=True),
 )
 mapper_registry.map_imperatively(MobileMemberCard, mobile_member_cards)
+
+
+# ---- issue 8: lost contact (失联), suspension (停止党籍) and removal (除名) ----
+# History: a spell's restoration and a decision's reversal fill their empty
+# columns once; rows are never deleted.
+from sqlalchemy import JSON  # noqa: E402
+
+from services.roster.domain.lost_contact import LostContact, MembershipDecision  # noqa: E402
+
+lost_contacts = Table(
+    "lost_contacts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("member_id", String(36), ForeignKey("members.id"), nullable=False, index=True),
+    # Set while the spell is open, cleared on restoration; unique, so the
+    # database itself refuses a second open spell for one member.
+    Column("open_for_member_id", String(36), ForeignKey("members.id"), nullable=True, unique=True),
+    Column("organisation_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("lost_since", Date, nullable=False),
+    Column("reported_on", Date, nullable=False),
+    Column("search_efforts", JSON, nullable=False),
+    Column("note", String(500), nullable=True),
+    Column("reported_at", UTCDateTime(), nullable=False),
+    Column("reported_by", String(100), nullable=True),
+    Column("restored_on", Date, nullable=True),
+    Column("restored_at", UTCDateTime(), nullable=True),
+    Column("restored_by", String(100), nullable=True),
+    Column("restoration_note", String(500), nullable=True),
+)
+
+membership_decisions = Table(
+    "membership_decisions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("member_id", String(36), ForeignKey("members.id"), nullable=False, index=True),
+    Column("lost_contact_id", String(36), ForeignKey("lost_contacts.id"), nullable=False, index=True),
+    Column("organisation_id", String(36), ForeignKey("organisations.id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("proposed_from", Date, nullable=False),
+    Column("decided_on", Date, nullable=False),
+    Column("note", String(500), nullable=True),
+    Column("decided_at", UTCDateTime(), nullable=False),
+    Column("decided_by", String(100), nullable=True),
+    Column("reversed_on", Date, nullable=True),
+    Column("reversed_at", UTCDateTime(), nullable=True),
+    Column("reversed_by", String(100), nullable=True),
+)
+mapper_registry.map_imperatively(LostContact, lost_contacts)
+mapper_registry.map_imperatively(MembershipDecision, membership_decisions)

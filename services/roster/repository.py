@@ -321,3 +321,63 @@ class SqlMobileMemberCards:
 
 
 REPOSITORIES["mobile_member_cards"] = SqlMobileMemberCards
+
+
+# ---- issue 8: lost contact (失联), suspension and removal ----
+from services.roster.domain.lost_contact import LostContact, MembershipDecision  # noqa: E402
+
+
+class SqlLostContacts:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, spell):
+        self.session.add(spell)
+
+    def open_for(self, member_id, for_update=False):
+        query = select(LostContact).where(LostContact.open_for_member_id == str(member_id))
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).one_or_none()
+
+    def for_member(self, member_id):
+        return self.session.scalars(select(LostContact).where(LostContact.member_id == str(member_id))
+                                    .order_by(LostContact.reported_at, LostContact.id)).all()
+
+    def open_spells(self, *, scope, organisation=None, offset=0, limit=20):
+        """Open spells of members in the caller's scope (and ``organisation``'s
+        subtree), lost longest first, with their members."""
+        query = SqlMembers(self.session)._filtered(scope=scope, organisation=organisation).add_columns(
+            LostContact).join(LostContact, LostContact.open_for_member_id == Member.id)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = self.session.execute(
+            query.order_by(LostContact.lost_since, Member.id).offset(offset).limit(limit)).unique().all()
+        return [(row[0], row[1]) for row in rows], total
+
+
+class SqlMembershipDecisions:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, decision):
+        self.session.add(decision)
+
+    def for_member(self, member_id, for_update=False):
+        query = (select(MembershipDecision).where(MembershipDecision.member_id == str(member_id))
+                 .order_by(MembershipDecision.decided_at, MembershipDecision.id))
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).all()
+
+    def for_members(self, member_ids):
+        """{member id: their decisions}, in one query."""
+        found = {}
+        if member_ids:
+            query = (select(MembershipDecision).where(MembershipDecision.member_id.in_([str(i) for i in member_ids]))
+                     .order_by(MembershipDecision.decided_at, MembershipDecision.id))
+            for decision in self.session.scalars(query):
+                found.setdefault(decision.member_id, []).append(decision)
+        return found
+
+
+REPOSITORIES.update({"lost_contacts": SqlLostContacts, "membership_decisions": SqlMembershipDecisions})

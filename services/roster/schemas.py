@@ -276,3 +276,62 @@ def dump_card(card):
 
 def dump_cards(cards):
     return {"items": [dump_card(card) for card in cards]}
+
+
+# ---- issue 8: lost contact (失联), suspension and removal ----
+from contracts.roster import (  # noqa: E402
+    MEMBERSHIP_DECISION_KINDS,
+    LostContactListSchema,
+    LostContactSchema,
+    LostMemberPageSchema,
+    MembershipDecisionSchema,
+)
+from services.roster.domain import lost_contact as _lost_contact  # noqa: E402
+from datetime import date as _date  # noqa: E402
+
+_SPELL_FIELDS = ("id", "member_id", "organisation_id", "lost_since", "reported_on", "search_efforts", "note",
+                 "reported_at", "reported_by", "restored_on", "restored_at", "restored_by", "restoration_note")
+_DECISION_FIELDS = ("id", "member_id", "lost_contact_id", "organisation_id", "kind", "proposed_from", "decided_on",
+                    "note", "decided_at", "decided_by", "reversed_on", "reversed_at", "reversed_by")
+
+
+def _proposal_view(proposal):
+    if proposal is None:
+        return None
+    return {"kind": proposal.kind, "kind_label": MEMBERSHIP_DECISION_KINDS[proposal.kind], "due_from": proposal.due_from}
+
+
+def _decision_view(decision):
+    return {**{name: getattr(decision, name) for name in _DECISION_FIELDS},
+            "kind_label": MEMBERSHIP_DECISION_KINDS[decision.kind]}
+
+
+def _spell_view(spell, decisions, today):
+    return {
+        **{name: getattr(spell, name) for name in _SPELL_FIELDS},
+        # Kept as JSON, so the dates come back as text.
+        "search_efforts": [{**effort, "on": _date.fromisoformat(effort["on"])} for effort in spell.search_efforts],
+        "decisions": [_decision_view(decision) for decision in decisions],
+        "proposal": _proposal_view(_lost_contact.proposal(spell, decisions, today)),
+        "next_proposal": _proposal_view(_lost_contact.next_proposal(spell, decisions)),
+    }
+
+
+def dump_lost_contact(spell, decisions, today):
+    return LostContactSchema().dump(_spell_view(spell, decisions, today))
+
+
+def dump_lost_contacts(spells, today):
+    return LostContactListSchema().dump({"items": [_spell_view(s, d, today) for s, d in spells]})
+
+
+def dump_membership_decision(decision):
+    return MembershipDecisionSchema().dump(_decision_view(decision))
+
+
+def dump_lost_member_page(items, total, query, today):
+    return LostMemberPageSchema().dump({
+        "items": [{"member_id": member.id, "name": member.name, "organisation_id": member.organisation_id,
+                   "lost_contact": _spell_view(spell, decisions, today)} for member, spell, decisions in items],
+        "total": total, "page": query["page"], "per_page": query["per_page"], "as_of": today,
+    })

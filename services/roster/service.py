@@ -15,7 +15,7 @@ from contracts.errors import ErrorCode, RuleViolation
 from services.common.clock import Clock
 from services.common.db import Database
 from services.common.rpc import load, rpc, scoped_rpc
-from services.roster import batch, meetings, schemas, transfers, usecases
+from services.roster import batch, lost_contacts, meetings, schemas, transfers, usecases
 from services.roster.domain import places
 from services.roster.models import metadata
 from services.roster.repository import REPOSITORIES
@@ -250,3 +250,34 @@ class RosterService:
     @scoped_rpc
     def list_mobile_member_cards(self, member_id, scope):
         return schemas.dump_cards(usecases.list_mobile_member_cards(self.db, member_id, scope))
+
+    # ---- issue 8: lost contact (失联), suspension (停止党籍) and removal (除名) ----
+
+    @scoped_rpc(write=True)
+    def report_lost_contact(self, member_id, payload, scope):
+        command = load(contract.LostContactReportSchema(), payload)
+        spell, decisions = lost_contacts.report_lost_contact(self.db, member_id, command, self.clock, scope)
+        return schemas.dump_lost_contact(spell, decisions, self.clock.today())
+
+    @scoped_rpc(write=True)
+    def restore_contact(self, member_id, payload, scope):
+        command = load(contract.ContactRestorationSchema(), payload if payload is not None else {})
+        spell, decisions = lost_contacts.restore_contact(self.db, member_id, command, self.clock, scope)
+        return schemas.dump_lost_contact(spell, decisions, self.clock.today())
+
+    @scoped_rpc
+    def list_lost_contacts(self, member_id, scope):
+        return schemas.dump_lost_contacts(lost_contacts.lost_contact_history(self.db, member_id, scope),
+                                          self.clock.today())
+
+    @scoped_rpc(write=True)
+    def decide_membership(self, member_id, payload, scope):
+        command = load(contract.MembershipDecisionCreateSchema(), payload)
+        return schemas.dump_membership_decision(
+            lost_contacts.decide_membership(self.db, member_id, command, self.clock, scope))
+
+    @scoped_rpc
+    def lost_members(self, query, scope):
+        query, today = load(contract.LostContactQuerySchema(), query if query is not None else {}), self.clock.today()
+        items, total = lost_contacts.lost_members(self.db, query, self.clock, scope)
+        return schemas.dump_lost_member_page(items, total, query, today)

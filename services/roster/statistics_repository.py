@@ -8,7 +8,7 @@ not ended (no return, or a return after it).
 from sqlalchemy import and_, distinct, func, literal, or_, select
 
 from services.common import tree
-from services.roster.models import departures, members, organisations, transfer_letters
+from services.roster.models import departures, lost_contacts, members, organisations, transfer_letters
 
 
 class SqlStatistics:
@@ -97,4 +97,15 @@ class SqlStatistics:
                 or_(transfer_letters.c.from_organisation_id.in_(in_subtree),
                     transfer_letters.c.to_organisation_id.in_(in_subtree)),
             )
+        )
+
+    def lost_contact_count(self, scope, root, day):
+        """Members counted on ``day`` whose contact was lost then: a spell begun by
+        that day and not restored by it (restored that day counts as found)."""
+        counted = self._members(scope, root, day).subquery()
+        return self.session.scalar(
+            select(func.count(distinct(lost_contacts.c.member_id)))
+            .join(counted, counted.c.id == lost_contacts.c.member_id)
+            .where(lost_contacts.c.lost_since <= day,
+                   or_(lost_contacts.c.restored_on.is_(None), lost_contacts.c.restored_on > day))
         )

@@ -255,6 +255,7 @@ def county_statistics(uow, query, clock, scope):
             for row in rows
         ],
         "transfers_in_year": uow.statistics.transfers_received(scope, root, day.replace(month=1, day=1), day),
+        "lost_contact": uow.statistics.lost_contact_count(scope, root, day),
         **{name: None for name in NOT_YET_TRACKED},
         "not_yet_tracked": list(NOT_YET_TRACKED),
     }
@@ -392,3 +393,14 @@ def issue_mobile_member_card(uow, member_id, command, clock, scope):
 
 def list_mobile_member_cards(uow, member_id, scope):
     return uow.mobile_member_cards.for_member(_member(uow, scope, member_id).id)
+
+
+# ---- issue 8: lost contact (失联), suspension and removal (use cases in services.roster.lost_contacts) ----
+from services.roster.domain import lost_contact as _lost_contact  # noqa: E402
+
+EVENTS.event_types.update({
+    _lost_contact.MemberLostContact: roster_events.MEMBER_LOST_CONTACT,
+    _lost_contact.MemberContactRestored: roster_events.MEMBER_CONTACT_RESTORED,
+    _lost_contact.MemberSuspended: roster_events.MEMBER_SUSPENDED,
+    _lost_contact.MemberRemoved: roster_events.MEMBER_REMOVED,
+})

@@ -426,6 +426,36 @@ EXAMPLES.update({
                                TRANSFER_NOT_FOUND),
 })
 
+# ---- issue 8: 失联 ----
+LOST = {"lost_since": "2026-01-01", "search_efforts": [
+    {"on": "2026-01-10", "how": "电话联系本人", "outcome": "停机"},
+    {"on": "2026-02-01", "how": "询问家属", "outcome": "家属亦无联系"}]}
+
+
+def _lost_member(w, s):
+    """Inside: a fresh member of the own branch whose contact is reported lost since 1 January 2026 (suspension
+    due from 1 July), so that every caller restores or decides once; outside: the other member."""
+    if not s["own"]:
+        return s["member"]
+    member = _fresh_member(w, s["branch"])
+    ok(w["platform"].post(f"/api/v1/members/{member['id']}/lost-contact", LOST), 201)
+    return member
+
+
+EXAMPLES.update({
+    "reportLostContact": Example(lambda w, s, r: ({"member_id": (_fresh_member(w, s["branch"]) if s["own"] else
+                                                                 s["member"])["id"]}, None, LOST),
+                                 201, (404, "member_not_found")),
+    "listLostContacts": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, None),
+                                outside=(404, "member_not_found")),
+    "restoreContact": Example(lambda w, s, r: ({"member_id": _lost_member(w, s)["id"]}, None, {"note": "本人来电"}),
+                              201, (404, "member_not_found")),
+    "decideMembership": Example(lambda w, s, r: ({"member_id": _lost_member(w, s)["id"]}, None, {"kind": "suspension"}),
+                                201, (404, "member_not_found")),
+    "listLostMembers": Example(lambda w, s, r: ({}, {"per_page": 100} if s["own"] else
+                                                {"organisation_id": s["branch"]["id"]}, None), outside=UNKNOWN),
+})
+
 # A success of these ends the caller's tokens: the role signs in again before its next call.
 ENDS_TOKENS = {"changeOwnPassword", "revokeTokens"}
 

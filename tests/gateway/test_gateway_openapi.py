@@ -82,6 +82,16 @@ CHECK_IN_OPERATIONS = {
 }
 OPERATIONS.update(CHECK_IN_OPERATIONS)
 FOR_KEYS_TOO |= {(path, method) for path, methods in CHECK_IN_OPERATIONS.items() for method in methods}
+# ---- issue 8: lost contact (失联), suspension and removal ----
+LOST_CONTACT_OPERATIONS = {
+    "/api/v1/members/{member_id}/lost-contact": {"get": "200", "post": "201"},
+    "/api/v1/members/{member_id}/lost-contact/restoration": {"post": "201"},
+    "/api/v1/members/{member_id}/membership-decisions": {"post": "201"},
+    "/api/v1/members/lost-contact": {"get": "200"},
+}
+OPERATIONS.update(LOST_CONTACT_OPERATIONS)
+FOR_KEYS_TOO |= {(path, method) for path, methods in LOST_CONTACT_OPERATIONS.items() for method in methods}
+FOR_KEYS_TOO -= {("/api/v1/members/{member_id}/membership-decisions", "post")}  # a person's act
 
 
 @pytest.fixture
@@ -275,4 +285,8 @@ def test_writes_a_client_may_retry_take_an_idempotency_key(document):
         ("post", "/api/v1/members/{member_id}/check-ins"),
         ("post", "/api/v1/members/{member_id}/check-ins/{check_in_id}/confirmations"),
         ("post", "/api/v1/members/{member_id}/mobile-member-cards"),
+        # issue 8: 失联
+        ("post", "/api/v1/members/{member_id}/lost-contact"),
+        ("post", "/api/v1/members/{member_id}/lost-contact/restoration"),
+        ("post", "/api/v1/members/{member_id}/membership-decisions"),
     }
