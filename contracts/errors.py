@@ -145,7 +145,10 @@ ErrorCode.NOT_LOST_CONTACT = "not_lost_contact"
 # Confirming a suspension or removal that the rules do not propose on that date.
 ErrorCode.NO_PROPOSAL = "no_proposal"
 ErrorCode.MEMBER_REMOVED = "member_removed"
+# A departure or an unreported return dated before the member's last return: movements never overlap.
+ErrorCode.OVERLAPPING_MOVEMENT = "overlapping_movement"
 HTTP_STATUS.update({
+    ErrorCode.OVERLAPPING_MOVEMENT: 409,
     ErrorCode.ALREADY_LOST_CONTACT: 409,
     ErrorCode.NOT_LOST_CONTACT: 409,
     ErrorCode.NO_PROPOSAL: 409,

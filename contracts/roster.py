@@ -240,7 +240,23 @@ class MemberSchema(ResultSchema):
     registered_at = fields.AwareDateTime(required=True)
 
 
-class MemberQuerySchema(PageQuerySchema):
+class WhereaboutsFilterSchema(StrictSchema):
+    """Filters on where members are: their open departure's destination and when it began."""
+
+    destination_province = Text(validate=_trimmed(50), metadata={
+        "description": "members away in this province (as reported, e.g. 甘肃省)"})
+    destination_reach = fields.Str(validate=validate.OneOf(["in_county", "in_province", "out_of_province"]),
+                                   metadata={"description": "members away within the county, the province, or outside it"})
+    departed_from = fields.Date(metadata={"description": "members whose current departure began on or after this day"})
+    departed_to = fields.Date(metadata={"description": "members whose current departure began on or before this day"})
+
+    @validates_schema
+    def _range(self, data, **kwargs):
+        if data.get("departed_from") and data.get("departed_to") and data["departed_from"] > data["departed_to"]:
+            raise ValidationError({"departed_to": ["must not be before departed_from"]})
+
+
+class MemberQuerySchema(PageQuerySchema, WhereaboutsFilterSchema):
     organisation_id = fields.UUID(metadata={"description": "members of this organisation and every organisation under it"})
     status = fields.Str(validate=validate.OneOf(list(MEMBER_STATUSES)))
     membership = fields.Str(validate=validate.OneOf(list(MEMBERSHIPS)))
@@ -285,7 +301,7 @@ class MemberLookupSchema(StrictSchema):
     id_number = _id_number_field()
 
 
-class MemberExportQuerySchema(StrictSchema):
+class MemberExportQuerySchema(WhereaboutsFilterSchema):
     organisation_id = fields.UUID(metadata={"description": "members of this organisation and every organisation under it"})
     status = fields.Str(validate=validate.OneOf(list(MEMBER_STATUSES)))
     membership = fields.Str(validate=validate.OneOf(list(MEMBERSHIPS)))

@@ -19,7 +19,8 @@ class Departures(MethodView):
     @blp.response(201, roster.DepartureSchema)
     @blp.calls(
         roster.SERVICE_NAME, NOT_FOUND,
-        (ErrorCode.MEMBER_ALREADY_AWAY, "the member has a departure without a return"), idempotent=True,
+        (ErrorCode.MEMBER_ALREADY_AWAY, "the member has a departure without a return"),
+        (ErrorCode.OVERLAPPING_MOVEMENT, "departed_on is before the member's last return"), idempotent=True,
     )
     @blp.requires(
         roster.MOVEMENTS_WRITE, operation_id="reportDeparture",
@@ -37,7 +38,9 @@ class Departures(MethodView):
 class Returns(MethodView):
     @blp.arguments(roster.ReturnReportSchema)
     @blp.response(201, roster.DepartureSchema)
-    @blp.calls(roster.SERVICE_NAME, NOT_FOUND, idempotent=True)
+    @blp.calls(roster.SERVICE_NAME, NOT_FOUND,
+               (ErrorCode.OVERLAPPING_MOVEMENT, "a return never reported as a departure, dated before the last return"),
+               idempotent=True)
     @blp.requires(
         roster.MOVEMENTS_WRITE, operation_id="reportReturn",
         audit_action="members.report_return", resource_type="member",

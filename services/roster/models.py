@@ -54,6 +54,7 @@ members = Table(
     Column("status", String(20), nullable=False, index=True),
     Column("registered_at", UTCDateTime(), nullable=False),
     Column("registered_by", String(100), nullable=True),
+    Column("last_returned_on", Date, nullable=True),  # movements never overlap (domain.member)
 )
 
 departures = Table(

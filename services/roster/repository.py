@@ -12,7 +12,7 @@ from services.common import tree
 from services.common.tables import cipher_for
 from services.roster.domain.member import Member
 from services.roster.domain.organisation import Organisation
-from services.roster.models import members, organisations
+from services.roster.models import departures, members, organisations
 
 
 class SqlOrganisations:
@@ -78,8 +78,19 @@ class SqlMembers:
         query = select(Member).where(members.c.id_number_index == self._index(id_number, "id_number"))
         return self.session.scalars(query).unique().one_or_none()
 
-    def _filtered(self, *, scope, organisation=None, status=None, membership=None, gender=None, name=None):
+    def _filtered(self, *, scope, organisation=None, status=None, membership=None, gender=None, name=None,
+                  destination_province=None, destination_reach=None, departed_from=None, departed_to=None):
         query = select(Member)
+        whereabouts = [clause for value, clause in (
+            (destination_province, lambda: departures.c.destination_province == destination_province),
+            (destination_reach, lambda: departures.c.destination_reach == destination_reach),
+            (departed_from, lambda: departures.c.departed_on >= departed_from),
+            (departed_to, lambda: departures.c.departed_on <= departed_to),
+        ) if value]
+        if whereabouts:
+            # Where a member is now: their open departure.
+            query = query.where(Member.id.in_(
+                select(departures.c.open_for_member_id).where(*[clause() for clause in whereabouts])))
         if not scope.unrestricted:
             in_scope = tree.in_scope(self.session, organisations, scope, Member.organisation_id)
             if scope.member_id is not None:

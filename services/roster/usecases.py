@@ -16,6 +16,7 @@ from services.roster.domain.organisation import Organisation
 from services.roster.domain import places
 
 MAX_TREE_PAGE = 1000
+WHEREABOUTS_FILTERS = ("destination_province", "destination_reach", "departed_from", "departed_to")
 
 EVENTS = EventMap(roster_events.SOURCE, {
     OrganisationCreated: roster_events.ORGANISATION_CREATED,
@@ -141,7 +142,7 @@ def _member_filters(uow, query, scope):
         if query.get("organisation_id") else None
     )
     return dict(organisation=organisation, status=query.get("status"), membership=query.get("membership"),
-                gender=query.get("gender"))
+                gender=query.get("gender"), **{name: query.get(name) for name in WHEREABOUTS_FILTERS})
 
 
 def list_members(uow, query, scope):
@@ -193,7 +194,7 @@ def report_return(uow, member_id, command, clock, scope):
     member = _member(uow, scope, member_id, for_update=True)
     departure, returned = member.report_return(
         departure_id=new_id(), returned_on=command.get("returned_on") or clock.today(), reported_at=clock.now(),
-        reported_by=scope.principal,
+        reported_by=scope.principal, today=clock.today(),
     )
     uow.add_event(returned)
     return departure

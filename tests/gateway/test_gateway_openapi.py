@@ -128,7 +128,8 @@ def test_success_bodies_come_from_the_contract_schemas(document):
 
 def test_filters_and_paging_are_documented_query_parameters(document):
     parameters = {p["name"]: p for p in document["paths"]["/api/v1/members"]["get"]["parameters"]}
-    assert set(parameters) == {"page", "per_page", "organisation_id", "status", "membership", "gender", "name"}
+    assert set(parameters) == {"page", "per_page", "organisation_id", "status", "membership", "gender", "name",
+                               "destination_province", "destination_reach", "departed_from", "departed_to"}
     assert all(p["in"] == "query" for p in parameters.values())
     assert parameters["status"]["schema"]["enum"] == ["at_home", "away", "transferred_out"]
 
@@ -220,7 +221,8 @@ def test_the_export_is_documented_as_a_workbook(document):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}
     }
     parameters = {p["name"] for p in document["paths"]["/api/v1/members/export"]["get"]["parameters"]}
-    assert parameters == {"organisation_id", "status", "membership", "gender"}
+    assert parameters == {"organisation_id", "status", "membership", "gender",
+                          "destination_province", "destination_reach", "departed_from", "departed_to"}
 
 
 def test_the_lookup_takes_the_id_number_in_its_body(document):

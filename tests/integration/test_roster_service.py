@@ -37,8 +37,8 @@ def test_a_members_journey_is_stored_and_published_in_order(roster, branch, even
     member = call(roster, "register_member", {**MEMBER, "organisation_id": branch["id"]})
     departure = call(roster, "report_departure", member["id"], DEPARTURE)
     assert call(roster, "get_member", member["id"])["status"] == "away"
-    returned = call(roster, "report_return", member["id"], {"returned_on": "2099-01-01"})
-    assert returned["id"] == departure["id"] and returned["returned_on"] == "2099-01-01"
+    returned = call(roster, "report_return", member["id"], {})
+    assert returned["id"] == departure["id"] and returned["returned_on"] == departure["departed_on"]
 
     event_tap.wait_for("member_returned")
     # The tap may also catch the fixture's organisation_created events.
@@ -107,3 +107,43 @@ def test_an_idempotency_key_answers_a_retry_with_the_first_answer(roster, branch
     answers = [thread.wait() for thread in together]
     assert answers[0] == answers[1] == answers[2]
     assert count(database_url, members) == 2
+
+
+def test_movements_never_overlap_and_a_refusal_writes_nothing(roster, branch, database_url):
+    member = call(roster, "register_member", {**MEMBER, "organisation_id": branch["id"], "id_number": id_number("1990-05-01", 77)})
+    call(roster, "report_departure", member["id"], {**DEPARTURE, "departed_on": "2026-03-01"})
+    call(roster, "report_return", member["id"], {"returned_on": "2026-06-10"})
+    before = count(database_url, outbox)
+
+    with pytest.raises(ServiceError) as refused:
+        call(roster, "report_departure", member["id"], {**DEPARTURE, "departed_on": "2026-06-09"})
+    assert refused.value.code == "overlapping_movement" and "departed_on" in refused.value.details
+    with pytest.raises(ServiceError) as refused:
+        call(roster, "report_return", member["id"], {"returned_on": "2026-05-01"})
+    assert refused.value.code == "overlapping_movement" and "returned_on" in refused.value.details
+    with pytest.raises(ServiceError) as refused:
+        call(roster, "report_return", member["id"], {"returned_on": "2999-01-01"})
+    assert refused.value.code == "validation_failed" and "returned_on" in refused.value.details
+    assert count(database_url, outbox) == before
+    assert call(roster, "get_member", member["id"])["status"] != "away"
+
+
+def test_members_are_filtered_by_where_and_since_when_they_are_away(roster, branch):
+    far = call(roster, "register_member", {**MEMBER, "organisation_id": branch["id"], "id_number": id_number("1990-05-01", 78)})
+    near = call(roster, "register_member", {**MEMBER, "organisation_id": branch["id"], "id_number": id_number("1990-05-01", 79)})
+    call(roster, "register_member", {**MEMBER, "organisation_id": branch["id"], "id_number": id_number("1990-05-01", 80)})
+    call(roster, "report_departure", far["id"], {**DEPARTURE, "destination_province": "新疆维吾尔自治区",
+                                                 "destination_city": "昌吉回族自治州", "departed_on": "2026-02-01"})
+    call(roster, "report_departure", near["id"], {**DEPARTURE, "departed_on": "2026-04-01"})
+
+    def ids(**query):
+        return {m["id"] for m in call(roster, "list_members", query)["items"]}
+
+    assert ids(destination_province="新疆维吾尔自治区") == {far["id"]}
+    assert ids(destination_reach="in_province") == {near["id"]}
+    assert ids(departed_from="2026-03-01") == {near["id"]}
+    assert ids(departed_from="2026-01-01", departed_to="2026-03-31") == {far["id"]}
+    assert call(roster, "export_members", {"destination_reach": "out_of_province"})["total"] == 1
+    with pytest.raises(ServiceError) as refused:
+        call(roster, "list_members", {"departed_from": "2026-05-01", "departed_to": "2026-04-01"})
+    assert refused.value.code == "validation_failed" and "departed_to" in refused.value.details

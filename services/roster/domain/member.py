@@ -65,6 +65,9 @@ class Member:
         self.registered_at = registered_at
         self.registered_by = registered_by
         self.current_departure = None
+        # The latest day the member came home: movements never overlap, so no
+        # departure (nor unreported return) is dated before it.
+        self.last_returned_on = None
 
     def registered(self):
         return MemberRegistered(member_id=self.id, organisation_id=self.organisation_id, membership=self.membership)
@@ -75,6 +78,11 @@ class Member:
                 ErrorCode.MEMBER_ALREADY_AWAY,
                 "the member is already away; report the return before a new departure",
                 {"current_departure_id": self.current_departure.id},
+            )
+        if self.last_returned_on is not None and report.departed_on < self.last_returned_on:
+            raise RuleViolation(
+                ErrorCode.OVERLAPPING_MOVEMENT, "the departure is dated before the member's last return",
+                {"departed_on": [f"must not be before the last return on {self.last_returned_on.isoformat()}"]},
             )
         if report.expected_return_on is not None and report.expected_return_on < report.departed_on:
             raise RuleViolation(
@@ -95,10 +103,18 @@ class Member:
             expected_return_on=report.expected_return_on,
         )
 
-    def report_return(self, *, departure_id, returned_on, reported_at, reported_by=None):
+    def report_return(self, *, departure_id, returned_on, reported_at, reported_by=None, today=None):
         """Close the open departure; with none open, record an unreported one
         (外出未报备) so that the return is never lost."""
+        if today is not None and returned_on > today:
+            raise RuleViolation(ErrorCode.VALIDATION_FAILED, "the return is dated in the future",
+                                {"returned_on": [f"must not be after today, {today.isoformat()}"]})
         departure = self.current_departure
+        if departure is None and self.last_returned_on is not None and returned_on < self.last_returned_on:
+            raise RuleViolation(
+                ErrorCode.OVERLAPPING_MOVEMENT, "the return is dated before the member's last return",
+                {"returned_on": [f"must not be before the last return on {self.last_returned_on.isoformat()}"]},
+            )
         if departure is None:
             departure = Departure(id=departure_id, member_id=self.id, reported=False, reported_at=reported_at)
         elif departure.departed_on is not None and returned_on < departure.departed_on:
@@ -110,6 +126,7 @@ class Member:
         departure.returned_reported_at = reported_at
         departure.return_reported_by = reported_by
         self.current_departure = None
+        self.last_returned_on = max(filter(None, (self.last_returned_on, returned_on)))
         self.status = AT_HOME
         return departure, MemberReturned(
             member_id=self.id,

@@ -129,3 +129,35 @@ def test_a_return_before_the_departure_is_refused(branch):
         m.report_return(departure_id="x", returned_on=date(2026, 3, 1), reported_at=NOW)
     assert "returned_on" in refused.value.details
     assert m.status == AWAY
+
+
+# ---- movements never overlap ----
+
+def test_a_departure_dated_before_the_last_return_is_refused_and_the_same_day_is_not(branch):
+    m = member(branch)
+    m.report_departure(departure_id="d1", report=report(), reported_at=NOW)
+    m.report_return(departure_id="x", returned_on=date(2026, 6, 10), reported_at=NOW)
+    with pytest.raises(RuleViolation) as refused:
+        m.report_departure(departure_id="d2", report=report(departed_on=date(2026, 6, 9)), reported_at=NOW)
+    assert refused.value.code == "overlapping_movement" and "departed_on" in refused.value.details
+    assert m.current_departure is None
+    m.report_departure(departure_id="d2", report=report(departed_on=date(2026, 6, 10)), reported_at=NOW)
+    assert m.current_departure.id == "d2"
+
+
+def test_an_unreported_return_dated_before_the_last_return_is_refused(branch):
+    m = member(branch)
+    m.report_return(departure_id="d1", returned_on=date(2026, 6, 10), reported_at=NOW)
+    with pytest.raises(RuleViolation) as refused:
+        m.report_return(departure_id="d2", returned_on=date(2026, 6, 1), reported_at=NOW)
+    assert refused.value.code == "overlapping_movement" and "returned_on" in refused.value.details
+    assert m.last_returned_on == date(2026, 6, 10)
+
+
+def test_a_return_dated_after_today_is_refused(branch):
+    m = member(branch)
+    m.report_departure(departure_id="d1", report=report(), reported_at=NOW)
+    with pytest.raises(RuleViolation) as refused:
+        m.report_return(departure_id="x", returned_on=date(2026, 12, 3), reported_at=NOW, today=date(2026, 12, 2))
+    assert refused.value.code == "validation_failed" and "returned_on" in refused.value.details
+    assert m.current_departure.id == "d1"

@@ -47,7 +47,10 @@ class FakeMembers(FakeRepository):
     def find_by_id_number(self, id_number):
         return next((m for m in self.rows.values() if m.id_number == id_number), None)
 
-    def _matching(self, scope, organisation=None, status=None, membership=None, gender=None, name=None):
+    def _matching(self, scope, organisation=None, status=None, membership=None, gender=None, name=None,
+                  **whereabouts):
+        # Whereabouts filters are SQL (tests/integration/test_roster_service.py); none are given here.
+        assert not any(whereabouts.values()), whereabouts
         return [
             m for m in self.rows.values()
             if scope.sees_member(m, self.organisations.get(m.organisation_id))
