@@ -546,6 +546,9 @@ NO_VOTE_REASONS = {
     "joined_after_date": "会议日期后入党",
     "probationary": "预备党员",
     "party_probation": "留党察看期间",
+    "membership_suspended": "停止党籍",
+    "removed": "已除名",
+    "transferred_out": "组织关系已转出",
 }
 MAX_PRESENT = 1000  # far more than any branch's roll
 
@@ -661,7 +664,9 @@ class QuorumMemberSchema(ResultSchema):
     membership = fields.Str(required=True)
     joined_on = fields.Date(required=True)
     has_vote = fields.Bool(required=True)
-    no_vote_reason = fields.Str(allow_none=True, metadata={"description": "joined_after_date | probationary | party_probation"})
+    no_vote_reason = fields.Str(allow_none=True, metadata={
+        "description": "joined_after_date | probationary | party_probation | membership_suspended | removed | "
+                       "transferred_out; all but the two middle ones count nowhere"})
     no_vote_reason_label = fields.Str(allow_none=True)
     should_attend = fields.Bool(required=True)
     present = fields.Bool(required=True)

@@ -46,6 +46,8 @@ def quorum_on(uow, organisation_id, query, scope):
         exclusions=uow.attendance_exclusions.of_branch(branch.id), meeting_date=query["date"],
         present_ids=[str(member_id) for member_id in query["present"]],
         withdrawals=uow.exclusion_withdrawals.of_branch(branch.id),
+        decisions=uow.membership_decisions.of_members(on_roll),
+        transferred_out_on=uow.transfers.transferred_out_of(branch.id),
     )
     # The approving organisation's name, where the caller may see it (a
     # branch secretary's grant usually stops at the branch).

@@ -165,6 +165,13 @@ class SqlTransfers:
                  .with_for_update(skip_locked=True))
         return self.session.scalars(query).all()
 
+    def transferred_out_of(self, branch_id):
+        """{member id: the day their letter out of the platform was received}, for the branch's letters."""
+        query = select(transfer_letters.c.member_id, transfer_letters.c.received_on).where(
+            transfer_letters.c.from_organisation_id == str(branch_id), transfer_letters.c.to_organisation_id.is_(None),
+            transfer_letters.c.state == transfer_rules.RECEIVED)
+        return dict(self.session.execute(query).all())
+
     def _within(self, column, scope, organisation):
         """``column`` names an organisation the caller sees (and under ``organisation``, when given)."""
         clause = column.isnot(None)
@@ -379,6 +386,9 @@ class SqlMembershipDecisions:
         if for_update:
             query = query.with_for_update()
         return self.session.scalars(query).all()
+
+    def of_members(self, member_ids):
+        return [decision for decisions in self.for_members(member_ids).values() for decision in decisions]
 
     def for_members(self, member_ids):
         """{member id: their decisions}, in one query."""

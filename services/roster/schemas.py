@@ -144,6 +144,7 @@ def dump_transfer_page(items, total, query, today):
 
 
 # ---- meetings: quorum, 留党察看 and exclusions (issue 8) ---------------------
+from services.roster.domain.quorum import OFF_THE_ROLL as _OFF_THE_ROLL  # noqa: E402
 from contracts.roster import (
     EXCLUSION_GROUNDS,
     NO_VOTE_REASONS,
@@ -213,7 +214,7 @@ def dump_quorum(result, branch, approvers):
     return QuorumSchema().dump({
         "organisation_id": branch.id,
         "date": result.meeting_date,
-        "members_total": sum(1 for s in result.standings if s.no_vote_reason != "joined_after_date"),
+        "members_total": sum(1 for s in result.standings if s.no_vote_reason not in _OFF_THE_ROLL),
         "members_with_vote": result.members_with_vote,
         "should_attend": result.should_attend,
         "excluded": sum(1 for s in result.excluded if not s.should_attend),

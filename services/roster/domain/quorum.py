@@ -49,6 +49,12 @@ EXCLUSION_GROUNDS = contract.EXCLUSION_GROUNDS
 
 # Why a member has no vote on the date.
 NOT_YET_A_MEMBER = "joined_after_date"
+# Off the branch's roll for the meeting, though still listed by it: 停止党籍, 除名, and a
+# relationship transferred to an organisation outside the platform. They count nowhere.
+MEMBERSHIP_SUSPENDED = "membership_suspended"
+REMOVED = "removed"
+TRANSFERRED_OUT = "transferred_out"
+OFF_THE_ROLL = frozenset({NOT_YET_A_MEMBER, MEMBERSHIP_SUSPENDED, REMOVED, TRANSFERRED_OUT})
 PROBATIONARY = "probationary"
 ON_PARTY_PROBATION = "party_probation"
 
@@ -267,9 +273,27 @@ class Quorum:
         return self.should_attend > 0 and 5 * self.present_with_vote > 4 * self.should_attend
 
 
-def _vote_on(member, meeting_date, probation):
+def _off_the_roll(member_id, meeting_date, decisions, transferred_out_on):
+    """Why the member is off the roll on the date (a suspension holds from its
+    decision to its reversal; a removal and a transfer out from their day), or None."""
+    for decision in decisions:
+        if decision.member_id != member_id or decision.decided_on > meeting_date:
+            continue
+        if decision.kind == "removal":
+            return REMOVED
+        if decision.reversed_on is None or decision.reversed_on > meeting_date:
+            return MEMBERSHIP_SUSPENDED
+    left_on = transferred_out_on.get(member_id)
+    if left_on is not None and left_on <= meeting_date:
+        return TRANSFERRED_OUT
+    return None
+
+
+def _vote_on(member, meeting_date, probation, off_the_roll=None):
     if member.joined_on > meeting_date:
         return NOT_YET_A_MEMBER
+    if off_the_roll is not None:
+        return off_the_roll
     if member.membership != FULL:
         return PROBATIONARY
     if probation is not None:
@@ -277,13 +301,18 @@ def _vote_on(member, meeting_date, probation):
     return None
 
 
-def quorum(*, members, probations, exclusions, meeting_date, present_ids, withdrawals=()):
+def quorum(*, members, probations, exclusions, meeting_date, present_ids, withdrawals=(), decisions=(),
+           transferred_out_on=None):
     """Everyone on the branch's roll and where they stand on ``meeting_date``.
 
     ``present_ids`` must all be members of ``members`` (the caller checks and
     names the strangers); members who joined after the date are listed with
-    ``joined_after_date`` and count nowhere, even if listed as present.
+    ``joined_after_date`` and count nowhere, even if listed as present; so do
+    those off the roll that day (``decisions``: 停止党籍 and 除名 confirmed;
+    ``transferred_out_on``: member id -> the day a letter to an organisation
+    outside the platform was received).
     """
+    transferred_out_on = transferred_out_on or {}
     present_ids = {str(i) for i in present_ids}
     withdrawn = {}
     for withdrawal in withdrawals:
@@ -291,9 +320,10 @@ def quorum(*, members, probations, exclusions, meeting_date, present_ids, withdr
     standings = []
     for member in sorted(members, key=lambda m: (m.joined_on, m.name, m.id)):
         probation = next((p for p in probations if p.member_id == member.id and p.holds_on(meeting_date)), None)
-        reason = _vote_on(member, meeting_date, probation)
+        reason = _vote_on(member, meeting_date, probation,
+                          _off_the_roll(member.id, meeting_date, decisions, transferred_out_on))
         has_vote = reason is None
-        present = member.id in present_ids and reason != NOT_YET_A_MEMBER
+        present = member.id in present_ids and reason not in OFF_THE_ROLL
         # The latest recorded approval wins when two overlap.
         holding = sorted(
             (e for e in exclusions if e.member_id == member.id and e.holds_on(meeting_date, withdrawn.get(e.id, ()))),

@@ -35,12 +35,23 @@ class FakeRecords(FakeRepository):
         return [r for r in self.rows.values() if r.organisation_id == str(branch_id)]
 
 
+class FakeDecisions(FakeRepository):
+    def of_members(self, member_ids):
+        return [d for d in self.rows.values() if d.member_id in set(member_ids)]
+
+
+class FakeTransfers(FakeRepository):
+    def transferred_out_of(self, branch_id):
+        return {}
+
+
 @pytest.fixture
 def uow():
     members = FakeMembers()
     return FakeUnitOfWork(usecases.EVENTS, organisations=FakeRepository(), members=members,
                           branch_rolls=FakeRoll(members), party_probations=FakeRecords(),
-                          attendance_exclusions=FakeRecords(), exclusion_withdrawals=FakeRecords())
+                          attendance_exclusions=FakeRecords(), exclusion_withdrawals=FakeRecords(),
+                          membership_decisions=FakeDecisions(), transfers=FakeTransfers())
 
 
 def create(uow, name, kind, parent=None):

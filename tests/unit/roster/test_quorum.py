@@ -313,3 +313,46 @@ def test_an_exclusion_is_withdrawn_once_and_never_before_it_began():
             withdraw_exclusion(id="w2", exclusion=record, earlier_withdrawals=earlier, effective_from=effective_from,
                                reason="x", recorded_at=None, recorded_by=None)
         assert field in refused.value.details
+
+
+# ---- off the roll: 停止党籍, 除名, and a relationship transferred out of the platform ----
+
+@dataclass
+class Decision:
+    member_id: str
+    kind: str
+    decided_on: date
+    reversed_on: date | None = None
+
+
+def test_a_suspended_member_counts_nowhere_from_the_decision_until_its_reversal():
+    members = full(4)
+    suspension = Decision("m03", "suspension", MEETING, reversed_on=MEETING + 10 * DAY)
+
+    def standing(day):
+        result = quorum(members=members, probations=[], exclusions=[], meeting_date=day, present_ids=["m00", "m03"],
+                        decisions=[suspension])
+        return result, next(s for s in result.standings if s.member.id == "m03")
+
+    before, _ = standing(MEETING - DAY)
+    assert (before.members_with_vote, before.present_with_vote) == (4, 2) and before.may_vote
+    during, m03 = standing(MEETING)
+    assert m03.no_vote_reason == "membership_suspended" and not m03.present and not m03.should_attend
+    # Listed present, yet off the roll: 1 of 3 is under half.
+    assert (during.members_with_vote, during.should_attend, during.present_with_vote) == (3, 3, 1) and not during.may_vote
+    after, m03 = standing(MEETING + 10 * DAY)
+    assert m03.no_vote_reason is None and after.members_with_vote == 4
+
+
+def test_removed_and_transferred_out_members_count_nowhere_from_their_day():
+    members = full(5)
+    removal = Decision("m04", "removal", MEETING)
+    result = quorum(members=members, probations=[], exclusions=[], meeting_date=MEETING, present_ids=["m00", "m01"],
+                    decisions=[removal], transferred_out_on={"m03": MEETING})
+    reasons = {s.member.id: s.no_vote_reason for s in result.standings}
+    assert reasons["m04"] == "removed" and reasons["m03"] == "transferred_out"
+    # Three remain on the roll; two of them present is at least half.
+    assert (result.should_attend, result.present_with_vote, result.may_vote) == (3, 2, True)
+    earlier = quorum(members=members, probations=[], exclusions=[], meeting_date=MEETING - DAY, present_ids=[],
+                     decisions=[removal], transferred_out_on={"m03": MEETING})
+    assert earlier.should_attend == 5
