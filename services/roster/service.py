@@ -250,3 +250,21 @@ class RosterService:
     @scoped_rpc
     def list_mobile_member_cards(self, member_id, scope):
         return schemas.dump_cards(usecases.list_mobile_member_cards(self.db, member_id, scope))
+
+    # ---- issue 8: member field changes and the member timeline ----
+
+    @scoped_rpc(write=True)
+    def update_member(self, member_id, payload, scope):
+        from services.roster import member_changes
+
+        command = load(contract.MemberUpdateSchema(), payload)
+        return schemas.dump_member(member_changes.update_member(self.db, member_id, command, self.clock, scope), scope)
+
+    @scoped_rpc
+    def member_timeline(self, member_id, query, scope):
+        from services.roster import timeline
+
+        query = load(contract.TimelineQuerySchema(), query if query is not None else {})
+        member, entries, total = timeline.member_timeline(self.db, member_id, query, scope,
+                                                          self.clock.county_timezone)
+        return schemas.dump_timeline(member, entries, total, query, scope)

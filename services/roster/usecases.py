@@ -392,3 +392,9 @@ def issue_mobile_member_card(uow, member_id, command, clock, scope):
 
 def list_mobile_member_cards(uow, member_id, scope):
     return uow.mobile_member_cards.for_member(_member(uow, scope, member_id).id)
+
+
+# ---- issue 8: member field changes (services.roster.member_changes) and the timeline (services.roster.timeline) ----
+from services.roster.domain.member_changes import MemberUpdated  # noqa: E402
+
+EVENTS.event_types[MemberUpdated] = roster_events.MEMBER_UPDATED
