@@ -852,6 +852,9 @@ class MemberUpdateSchema(StrictSchema):
     def _something_to_change(self, data, **kwargs):
         if not any(name in data for name in MEMBER_CHANGEABLE_FIELDS):
             raise ValidationError(f"name at least one of: {', '.join(MEMBER_CHANGEABLE_FIELDS)}", "_schema")
+
+    @validates_schema
+    def _date_with_membership(self, data, **kwargs):
         if "full_member_on" in data and data.get("membership") != "full":
             raise ValidationError("only with membership full", "full_member_on")
 

@@ -82,6 +82,10 @@ CHECK_IN_OPERATIONS = {
 }
 OPERATIONS.update(CHECK_IN_OPERATIONS)
 FOR_KEYS_TOO |= {(path, method) for path, methods in CHECK_IN_OPERATIONS.items() for method in methods}
+# ---- issue 8: member field changes and the member timeline ----
+OPERATIONS["/api/v1/members/{member_id}"] = {**OPERATIONS["/api/v1/members/{member_id}"], "patch": "200"}
+OPERATIONS["/api/v1/members/{member_id}/timeline"] = {"get": "200"}
+FOR_KEYS_TOO |= {("/api/v1/members/{member_id}", "patch"), ("/api/v1/members/{member_id}/timeline", "get")}
 
 
 @pytest.fixture
@@ -275,4 +279,6 @@ def test_writes_a_client_may_retry_take_an_idempotency_key(document):
         ("post", "/api/v1/members/{member_id}/check-ins"),
         ("post", "/api/v1/members/{member_id}/check-ins/{check_in_id}/confirmations"),
         ("post", "/api/v1/members/{member_id}/mobile-member-cards"),
+        # issue 8: member field changes
+        ("patch", "/api/v1/members/{member_id}"),
     }
