@@ -98,7 +98,8 @@ def change_fields(member, changes, *, today, changed_at, changed_by, new_id, rea
         if joined_on > today:
             _refuse("joined_on", "must not be in the future")
     if full_member_on is not None and changed.get("membership") != FULL:
-        _refuse("full_member_on", "is the day a probationary member became full: send it with membership full")
+        _refuse("full_member_on", "the member is a full member already" if member.membership == FULL
+                else "is the day a probationary member became full: send it with membership full")
     if "membership" in changed:
         if changed["membership"] == PROBATIONARY:
             _refuse("membership", "a full member does not become probationary again")
