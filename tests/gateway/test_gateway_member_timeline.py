@@ -132,3 +132,35 @@ def test_a_member_reads_their_own_timeline_but_changes_nothing(access, fake_rpc)
     assert client.get(f"/api/v1/members/{member_id}/timeline").status_code == 200
     refused = client.patch(f"/api/v1/members/{member_id}", json={"phone": "13900000003"})
     assert refused.status_code == 403 and len(fake_rpc.calls) == 1
+
+
+def _records(access, action):
+    from gateway.access import store
+
+    with access.store.connect() as conn:
+        items, _ = store.list_audit_records(conn, page=1, per_page=100, action=action)
+    return items
+
+
+def test_a_timeline_read_that_reveals_personal_data_is_audited_and_a_masked_one_is_not(access, fake_rpc):
+    member_id, branch = str(uuid.uuid4()), str(uuid.uuid4())
+    secretary, user = access.user_client(("branch_secretary", branch))
+    fake_rpc.will_answer("member_timeline", timeline_reply(member_id, phone="13900000002"))
+    assert secretary.get(f"/api/v1/members/{member_id}/timeline").status_code == 200
+    (record,) = _records(access, "members.timeline")
+    assert record["resource_ids"] == [member_id] and record["principal"] == f"user:{user['id']}"
+
+    reader, _ = access.key_client(scopes=[roster.MEMBERS_READ])
+    assert reader.get(f"/api/v1/members/{member_id}/timeline").status_code == 200
+    assert len(_records(access, "members.timeline")) == 1
+
+
+def test_a_change_is_an_audited_write(access, fake_rpc):
+    member_id, branch = str(uuid.uuid4()), str(uuid.uuid4())
+    secretary, _ = access.user_client(("branch_secretary", branch))
+    fake_rpc.will_answer("update_member", member_reply(member_id))
+    assert secretary.patch(f"/api/v1/members/{member_id}", json={"phone": "13900000002"}).status_code == 200
+    records = _records(access, "members.update")
+    assert sorted(record["outcome"] for record in records) == ["attempted", "succeeded"]
+    assert [record["resource_ids"] for record in records if record["outcome"] == "succeeded"] == [[member_id]]
+    assert "13900000002" not in str(records)  # the new number is not written into the audit record
