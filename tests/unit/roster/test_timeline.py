@@ -244,3 +244,16 @@ def test_both_sides_of_a_transfer_keep_the_history(uow):
     assert [(e.kind, e.organisation_id) for e in entries] == [
         ("registered", IDS["village"]), ("field_changed", IDS["village"]), ("transfer_issued", IDS["village"]),
         ("transfer_received", IDS["other-village"])]
+
+
+def test_an_expiry_is_entered_at_the_countys_midnight_after_the_last_valid_day_by_nobody(uow):
+    from zoneinfo import ZoneInfo
+
+    letter = transfers.issue_transfer(uow, IDS["m1"], {"to_name": "某县党委", "to_place": "新疆", "valid_until": date(2026, 3, 10),
+                                                       "dues_paid_until": "2026-02"}, at(1), VILLAGE)
+    letter.expire_if_due(date(2026, 3, 12))  # recorded two days late, by the sweep
+    _, entries, _ = timeline.member_timeline(uow, IDS["m1"], PAGE, VILLAGE, ZoneInfo("Asia/Shanghai"))
+    expired = entries[-1]
+    assert (expired.kind, expired.by, expired.on) == ("transfer_expired", None, date(2026, 3, 11))
+    assert expired.at == datetime(2026, 3, 11, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert expired.at == datetime(2026, 3, 10, 16, 0, tzinfo=timezone.utc)
