@@ -951,3 +951,96 @@ class LostMemberSchema(ResultSchema):
 class LostMemberPageSchema(PageSchema):
     as_of = fields.Date(required=True)
     items = fields.List(fields.Nested(LostMemberSchema), required=True)
+
+# ---- issue 8: member field changes and the member timeline ----
+from marshmallow import pre_load  # noqa: E402
+
+# What PATCH /members/{id} may change (services.roster.domain.member_changes says why the others may not).
+MEMBER_CHANGEABLE_FIELDS = ("name", "gender", "phone", "joined_on", "membership")
+MEMBER_UNCHANGEABLE_FIELDS = {
+    "id_number": "the ID number is the member's identity and is never changed",
+    "birth_date": "the birth date is written inside the ID number and never changes apart from it",
+    "organisation_id": "a member changes branch only by a transfer letter (组织关系转接)",
+    "status": "the status is computed from the member's history, never typed",
+}
+
+
+class MemberUpdateSchema(StrictSchema):
+    """Change some of a member's fields; each change is kept in the member's timeline with who, when,
+    the old and the new value. A field sent with the value it has is no change."""
+
+    name = Text(validate=_trimmed(100))
+    gender = fields.Str(validate=validate.OneOf(list(GENDERS)))
+    phone = fields.Str(validate=validate.Regexp(PHONE_PATTERN, error="must be an 11-digit mobile number"),
+                       metadata={"description": "personal data: kept encrypted, also in the change's record"})
+    joined_on = fields.Date(metadata={"description": "入党时间: after the birth date, not in the future"})
+    membership = fields.Str(validate=validate.OneOf(list(MEMBERSHIPS)), metadata={
+        "description": "only probationary → full (转正), with full_member_on; never back"})
+    full_member_on = fields.Date(metadata={
+        "description": "转正日期: with membership full; not before one year after joined_on, not in the future"})
+    reason = Text(validate=validate.Length(min=1, max=500), metadata={"description": "why, kept with the change"})
+
+    @pre_load
+    def _unchangeable(self, data, **kwargs):
+        if isinstance(data, dict):
+            refused = {name: [why] for name, why in MEMBER_UNCHANGEABLE_FIELDS.items() if name in data}
+            if refused:
+                raise ValidationError(refused)
+        return data
+
+    @validates_schema
+    def _something_to_change(self, data, **kwargs):
+        if not any(name in data for name in MEMBER_CHANGEABLE_FIELDS):
+            raise ValidationError(f"name at least one of: {', '.join(MEMBER_CHANGEABLE_FIELDS)}", "_schema")
+
+    @validates_schema
+    def _date_with_membership(self, data, **kwargs):
+        if "full_member_on" in data and data.get("membership") != "full":
+            raise ValidationError("only with membership full", "full_member_on")
+
+
+MAX_TIMELINE_PER_PAGE = 500
+
+# What a timeline entry records (``kind``), with the county's words.
+TIMELINE_KINDS = {
+    "registered": "登记入册",
+    "field_changed": "信息变更",
+    "departure_reported": "外出报备",
+    "returned": "返乡",
+    "checked_in": "双报到",
+    "check_in_confirmed": "报到确认",
+    "mobile_member_card_issued": "发放流动党员活动证",
+    "transfer_issued": "开具组织关系介绍信",
+    "transfer_received": "介绍信回执",
+    "transfer_expired": "介绍信过期",
+    "party_probation_recorded": "留党察看",
+    "attendance_exclusion_approved": "不列入应到会人数",
+    "attendance_exclusion_withdrawn": "撤销不列入应到会",
+}
+
+
+class TimelineQuerySchema(StrictSchema):
+    page = fields.Int(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = fields.Int(load_default=100, validate=validate.Range(min=1, max=MAX_TIMELINE_PER_PAGE))
+
+
+class TimelineEntrySchema(ResultSchema):
+    at = fields.AwareDateTime(required=True, metadata={
+        "description": "when it was recorded; for an expiry, the start of the county's first day the letter was "
+                       "no longer valid"})
+    on = fields.Date(allow_none=True, metadata={"description": "the business date, where there is one "
+                                                                 "(departed_on, returned_on, checked_in_on, ...)"})
+    kind = fields.Str(required=True, metadata={"description": "one of " + ", ".join(TIMELINE_KINDS)})
+    kind_label = fields.Str(required=True)
+    by = fields.Str(allow_none=True, metadata={"description": "the principal who recorded it (user:<id> or "
+                                                              "key:<id>); null where nobody did (an expiry)"})
+    record_id = fields.Str(required=True, metadata={"description": "the id of the record it comes from"})
+    organisation_id = fields.UUID(allow_none=True, metadata={
+        "description": "the member's branch when it happened"})
+    details = fields.Dict(keys=fields.Str(), required=True, metadata={
+        "description": "the entry's own fields; personal values (a phone number) are masked as in the member"})
+
+
+class TimelineSchema(PageSchema):
+    member_id = fields.UUID(required=True)
+    items = fields.List(fields.Nested(TimelineEntrySchema), required=True, metadata={"description": "oldest first"})

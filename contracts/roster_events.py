@@ -282,3 +282,22 @@ SCHEMAS[(MEMBER_LOST_CONTACT, 1)] = MemberLostContactV1
 SCHEMAS[(MEMBER_CONTACT_RESTORED, 1)] = MemberContactRestoredV1
 SCHEMAS[(MEMBER_SUSPENDED, 1)] = MembershipDecidedV1
 SCHEMAS[(MEMBER_REMOVED, 1)] = MembershipDecidedV1
+
+# ---- issue 8: member field changes ----
+MEMBER_UPDATED = "member_updated"
+
+
+class MemberUpdatedV1(Schema):
+    """Some of a member's fields were changed (their timeline keeps the values).
+    ``changed_fields`` names them, never their values: a subscriber that needs the new
+    name or phone asks the gateway. ``membership`` is the member's membership
+    after the change, and ``full_member_on`` the day of 转正 when that is the change."""
+
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    changed_fields = fields.List(fields.Str(), required=True)
+    membership = fields.Str(required=True)
+    full_member_on = fields.Date(allow_none=True, load_default=None)
+
+
+SCHEMAS[(MEMBER_UPDATED, 1)] = MemberUpdatedV1

@@ -144,6 +144,11 @@ BLUEPRINTS = BLUEPRINTS + (check_ins,)
 from gateway.api import lost_contacts  # noqa: E402
 
 BLUEPRINTS = BLUEPRINTS + (lost_contacts,)
+
+# ---- issue 8: member field changes and the member timeline ----
+from gateway.api import member_timeline  # noqa: E402
+
+BLUEPRINTS = BLUEPRINTS + (member_timeline,)
 # flask-smorest's own routes: the OpenAPI document and its interactive page.
 DOCUMENT_ENDPOINTS = ("api-docs.openapi_json", "api-docs.openapi_swagger_ui")
 SIGN_IN_ENDPOINT = "tokens.Tokens"  # POST /api/v1/tokens, the only method it has

@@ -299,3 +299,26 @@ membership_decisions = Table(
 )
 mapper_registry.map_imperatively(LostContact, lost_contacts)
 mapper_registry.map_imperatively(MembershipDecision, membership_decisions)
+
+# ---- issue 8: member field changes (the member timeline) ----
+# Append-only: one row per field changed, never updated or deleted. The old and
+# new values are personal data for some fields (phone), so every value is
+# stored as ciphertext bound to its row and column, whatever the field.
+from services.roster.domain.member_changes import MemberFieldChange  # noqa: E402
+
+member_field_changes = Table(
+    "member_field_changes",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("member_id", String(36), ForeignKey("members.id"), nullable=False, index=True),
+    # The member's branch when the change was made.
+    Column("organisation_id", String(36), ForeignKey("organisations.id"), nullable=False),
+    Column("field", String(40), nullable=False),
+    Column("old_value", EncryptedText(), nullable=True),
+    Column("new_value", EncryptedText(), nullable=True),
+    Column("effective_on", Date, nullable=True),
+    Column("reason", String(500), nullable=True),
+    Column("changed_at", UTCDateTime(), nullable=False),
+    Column("changed_by", String(100), nullable=True),
+)
+map_personal_data(mapper_registry, MemberFieldChange, member_field_changes, encrypted=("old_value", "new_value"))

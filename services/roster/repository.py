@@ -402,3 +402,47 @@ class SqlMembershipDecisions:
 
 
 REPOSITORIES.update({"lost_contacts": SqlLostContacts, "membership_decisions": SqlMembershipDecisions})
+
+# ---- issue 8: member field changes and the member timeline ----
+# Every record of one member, table by table, oldest first: the sources of
+# services.roster.timeline read these.
+from services.roster.domain.member import Departure  # noqa: E402
+from services.roster.domain.member_changes import MemberFieldChange  # noqa: E402
+
+
+class SqlMemberHistory:
+    def __init__(self, session):
+        self.session = session
+
+    def add_field_change(self, change):
+        self.session.add(change)
+
+    def _of(self, model, member_id, *order):
+        return self.session.scalars(select(model).where(model.member_id == str(member_id)).order_by(*order, model.id)).all()
+
+    def field_changes(self, member_id):
+        return self._of(MemberFieldChange, member_id, MemberFieldChange.changed_at)
+
+    def departures(self, member_id):
+        return self._of(Departure, member_id, Departure.reported_at)
+
+    def check_ins(self, member_id):
+        return self._of(CheckIn, member_id, CheckIn.reported_at)
+
+    def mobile_member_cards(self, member_id):
+        return self._of(MobileMemberCard, member_id, MobileMemberCard.issued_at)
+
+    def transfer_letters(self, member_id):
+        return self._of(TransferLetter, member_id, TransferLetter.issued_at)
+
+    def party_probations(self, member_id):
+        return self._of(PartyProbation, member_id, PartyProbation.recorded_at)
+
+    def attendance_exclusions(self, member_id):
+        return self._of(AttendanceExclusion, member_id, AttendanceExclusion.recorded_at)
+
+    def exclusion_withdrawals(self, member_id):
+        return self._of(ExclusionWithdrawal, member_id, ExclusionWithdrawal.recorded_at)
+
+
+REPOSITORIES["member_history"] = SqlMemberHistory

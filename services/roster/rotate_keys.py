@@ -50,10 +50,15 @@ _members = sa.table(
 _departures = sa.table("departures", sa.column("id", sa.String), sa.column("contact", sa.Text),
                        sa.column("destination_address", sa.Text))
 
+# issue 8: the old and new values of members' field changes (the member timeline).
+_member_field_changes = sa.table("member_field_changes", sa.column("id", sa.String), sa.column("old_value", sa.Text),
+                                 sa.column("new_value", sa.Text))
+
 # table -> (encrypted columns, {index column: (encrypted column, index purpose)})
 TABLES = (
     (_members, ("id_number", "phone"), {"id_number_index": ("id_number", "id_number"), "phone_index": ("phone", "phone")}),
     (_departures, ("destination_address", "contact"), {}),
+    (_member_field_changes, ("old_value", "new_value"), {}),
 )
 
 

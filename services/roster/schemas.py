@@ -336,3 +336,26 @@ def dump_lost_member_page(items, total, query, today):
                    "lost_contact": _spell_view(spell, decisions, today)} for member, spell, decisions in items],
         "total": total, "page": query["page"], "per_page": query["per_page"], "as_of": today,
     })
+
+
+# ---- issue 8: the member timeline ----
+from contracts.roster import TIMELINE_KINDS, TimelineSchema  # noqa: E402
+
+
+def _entry_view(entry, scope):
+    details = dict(entry.details)
+    for key, personal_field in entry.personal.items():
+        if details.get(key) is not None and not scope.reveals(personal_field):
+            details[key] = _MASKS[personal_field](details[key])
+    return {
+        "at": entry.at, "on": entry.on, "kind": entry.kind, "kind_label": TIMELINE_KINDS.get(entry.kind, entry.kind),
+        "by": entry.by, "record_id": entry.record_id, "organisation_id": entry.organisation_id,
+        "details": {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in details.items()},
+    }
+
+
+def dump_timeline(member, entries, total, query, scope):
+    return TimelineSchema().dump({
+        "member_id": member.id, "items": [_entry_view(entry, scope) for entry in entries], "total": total,
+        "page": query["page"], "per_page": query["per_page"],
+    })

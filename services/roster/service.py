@@ -281,3 +281,21 @@ class RosterService:
         query, today = load(contract.LostContactQuerySchema(), query if query is not None else {}), self.clock.today()
         items, total = lost_contacts.lost_members(self.db, query, self.clock, scope)
         return schemas.dump_lost_member_page(items, total, query, today)
+
+    # ---- issue 8: member field changes and the member timeline ----
+
+    @scoped_rpc(write=True)
+    def update_member(self, member_id, payload, scope):
+        from services.roster import member_changes
+
+        command = load(contract.MemberUpdateSchema(), payload)
+        return schemas.dump_member(member_changes.update_member(self.db, member_id, command, self.clock, scope), scope)
+
+    @scoped_rpc
+    def member_timeline(self, member_id, query, scope):
+        from services.roster import timeline
+
+        query = load(contract.TimelineQuerySchema(), query if query is not None else {})
+        member, entries, total = timeline.member_timeline(self.db, member_id, query, scope,
+                                                          self.clock.county_timezone)
+        return schemas.dump_timeline(member, entries, total, query, scope)

@@ -405,3 +405,8 @@ EVENTS.event_types.update({
     _lost_contact.MemberSuspended: roster_events.MEMBER_SUSPENDED,
     _lost_contact.MemberRemoved: roster_events.MEMBER_REMOVED,
 })
+
+# ---- issue 8: member field changes (services.roster.member_changes) and the timeline (services.roster.timeline) ----
+from services.roster.domain.member_changes import MemberUpdated  # noqa: E402
+
+EVENTS.event_types[MemberUpdated] = roster_events.MEMBER_UPDATED

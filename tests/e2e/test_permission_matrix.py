@@ -603,3 +603,14 @@ def test_a_security_officer_alone_reaches_no_plaintext_personal_data(platform, w
     assert not [text for text in answers if plaintext in text]
     # Withdrawn again, so that the rest of the module sees the world as it was.
     call("DELETE", f"/api/v1/grants/{granted['id']}", 200)
+
+
+# ---- issue 8: member field changes and the member timeline ----
+EXAMPLES.update({
+    # Inside: a fresh member of the own branch, so that M1 keeps what the other examples check.
+    "updateMember": Example(lambda w, s, r: (
+        {"member_id": (_fresh_member(w, s["branch"]) if s["own"] else s["member"])["id"]}, None,
+        {"name": "马永福", "reason": "户籍更正"}), 200, (404, "member_not_found")),
+    "getMemberTimeline": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, None),
+                                 outside=(404, "member_not_found")),
+})

@@ -93,6 +93,11 @@ OPERATIONS.update(LOST_CONTACT_OPERATIONS)
 FOR_KEYS_TOO |= {(path, method) for path, methods in LOST_CONTACT_OPERATIONS.items() for method in methods}
 FOR_KEYS_TOO -= {("/api/v1/members/{member_id}/membership-decisions", "post")}  # a person's act
 
+# ---- issue 8: member field changes and the member timeline ----
+OPERATIONS["/api/v1/members/{member_id}"] = {**OPERATIONS["/api/v1/members/{member_id}"], "patch": "200"}
+OPERATIONS["/api/v1/members/{member_id}/timeline"] = {"get": "200"}
+FOR_KEYS_TOO |= {("/api/v1/members/{member_id}", "patch"), ("/api/v1/members/{member_id}/timeline", "get")}
+
 
 @pytest.fixture
 def document(client):
@@ -291,4 +296,7 @@ def test_writes_a_client_may_retry_take_an_idempotency_key(document):
         ("post", "/api/v1/members/{member_id}/lost-contact"),
         ("post", "/api/v1/members/{member_id}/lost-contact/restoration"),
         ("post", "/api/v1/members/{member_id}/membership-decisions"),
+
+        # issue 8: member field changes
+        ("patch", "/api/v1/members/{member_id}"),
     }

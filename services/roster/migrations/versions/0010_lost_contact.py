@@ -1,6 +1,6 @@
 """lost_contacts and membership_decisions: 失联 with its search efforts; 停止党籍 and 除名 confirmed
 
-Revision ID: 0010lost
+Revision ID: 0010
 Revises: 0009
 """
 import sqlalchemy as sa
@@ -8,7 +8,7 @@ from alembic import op
 
 from services.common.tables import UTCDateTime
 
-revision = "0010lost"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None

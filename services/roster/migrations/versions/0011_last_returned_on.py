@@ -1,13 +1,13 @@
 """members.last_returned_on: the latest return, so that no movement is dated before it
 
-Revision ID: 0010moves
-Revises: 0010lost
+Revision ID: 0011
+Revises: 0010
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010moves"
-down_revision = "0010lost"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
