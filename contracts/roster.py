@@ -1016,6 +1016,11 @@ TIMELINE_KINDS = {
     "party_probation_recorded": "留党察看",
     "attendance_exclusion_approved": "不列入应到会人数",
     "attendance_exclusion_withdrawn": "撤销不列入应到会",
+    "lost_contact_reported": "失联报告",
+    "contact_restored": "恢复联系",
+    "membership_suspension": "停止党籍",
+    "membership_suspension_reversed": "恢复党籍",
+    "membership_removal": "除名",
 }
 
 

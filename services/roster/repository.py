@@ -444,5 +444,11 @@ class SqlMemberHistory:
     def exclusion_withdrawals(self, member_id):
         return self._of(ExclusionWithdrawal, member_id, ExclusionWithdrawal.recorded_at)
 
+    def lost_contacts(self, member_id):
+        return self._of(LostContact, member_id, LostContact.reported_at)
+
+    def membership_decisions(self, member_id):
+        return self._of(MembershipDecision, member_id, MembershipDecision.decided_at)
+
 
 REPOSITORIES["member_history"] = SqlMemberHistory

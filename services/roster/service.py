@@ -15,7 +15,7 @@ from contracts.errors import ErrorCode, RuleViolation
 from services.common.clock import Clock
 from services.common.db import Database
 from services.common.rpc import load, rpc, scoped_rpc
-from services.roster import batch, lost_contacts, meetings, schemas, transfers, usecases
+from services.roster import batch, lost_contacts, meetings, member_changes, schemas, timeline, transfers, usecases
 from services.roster.domain import places
 from services.roster.models import metadata
 from services.roster.repository import REPOSITORIES
@@ -286,15 +286,11 @@ class RosterService:
 
     @scoped_rpc(write=True)
     def update_member(self, member_id, payload, scope):
-        from services.roster import member_changes
-
         command = load(contract.MemberUpdateSchema(), payload)
         return schemas.dump_member(member_changes.update_member(self.db, member_id, command, self.clock, scope), scope)
 
     @scoped_rpc
     def member_timeline(self, member_id, query, scope):
-        from services.roster import timeline
-
         query = load(contract.TimelineQuerySchema(), query if query is not None else {})
         member, entries, total = timeline.member_timeline(self.db, member_id, query, scope,
                                                           self.clock.county_timezone)

@@ -178,6 +178,33 @@ def attendance_exclusions(member, history, county_timezone):
     return entries
 
 
+def lost_contacts(member, history, county_timezone):
+    """失联 spells, their restoration, and the suspensions and removals they led to (with a reversal)."""
+    entries = []
+    for spell in history.lost_contacts(member.id):
+        entries.append(Entry(
+            at=spell.reported_at, kind="lost_contact_reported", record_id=spell.id, by=spell.reported_by,
+            on=spell.lost_since, organisation_id=spell.organisation_id,
+            details={"lost_since": spell.lost_since, "search_efforts": len(spell.search_efforts), "note": spell.note}))
+        if spell.restored_at is not None:
+            entries.append(Entry(
+                at=spell.restored_at, kind="contact_restored", record_id=spell.id, by=spell.restored_by,
+                on=spell.restored_on, organisation_id=spell.organisation_id,
+                details={"lost_since": spell.lost_since, "note": spell.restoration_note}))
+    for decision in history.membership_decisions(member.id):
+        entries.append(Entry(
+            at=decision.decided_at, kind=f"membership_{decision.kind}", record_id=decision.id, by=decision.decided_by,
+            on=decision.decided_on, organisation_id=decision.organisation_id,
+            details={"lost_contact_id": decision.lost_contact_id, "proposed_from": decision.proposed_from,
+                     "note": decision.note}))
+        if decision.reversed_at is not None:
+            entries.append(Entry(
+                at=decision.reversed_at, kind=f"membership_{decision.kind}_reversed", record_id=decision.id,
+                by=decision.reversed_by, on=decision.reversed_on, organisation_id=decision.organisation_id,
+                details={"lost_contact_id": decision.lost_contact_id}))
+    return entries
+
+
 # Read in this order; entries recorded at the same instant keep it.
 SOURCES = [
     registration,
@@ -188,6 +215,7 @@ SOURCES = [
     transfer_letters,
     party_probations,
     attendance_exclusions,
+    lost_contacts,
     # status_changes: the member_status_changes table (status, previous_status, effective_on,
     # changed_at, changed_by, cause) goes here, as one more source function.
 ]

@@ -116,6 +116,9 @@ def test_lost_then_suspended_then_found_again_with_every_event(roster, world, da
     assert events[0][1]["lost_since"] == lost_since.isoformat() and events[0][1]["search_efforts"] == 2
     assert events[1][1]["decision_id"] == decision["id"] and events[2][1]["suspension_reversed"] is True
 
+    kinds = [entry["kind"] for entry in call(roster, "member_timeline", member["id"], {})["items"]]
+    assert kinds == ["registered", "lost_contact_reported", "membership_suspension", "contact_restored",
+                     "membership_suspension_reversed"]
     # Lost again later: a new spell, the old one kept.
     call(roster, "report_lost_contact", member["id"], report(today()), scope=branch)
     assert [s["restored_on"] is None for s in call(roster, "list_lost_contacts", member["id"])["items"]] == [False, True]

@@ -146,6 +146,7 @@ class FakeHistory:
         return []
 
     mobile_member_cards = party_probations = attendance_exclusions = exclusion_withdrawals = check_ins
+    lost_contacts = membership_decisions = check_ins
 
 
 class FakeTransfers(FakeRepository):
