@@ -276,3 +276,15 @@ def dump_card(card):
 
 def dump_cards(cards):
     return {"items": [dump_card(card) for card in cards]}
+
+
+# ---- issue 8: computed member status, its history ----
+from contracts.roster import MemberStatusHistorySchema  # noqa: E402
+
+_STATUS_CHANGE_FIELDS = ("id", "member_id", "organisation_id", "status", "previous_status", "effective_on",
+                         "changed_at", "changed_by", "cause")
+
+
+def dump_status_history(changes):
+    return MemberStatusHistorySchema().dump(
+        {"items": [{name: getattr(change, name) for name in _STATUS_CHANGE_FIELDS} for change in changes]})

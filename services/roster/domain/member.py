@@ -4,9 +4,9 @@ from datetime import date
 
 from contracts.errors import ErrorCode, RuleViolation
 from services.roster.domain.events import MemberDeparted, MemberRegistered, MemberReturned
-
-AT_HOME = "at_home"
-AWAY = "away"
+# The status values of a member at home and away. The status itself is computed
+# (services.roster.domain.status) and written only by services.roster.status.
+from services.roster.domain.status import AWAY, NORMAL  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,9 @@ class Member:
         self.joined_on = joined_on
         self.membership = membership
         self.organisation_id = organisation.id
-        self.status = AT_HOME
+        # Computed, never typed: None until services.roster.status derives it at registration, then the
+        # last computed status (a cache for filtering and for telling a change); the domain never sets it.
+        self.status = None
         self.registered_at = registered_at
         self.registered_by = registered_by
         self.current_departure = None
@@ -84,7 +86,6 @@ class Member:
         departure = Departure(id=departure_id, member_id=self.id, reported=True, reported_at=reported_at, report=report,
                               reported_by=reported_by)
         self.current_departure = departure
-        self.status = AWAY
         return departure, MemberDeparted(
             member_id=self.id,
             departure_id=departure.id,
@@ -110,7 +111,6 @@ class Member:
         departure.returned_reported_at = reported_at
         departure.return_reported_by = reported_by
         self.current_departure = None
-        self.status = AT_HOME
         return departure, MemberReturned(
             member_id=self.id,
             departure_id=departure.id,

@@ -11,6 +11,7 @@ from services.common.fakes import FakeRepository, FakeUnitOfWork, FixedClock
 from services.roster import usecases
 from services.roster.domain import check_in as rules
 from services.roster.domain.member import DepartureReport, Member
+from tests.unit.roster.status_fakes import with_status_repositories
 from services.roster.domain.organisation import Organisation
 from tests.support import id_number
 
@@ -204,7 +205,8 @@ def uow(tree):
     home_member = away_member(tree["village"], member_id="m2")
     home_member.report_return(departure_id="unused", returned_on=date(2026, 3, 3), reported_at=NOW)
     members.add(home_member)
-    return FakeUnitOfWork(usecases.EVENTS, organisations=organisations, members=members, check_ins=FakeCheckIns())
+    return with_status_repositories(
+        FakeUnitOfWork(usecases.EVENTS, organisations=organisations, members=members, check_ins=FakeCheckIns()))
 
 
 MEMBER_HIMSELF = Scope.of(organisation_ids=[], member_id=IDS["m1"], principal="user:m1")

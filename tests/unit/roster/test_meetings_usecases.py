@@ -8,6 +8,7 @@ import pytest
 from contracts.access import Scope
 from contracts.errors import RuleViolation, ServiceError
 from services.common.fakes import FakeRepository, FakeUnitOfWork, FixedClock
+from tests.unit.roster.status_fakes import with_status_repositories
 from services.roster import meetings, usecases
 from tests.support import id_number
 
@@ -38,9 +39,9 @@ class FakeRecords(FakeRepository):
 @pytest.fixture
 def uow():
     members = FakeMembers()
-    return FakeUnitOfWork(usecases.EVENTS, organisations=FakeRepository(), members=members,
-                          branch_rolls=FakeRoll(members), party_probations=FakeRecords(),
-                          attendance_exclusions=FakeRecords(), exclusion_withdrawals=FakeRecords())
+    return with_status_repositories(FakeUnitOfWork(
+        usecases.EVENTS, organisations=FakeRepository(), members=members, branch_rolls=FakeRoll(members),
+        party_probations=FakeRecords(), attendance_exclusions=FakeRecords(), exclusion_withdrawals=FakeRecords()))
 
 
 def create(uow, name, kind, parent=None):
