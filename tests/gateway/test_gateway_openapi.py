@@ -82,6 +82,9 @@ CHECK_IN_OPERATIONS = {
 }
 OPERATIONS.update(CHECK_IN_OPERATIONS)
 FOR_KEYS_TOO |= {(path, method) for path, methods in CHECK_IN_OPERATIONS.items() for method in methods}
+# ---- issue 8: computed member status, its history ----
+OPERATIONS["/api/v1/members/{member_id}/status-history"] = {"get": "200"}
+FOR_KEYS_TOO.add(("/api/v1/members/{member_id}/status-history", "get"))
 
 
 @pytest.fixture
@@ -120,7 +123,9 @@ def test_filters_and_paging_are_documented_query_parameters(document):
     parameters = {p["name"]: p for p in document["paths"]["/api/v1/members"]["get"]["parameters"]}
     assert set(parameters) == {"page", "per_page", "organisation_id", "status", "membership", "gender", "name"}
     assert all(p["in"] == "query" for p in parameters.values())
-    assert parameters["status"]["schema"]["enum"] == ["at_home", "away", "transferred_out"]
+    assert parameters["status"]["schema"]["enum"] == [
+        "normal", "away", "awaiting_check_in", "should_transfer", "transfer_pending", "lost_contact", "suspended",
+        "removed", "transferred_out"]
 
 
 def test_errors_are_documented_with_the_error_shape(document):
