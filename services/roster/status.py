@@ -36,8 +36,11 @@ def gather_facts(uow, member, today):
     )
 
 
-def refresh_status(uow, member, clock, cause, principal=None, due_days=DEFAULT_DUE_DAYS, effective_on=None):
+def refresh_status(uow, member, clock, cause, principal=None, due_days=DEFAULT_DUE_DAYS, effective_on=None,
+                   first=False):
     """Derive the member's status now and record it when it changed; answers the change, or None.
+    ``first``: the member was just registered: the status is recorded as the first of the history (no
+    previous one) and published by member_registered, not member_status_changed.
 
     ``cause``: the event type that caused the refresh, or ``rules.CLOCK``; ``principal``: the caller, None
     for the clock; ``effective_on``: the day of the causing event (a departure's or a return's day), used
@@ -45,16 +48,15 @@ def refresh_status(uow, member, clock, cause, principal=None, due_days=DEFAULT_D
     today = clock.today()
     facts = gather_facts(uow, member, today)
     status = rules.derive_status(facts, today, due_days)
-    if status == member.status:
+    if status == member.status and not first:
         return None
     change = rules.MemberStatusChange(
         id=new_id(), member_id=member.id, organisation_id=member.organisation_id, status=status,
-        previous_status=member.status,
+        previous_status=None if first else member.status,
         effective_on=rules.effective_on(status, facts, today, due_days, default=effective_on),
         changed_at=clock.now(), changed_by=principal, cause=cause,
     )
     uow.member_statuses.add(change)
-    first = member.status is None
     member.status = status
     if not first:
         uow.add_event(change.event())

@@ -123,7 +123,7 @@ def register_member(uow, command, clock, scope, due_days=DEFAULT_DUE_DAYS):
     uow.add_event(member.registered())
     # The first status, in the history; member_registered announces it (no member_status_changed).
     refresh_status(uow, member, clock, roster_events.MEMBER_REGISTERED, scope.principal, due_days,
-                   effective_on=clock.today())
+                   effective_on=clock.today(), first=True)
     return member
 
 

@@ -61,9 +61,10 @@ class Member:
         self.joined_on = joined_on
         self.membership = membership
         self.organisation_id = organisation.id
-        # Computed, never typed: None until services.roster.status derives it at registration, then the
-        # last computed status (a cache for filtering and for telling a change); the domain never sets it.
-        self.status = None
+        # Computed, never typed: a member with no history yet is normal (services.roster.status records it
+        # at registration); from then on the last computed status, a cache for filtering and for telling a
+        # change, written only by services.roster.status. The domain never changes it.
+        self.status = NORMAL
         self.registered_at = registered_at
         self.registered_by = registered_by
         self.current_departure = None

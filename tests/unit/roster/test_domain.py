@@ -5,7 +5,7 @@ import pytest
 
 from contracts.errors import RuleViolation
 from services.roster.domain.events import MemberDeparted, MemberReturned
-from services.roster.domain.member import DepartureReport, Member
+from services.roster.domain.member import NORMAL, DepartureReport, Member
 from services.roster.domain.organisation import Organisation
 from tests.support import id_number
 
@@ -82,7 +82,7 @@ def test_a_departure_makes_the_member_away_and_says_where(branch):
     m = member(branch)
     departure, event = m.report_departure(departure_id="d1", report=report(), reported_at=NOW)
     # The status is computed (services.roster.status), never set by the domain.
-    assert m.status is None and m.current_departure is departure
+    assert m.status == NORMAL and m.current_departure is departure
     assert departure.reported and departure.destination_city == "酒泉市"
     assert event == MemberDeparted(
         member_id="m1", departure_id="d1", organisation_id="village", departed_on=date(2026, 3, 2),
@@ -110,7 +110,7 @@ def test_a_return_closes_the_open_departure(branch):
     m.report_departure(departure_id="d1", report=report(), reported_at=NOW)
     departure, event = m.report_return(departure_id="unused", returned_on=date(2026, 12, 25), reported_at=NOW)
     assert departure.id == "d1" and departure.returned_on == date(2026, 12, 25)
-    assert m.status is None and m.current_departure is None
+    assert m.status == NORMAL and m.current_departure is None
     assert event.departure_reported is True and event.departed_on == date(2026, 3, 2)
 
 
