@@ -48,7 +48,7 @@ def test_departure_and_return_end_to_end(platform, branch, tap):
     assert platform.get(f"/api/v1/members/{member['id']}").json()["status"] == "away"
     returned = created(platform.post(f"/api/v1/members/{member['id']}/returns", {"returned_on": "2026-11-28"}))
     assert returned["id"] == departure["id"] and returned["reported"] is True
-    assert platform.get(f"/api/v1/members/{member['id']}").json()["status"] == "at_home"
+    assert platform.get(f"/api/v1/members/{member['id']}").json()["status"] == "normal"
 
     marker(platform, branch, tap)
     mine = [e for e in tap.envelopes() if e["data"]["member_id"] == member["id"]]

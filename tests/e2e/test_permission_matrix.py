@@ -499,7 +499,7 @@ def test_nothing_was_written_outside_the_granted_subtrees(platform, world):
     for branch, member in (("B2", "M2"), ("B3", "M3")):
         members = ok(platform.get("/api/v1/members", params={"organisation_id": world[branch]["id"]}), 200)
         assert [m["id"] for m in members["items"]] == [world[member]["id"]]
-        assert members["items"][0]["status"] == "at_home" and members["items"][0]["current_departure"] is None
+        assert members["items"][0]["status"] == "normal" and members["items"][0]["current_departure"] is None
         tree = ok(platform.get(f"/api/v1/organisations/{world[branch]['id']}/subtree"), 200)
         assert tree["children"] == []
 
