@@ -426,6 +426,11 @@ EXAMPLES.update({
                                TRANSFER_NOT_FOUND),
 })
 
+# ---- issue 8: computed member status, its history ----
+EXAMPLES["getMemberStatusHistory"] = Example(
+    lambda w, s, r: ({"member_id": s["member"]["id"]}, None, None), outside=(404, "member_not_found"),
+    check=lambda body, own, other, role: body["items"][0]["cause"] == "member_registered" or _fail(body))
+
 # A success of these ends the caller's tokens: the role signs in again before its next call.
 ENDS_TOKENS = {"changeOwnPassword", "revokeTokens"}
 
