@@ -79,7 +79,7 @@ def seed(database_url, count, organisation_id=None):
             session.add_all(
                 Member(id=member_id, name="马永福", gender="male", birth_date=member_identity(n)[0],
                        id_number=member_identity(n)[1], phone=f"1390000{n:04d}", joined_on=date(2004, 7, 1),
-                       membership="full", organisation_id=organisation_id, status="at_home",
+                       membership="full", organisation_id=organisation_id, status="normal",
                        registered_at=datetime.now(timezone.utc))
                 for n, member_id in enumerate(ids, start=1)
             )

@@ -68,7 +68,7 @@ RPC_EXCHANGE = Exchange("nameko-rpc", type="topic", durable=True)  # as nameko.r
 BASELINE = NAMEKO
 REPLY = {"id": str(uuid.uuid4()), "name": "马永福", "gender": "male", "birth_date": member_identity(1)[0].isoformat(),
          "birth_year": member_identity(1)[0].year, "id_number": member_identity(1)[1], "phone": "13900000001", "joined_on": "2004-07-01",
-         "membership": "full", "organisation_id": str(uuid.uuid4()), "status": "at_home",
+         "membership": "full", "organisation_id": str(uuid.uuid4()), "status": "normal",
          "registered_at": "2026-03-01T08:00:00+00:00", "current_departure": None,
          "organisation": {"id": str(uuid.uuid4()), "name": "南华镇第1村党支部", "kind": "branch"}}
 RPC_REPLY_QUEUE_TTL = 300000  # nameko's x-expires for reply queues, ms

@@ -65,9 +65,14 @@ ORGANISATION_KINDS = {
 }
 GENDERS = {"male": "男", "female": "女"}
 MEMBERSHIPS = {"full": "正式党员", "probationary": "预备党员"}
-# transferred_out: the letter of a transfer to an organisation outside the platform was received
-# (services.roster.domain.transfer); the member stays listed by the branch that sent it.
-MEMBER_STATUSES = {"at_home": "在家", "away": "外出", "transferred_out": "已转出"}
+# 状态: computed, never typed (services.roster.domain.status, where the precedence is), in that module's
+# order from lowest to highest precedence. transferred_out: the letter of a transfer to an organisation
+# outside the platform was received; the member stays listed by the branch that sent it.
+MEMBER_STATUSES = {
+    "normal": "正常", "away": "外出", "awaiting_check_in": "待报到", "should_transfer": "应转接",
+    "transfer_pending": "转接中", "lost_contact": "失联", "suspended": "停止党籍", "removed": "除名",
+    "transferred_out": "已转出",
+}
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
@@ -235,7 +240,8 @@ class MemberSchema(ResultSchema):
     joined_on = fields.Date(required=True)
     membership = fields.Str(required=True)
     organisation_id = fields.UUID(required=True)
-    status = fields.Str(required=True, metadata={"description": "at_home (在家), away (外出) or transferred_out (已转出)"})
+    status = fields.Str(required=True, metadata={"description": "computed from the history and the clock, never typed: "
+                                                                + ", ".join(f"{key} ({label})" for key, label in MEMBER_STATUSES.items())})
     current_departure = fields.Nested(DepartureSchema, allow_none=True)
     registered_at = fields.AwareDateTime(required=True)
 
@@ -1049,3 +1055,24 @@ class TimelineEntrySchema(ResultSchema):
 class TimelineSchema(PageSchema):
     member_id = fields.UUID(required=True)
     items = fields.List(fields.Nested(TimelineEntrySchema), required=True, metadata={"description": "oldest first"})
+
+# ---- issue 8: computed member status, its history ----
+
+class MemberStatusChangeSchema(ResultSchema):
+    """One change of a member's computed status; the history is append-only."""
+
+    id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True, metadata={"description": "the member's branch at the change"})
+    status = fields.Str(required=True, metadata={"description": "one of the member statuses"})
+    previous_status = fields.Str(allow_none=True, metadata={"description": "null for the first, at registration"})
+    effective_on = fields.Date(required=True, metadata={
+        "description": "the county's day the status took effect (for the clock's: the due day, or the day six months were up)"})
+    changed_at = fields.AwareDateTime(required=True, metadata={"description": "when the change was recorded"})
+    changed_by = fields.Str(allow_none=True, metadata={"description": "the caller whose request changed it; null for the clock"})
+    cause = fields.Str(required=True, metadata={
+        "description": "the event type that caused it (member_registered, member_departed, ...), or clock"})
+
+
+class MemberStatusHistorySchema(ResultSchema):
+    items = fields.List(fields.Nested(MemberStatusChangeSchema), required=True, metadata={"description": "oldest first"})

@@ -301,3 +301,23 @@ class MemberUpdatedV1(Schema):
 
 
 SCHEMAS[(MEMBER_UPDATED, 1)] = MemberUpdatedV1
+
+# ---- issue 8: computed member status ----
+MEMBER_STATUS_CHANGED = "member_status_changed"
+
+
+class MemberStatusChangedV1(Schema):
+    """A member's computed status changed (contracts.roster.MEMBER_STATUSES): by what happened to
+    them (``cause`` is the event type that caused it, e.g. member_departed) or by the clock alone
+    (``cause`` "clock": an open departure crossed the check-in due day or six months). Registration
+    sets the first status without this event: member_registered says it (the status is "normal")."""
+
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    status = fields.Str(required=True)
+    previous_status = fields.Str(allow_none=True, load_default=None)
+    effective_on = fields.Date(required=True)
+    cause = fields.Str(required=True)
+
+
+SCHEMAS[(MEMBER_STATUS_CHANGED, 1)] = MemberStatusChangedV1

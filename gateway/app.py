@@ -149,6 +149,11 @@ BLUEPRINTS = BLUEPRINTS + (lost_contacts,)
 from gateway.api import member_timeline  # noqa: E402
 
 BLUEPRINTS = BLUEPRINTS + (member_timeline,)
+
+# ---- issue 8: computed member status, its history ----
+from gateway.api import member_status  # noqa: E402
+
+BLUEPRINTS = BLUEPRINTS + (member_status,)
 # flask-smorest's own routes: the OpenAPI document and its interactive page.
 DOCUMENT_ENDPOINTS = ("api-docs.openapi_json", "api-docs.openapi_swagger_ui")
 SIGN_IN_ENDPOINT = "tokens.Tokens"  # POST /api/v1/tokens, the only method it has

@@ -18,7 +18,7 @@ from gateway.xlsx import XLSX_MIMETYPE, members_workbook
 
 blp = Blueprint(
     "members", __name__, url_prefix=f"{API_PREFIX}/members",
-    description="党员: members, their home branch and their status (在家 / 外出)",
+    description="党员: members, their home branch and their computed status (正常, 外出, 待报到, 应转接, ...)",
 )
 
 

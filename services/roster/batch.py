@@ -31,25 +31,25 @@ def _each(items, run):
     return {"items": answers, "succeeded": succeeded, "refused": len(answers) - succeeded}
 
 
-def register_members(db, payload, clock, scope):
+def register_members(db, payload, clock, scope, due_days=usecases.DEFAULT_DUE_DAYS):
     items = load(contract.MemberBatchSchema(), payload)["items"]
 
     def register(item):
-        member = usecases.register_member(db, load(contract.MemberCreateSchema(), item), clock, scope)
+        member = usecases.register_member(db, load(contract.MemberCreateSchema(), item), clock, scope, due_days)
         return {"member": schemas.dump_member(member, scope)}
 
     # Each item is dumped already (schemas.dump_*), masked as the caller's scope says.
     return _each(items, register)
 
 
-def report_departures(db, payload, clock, scope, home_code):
+def report_departures(db, payload, clock, scope, home_code, due_days=usecases.DEFAULT_DUE_DAYS):
     items = load(contract.DepartureBatchSchema(), payload)["items"]
 
     def depart(item):
         item = dict(item)
         member_id = load(_MemberIdSchema(), {"member_id": item.pop("member_id", None)})["member_id"]
         command = load(contract.DepartureReportSchema(), item)
-        departure = usecases.report_departure(db, str(member_id), command, clock, scope, home_code)
+        departure = usecases.report_departure(db, str(member_id), command, clock, scope, home_code, due_days)
         return {"departure": schemas.dump_departure(departure, scope)}
 
     return _each(items, depart)

@@ -10,14 +10,16 @@ filtered by proposal in memory after one query, and paged after that.
 """
 from contracts.errors import ErrorCode, ServiceError
 from services.common.clock import new_id
+from contracts import roster_events
 from services.roster.domain import lost_contact as rules
+from services.roster.status import DEFAULT_DUE_DAYS, refresh_status
 from services.roster.usecases import _member, _visible_organisation
 
 # More open spells than this under one query is not a list to work through but a data problem.
 MAX_OPEN_SPELLS = 5000
 
 
-def report_lost_contact(uow, member_id, command, clock, scope):
+def report_lost_contact(uow, member_id, command, clock, scope, due_days=DEFAULT_DUE_DAYS):
     member = _member(uow, scope, member_id, for_update=True)
     spell, lost = rules.report(
         member, lost_contact_id=new_id(), open_spell=uow.lost_contacts.open_for(member.id),
@@ -29,10 +31,12 @@ def report_lost_contact(uow, member_id, command, clock, scope):
     )
     uow.lost_contacts.add(spell)
     uow.add_event(lost)
+    refresh_status(uow, member, clock, roster_events.MEMBER_LOST_CONTACT, scope.principal, due_days,
+                   effective_on=spell.lost_since)
     return spell, []
 
 
-def restore_contact(uow, member_id, command, clock, scope):
+def restore_contact(uow, member_id, command, clock, scope, due_days=DEFAULT_DUE_DAYS):
     member = _member(uow, scope, member_id, for_update=True)
     spell = uow.lost_contacts.open_for(member.id, for_update=True)
     decisions = uow.membership_decisions.for_member(member.id, for_update=True)
@@ -41,10 +45,12 @@ def restore_contact(uow, member_id, command, clock, scope):
                              today=today, note=command.get("note"), restored_at=clock.now(),
                              restored_by=scope.principal)
     uow.add_event(restored)
+    refresh_status(uow, member, clock, roster_events.MEMBER_CONTACT_RESTORED, scope.principal, due_days,
+                   effective_on=spell.restored_on)
     return spell, [d for d in decisions if d.lost_contact_id == spell.id]
 
 
-def decide_membership(uow, member_id, command, clock, scope):
+def decide_membership(uow, member_id, command, clock, scope, due_days=DEFAULT_DUE_DAYS):
     member = _member(uow, scope, member_id, for_update=True)
     spell = uow.lost_contacts.open_for(member.id, for_update=True)
     if spell is None:
@@ -60,6 +66,8 @@ def decide_membership(uow, member_id, command, clock, scope):
     )
     uow.membership_decisions.add(decision)
     uow.add_event(decided)
+    cause = roster_events.MEMBER_SUSPENDED if decision.kind == rules.SUSPENSION else roster_events.MEMBER_REMOVED
+    refresh_status(uow, member, clock, cause, scope.principal, due_days, effective_on=decision.decided_on)
     return decision
 
 

@@ -322,3 +322,23 @@ member_field_changes = Table(
     Column("changed_by", String(100), nullable=True),
 )
 map_personal_data(mapper_registry, MemberFieldChange, member_field_changes, encrypted=("old_value", "new_value"))
+
+# ---- issue 8: computed member status, its history ----
+# Append-only: a row per change of the computed status (services.roster.status); members.status is
+# the last one, kept for filtering and for telling a change.
+from services.roster.domain.status import MemberStatusChange  # noqa: E402
+
+member_status_changes = Table(
+    "member_status_changes",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("member_id", String(36), ForeignKey("members.id"), nullable=False, index=True),
+    Column("organisation_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("status", String(20), nullable=False),
+    Column("previous_status", String(20), nullable=True),
+    Column("effective_on", Date, nullable=False),
+    Column("changed_at", UTCDateTime(), nullable=False),
+    Column("changed_by", String(100), nullable=True),  # the caller's principal; None for the clock
+    Column("cause", String(60), nullable=False),  # the event type that caused it, or "clock"
+)
+mapper_registry.map_imperatively(MemberStatusChange, member_status_changes)

@@ -306,7 +306,10 @@ class SqlCheckIns:
         the caller's scope (and ``organisation``'s subtree), longest away first."""
         query = SqlMembers(self.session)._filtered(scope=scope, organisation=organisation).join(
             departures, departures.c.open_for_member_id == Member.id,
-        ).where(departures.c.departed_on <= departed_on_or_before)
+        ).where(departures.c.departed_on <= departed_on_or_before, ~select(transfer_letters.c.id).where(
+            # Transferred since leaving: managed where they are, on neither list (domain.status).
+            transfer_letters.c.member_id == Member.id, transfer_letters.c.state == transfer_rules.RECEIVED,
+            transfer_letters.c.received_on >= departures.c.departed_on).exists())
         if without_check_in:
             query = query.where(~select(check_ins.c.id).where(check_ins.c.departure_id == departures.c.id).exists())
         total = self.session.scalar(select(func.count()).select_from(query.subquery()))
@@ -452,3 +455,63 @@ class SqlMemberHistory:
 
 
 REPOSITORIES["member_history"] = SqlMemberHistory
+
+# ---- issue 8: computed member status, its history and the clock's sweep ----
+from services.roster.domain import check_in as check_in_rules  # noqa: E402
+from services.roster.domain import status as status_rules  # noqa: E402
+from services.roster.domain.status import MemberStatusChange  # noqa: E402
+from services.roster.models import member_status_changes  # noqa: E402
+
+
+class SqlMemberStatuses:
+    """The status history (append-only) and the questions the status code asks of the roster."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, change):
+        self.session.add(change)
+
+    def for_member(self, member_id):
+        query = (select(MemberStatusChange).where(MemberStatusChange.member_id == str(member_id))
+                 .order_by(member_status_changes.c.changed_at, member_status_changes.c.id))
+        return self.session.scalars(query).all()
+
+    def transferred_out(self, member_id):
+        """A letter to an organisation outside the platform was received for the member."""
+        return self.session.scalar(select(select(transfer_letters.c.id).where(
+            transfer_letters.c.member_id == str(member_id), transfer_letters.c.state == transfer_rules.RECEIVED,
+            transfer_letters.c.to_organisation_id.is_(None)).exists()))
+
+    def transferred_since(self, member_id, day):
+        """A letter for the member was received on or after ``day``."""
+        return self.session.scalar(select(select(transfer_letters.c.id).where(
+            transfer_letters.c.member_id == str(member_id), transfer_letters.c.state == transfer_rules.RECEIVED,
+            transfer_letters.c.received_on >= day).exists()))
+
+    def due_by_clock(self, today, due_days, limit):
+        """Members whose status the clock alone changes today: cached as away or awaiting check-in, with an
+        open departure past six months, or (away, without a check-in) past the check-in due day. Only rows
+        no other transaction holds (SKIP LOCKED), locked until commit, so two sweeps never take one member."""
+        departed_on, no_check_in = departures.c.departed_on, ~select(check_ins.c.id).where(
+            check_ins.c.departure_id == departures.c.id).exists()
+        # A member whose relationship moved since leaving stays away: the clock changes nothing for them.
+        transferred_since = select(transfer_letters.c.id).where(
+            transfer_letters.c.member_id == Member.id, transfer_letters.c.state == transfer_rules.RECEIVED,
+            transfer_letters.c.received_on >= departed_on).exists()
+        query = (
+            select(Member)
+            .join(departures, departures.c.open_for_member_id == Member.id)
+            .where(~transferred_since, or_(
+                and_(Member.status.in_(status_rules.CLOCK_DRIVEN),
+                     departed_on <= check_in_rules.latest_departure_to_transfer(today)),
+                and_(Member.status == status_rules.AWAY, no_check_in,
+                     departed_on <= check_in_rules.latest_departure_awaiting(today, due_days)),
+            ))
+            .order_by(departed_on, Member.id).limit(limit)
+            .with_for_update(of=members, skip_locked=True)
+        )
+        return self.session.scalars(query).unique().all()
+
+
+REPOSITORIES["member_statuses"] = SqlMemberStatuses

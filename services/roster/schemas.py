@@ -359,3 +359,14 @@ def dump_timeline(member, entries, total, query, scope):
         "member_id": member.id, "items": [_entry_view(entry, scope) for entry in entries], "total": total,
         "page": query["page"], "per_page": query["per_page"],
     })
+
+# ---- issue 8: computed member status, its history ----
+from contracts.roster import MemberStatusHistorySchema  # noqa: E402
+
+_STATUS_CHANGE_FIELDS = ("id", "member_id", "organisation_id", "status", "previous_status", "effective_on",
+                         "changed_at", "changed_by", "cause")
+
+
+def dump_status_history(changes):
+    return MemberStatusHistorySchema().dump(
+        {"items": [{name: getattr(change, name) for name in _STATUS_CHANGE_FIELDS} for change in changes]})

@@ -16,6 +16,8 @@ from services.common.clock import Clock
 from services.common.db import Database
 from services.common.rpc import load, rpc, scoped_rpc
 from services.roster import batch, lost_contacts, meetings, member_changes, schemas, timeline, transfers, usecases
+
+from services.roster import batch, meetings, schemas, status, transfers, usecases
 from services.roster.domain import places
 from services.roster.models import metadata
 from services.roster.repository import REPOSITORIES
@@ -23,6 +25,9 @@ from services.roster.repository import REPOSITORIES
 # Seconds between sweeps for expired transfer letters: a letter expires at the county's midnight,
 # so the expiry is recorded within this long after it (and at once when the letter is read).
 TRANSFER_EXPIRY_INTERVAL = 600
+# Seconds between the clock's status sweeps (services.roster.status): the statuses the clock changes
+# (awaiting check-in, should transfer) change at the county's midnight and are published within this long.
+STATUS_SWEEP_INTERVAL = 3600
 
 DUPLICATE_ID_NUMBER = RuleViolation(ErrorCode.DUPLICATE_ID_NUMBER, "a member with this ID number is already registered",
                                     {"id_number": ["already registered"]})
@@ -85,7 +90,8 @@ class RosterService:
     @scoped_rpc(write=True)
     def register_member(self, payload, scope):
         command = load(contract.MemberCreateSchema(), payload)
-        return schemas.dump_member(usecases.register_member(self.db, command, self.clock, scope), scope)
+        member = usecases.register_member(self.db, command, self.clock, scope, self.check_in_due_days)
+        return schemas.dump_member(member, scope)
 
     @scoped_rpc
     def get_member(self, member_id, scope):
@@ -113,13 +119,14 @@ class RosterService:
     @scoped_rpc(write=True)
     def report_departure(self, member_id, payload, scope):
         command = load(contract.DepartureReportSchema(), payload)
-        departure = usecases.report_departure(self.db, member_id, command, self.clock, scope, self.home_code)
+        departure = usecases.report_departure(self.db, member_id, command, self.clock, scope, self.home_code,
+                                              self.check_in_due_days)
         return schemas.dump_departure(departure, scope)
 
     @scoped_rpc(write=True)
     def report_return(self, member_id, payload, scope):
         command = load(contract.ReturnReportSchema(), payload if payload is not None else {})
-        departure = usecases.report_return(self.db, member_id, command, self.clock, scope)
+        departure = usecases.report_return(self.db, member_id, command, self.clock, scope, self.check_in_due_days)
         return schemas.dump_departure(departure, scope)
 
     # ---- organisation-relationship transfer (组织关系转接) -----------------
@@ -127,12 +134,13 @@ class RosterService:
     @scoped_rpc(write=True)
     def issue_transfer(self, member_id, payload, scope):
         command = load(contract.TransferIssueSchema(), payload)
-        letter = transfers.issue_transfer(self.db, member_id, command, self.clock, scope)
+        letter = transfers.issue_transfer(self.db, member_id, command, self.clock, scope, self.check_in_due_days)
         return schemas.dump_transfer(letter, self.clock.today())
 
     @scoped_rpc
     def get_transfer(self, transfer_id, scope):
-        return schemas.dump_transfer(transfers.get_transfer(self.db, transfer_id, self.clock, scope), self.clock.today())
+        letter = transfers.get_transfer(self.db, transfer_id, self.clock, scope, self.check_in_due_days)
+        return schemas.dump_transfer(letter, self.clock.today())
 
     @scoped_rpc
     def list_transfers(self, query, scope):
@@ -143,20 +151,20 @@ class RosterService:
     @scoped_rpc(write=True)
     def receive_transfer(self, transfer_id, payload, scope):
         load(contract.TransferReceiptSchema(), payload if payload is not None else {})
-        letter = transfers.receive_transfer(self.db, transfer_id, self.clock, scope)
+        letter = transfers.receive_transfer(self.db, transfer_id, self.clock, scope, self.check_in_due_days)
         return schemas.dump_transfer(letter, self.clock.today())
 
     @scoped_rpc(write=True)
     def reissue_transfer(self, transfer_id, payload, scope):
         command = load(contract.TransferReissueSchema(), payload if payload is not None else {})
-        letter = transfers.reissue_transfer(self.db, transfer_id, command, self.clock, scope)
+        letter = transfers.reissue_transfer(self.db, transfer_id, command, self.clock, scope, self.check_in_due_days)
         return schemas.dump_transfer(letter, self.clock.today())
 
     @timer(interval=TRANSFER_EXPIRY_INTERVAL)
     def expire_overdue_transfers(self):
         """The periodic sweep: letters past their validity are recorded expired, each with its event.
         Every instance runs it; they never expire one letter twice (``transfers.expire_overdue_transfers``)."""
-        while transfers.expire_overdue_transfers(self.db, self.clock):
+        while transfers.expire_overdue_transfers(self.db, self.clock, due_days=self.check_in_due_days):
             self.db.commit()
         self.db.commit()
     # ---- county statistics (issue 8) ----
@@ -170,11 +178,11 @@ class RosterService:
 
     @scoped_rpc(write=True)
     def register_members(self, payload, scope):
-        return batch.register_members(self.db, payload, self.clock, scope)
+        return batch.register_members(self.db, payload, self.clock, scope, self.check_in_due_days)
 
     @scoped_rpc(write=True)
     def report_departures(self, payload, scope):
-        return batch.report_departures(self.db, payload, self.clock, scope, self.home_code)
+        return batch.report_departures(self.db, payload, self.clock, scope, self.home_code, self.check_in_due_days)
 
     # ---- meetings: quorum, 留党察看 and exclusions (issue 8) --------------
 
@@ -218,7 +226,8 @@ class RosterService:
     @scoped_rpc(write=True)
     def report_check_in(self, member_id, payload, scope):
         command = load(contract.CheckInReportSchema(), payload)
-        return schemas.dump_check_in(usecases.report_check_in(self.db, member_id, command, self.clock, scope))
+        record = usecases.report_check_in(self.db, member_id, command, self.clock, scope, self.check_in_due_days)
+        return schemas.dump_check_in(record)
 
     @scoped_rpc
     def list_check_ins(self, member_id, scope):
@@ -256,13 +265,15 @@ class RosterService:
     @scoped_rpc(write=True)
     def report_lost_contact(self, member_id, payload, scope):
         command = load(contract.LostContactReportSchema(), payload)
-        spell, decisions = lost_contacts.report_lost_contact(self.db, member_id, command, self.clock, scope)
+        spell, decisions = lost_contacts.report_lost_contact(self.db, member_id, command, self.clock, scope,
+                                                             self.check_in_due_days)
         return schemas.dump_lost_contact(spell, decisions, self.clock.today())
 
     @scoped_rpc(write=True)
     def restore_contact(self, member_id, payload, scope):
         command = load(contract.ContactRestorationSchema(), payload if payload is not None else {})
-        spell, decisions = lost_contacts.restore_contact(self.db, member_id, command, self.clock, scope)
+        spell, decisions = lost_contacts.restore_contact(self.db, member_id, command, self.clock, scope,
+                                                         self.check_in_due_days)
         return schemas.dump_lost_contact(spell, decisions, self.clock.today())
 
     @scoped_rpc
@@ -274,7 +285,7 @@ class RosterService:
     def decide_membership(self, member_id, payload, scope):
         command = load(contract.MembershipDecisionCreateSchema(), payload)
         return schemas.dump_membership_decision(
-            lost_contacts.decide_membership(self.db, member_id, command, self.clock, scope))
+            lost_contacts.decide_membership(self.db, member_id, command, self.clock, scope, self.check_in_due_days))
 
     @scoped_rpc
     def lost_members(self, query, scope):
@@ -295,3 +306,19 @@ class RosterService:
         member, entries, total = timeline.member_timeline(self.db, member_id, query, scope,
                                                           self.clock.county_timezone)
         return schemas.dump_timeline(member, entries, total, query, scope)
+
+    # ---- issue 8: computed member status, its history, and the clock's sweep ----
+
+    @scoped_rpc
+    def member_status_history(self, member_id, scope):
+        return schemas.dump_status_history(status.status_history(self.db, member_id, scope))
+
+    @timer(interval=STATUS_SWEEP_INTERVAL)
+    def sweep_statuses(self):
+        """The clock's sweep: members whose status the clock alone changed (an open departure past the
+        check-in due day or six months) are refreshed, each change recorded and published once, in
+        batches committed one by one. Every instance runs it; SKIP LOCKED keeps them apart, and a run
+        that finds nothing costs one indexed query (``status.sweep_statuses``)."""
+        while status.sweep_statuses(self.db, self.clock, self.check_in_due_days):
+            self.db.commit()
+        self.db.commit()

@@ -11,7 +11,9 @@ outside the caller's subtrees: members move between towns and counties.
 """
 from contracts.errors import ErrorCode, ServiceError
 from services.common.clock import new_id
+from contracts import roster_events
 from services.roster.domain import transfer as rules
+from services.roster.status import DEFAULT_DUE_DAYS, refresh_status
 from services.roster.usecases import _member, _visible_organisation
 
 SWEEP_BATCH = 100
@@ -33,10 +35,14 @@ def _letter(uow, scope, transfer_id, for_update=False):
     return letter
 
 
-def _expire_on_access(uow, letter, clock):
+def _expire_on_access(uow, letter, clock, due_days=DEFAULT_DUE_DAYS, principal=None):
     expired = letter.expire_if_due(clock.today())
     if expired is not None:
         uow.add_event(expired)
+        # The member's status was "transfer pending" (unless something above it holds): derived anew.
+        member = uow.members.get(letter.member_id, for_update=True)
+        refresh_status(uow, member, clock, roster_events.MEMBER_TRANSFER_EXPIRED, principal, due_days,
+                       effective_on=letter.expired_on)
 
 
 def _destination(uow, command):
@@ -49,37 +55,39 @@ def _destination(uow, command):
     return rules.Destination(name=command["to_name"], place=command["to_place"])
 
 
-def _pending_letter(uow, member_id, clock):
+def _pending_letter(uow, member_id, clock, due_days=DEFAULT_DUE_DAYS, principal=None):
     """The member's pending letter, its expiry recorded first when it is due (then there is none)."""
     pending = uow.transfers.pending_for(member_id)
     if pending is not None:
-        _expire_on_access(uow, pending, clock)
+        _expire_on_access(uow, pending, clock, due_days, principal)
         if pending.state != rules.PENDING:
             return None
     return pending
 
 
-def issue_transfer(uow, member_id, command, clock, scope):
+def issue_transfer(uow, member_id, command, clock, scope, due_days=DEFAULT_DUE_DAYS):
     member = _member(uow, scope, member_id, for_update=True)
     destination = _destination(uow, command)
     letter, started = rules.issue(
         letter_id=new_id(), member=member, destination=destination,
-        pending_letter=_pending_letter(uow, member.id, clock), issued_on=clock.today(),
+        pending_letter=_pending_letter(uow, member.id, clock, due_days, scope.principal), issued_on=clock.today(),
         valid_until=command.get("valid_until"), dues_paid_until=command["dues_paid_until"], issued_at=clock.now(),
         issued_by=scope.principal,
     )
     uow.transfers.add(letter)
     uow.add_event(started)
+    refresh_status(uow, member, clock, roster_events.MEMBER_TRANSFER_STARTED, scope.principal, due_days,
+                   effective_on=letter.issued_on)
     return letter
 
 
-def get_transfer(uow, transfer_id, clock, scope):
+def get_transfer(uow, transfer_id, clock, scope, due_days=DEFAULT_DUE_DAYS):
     letter = _letter(uow, scope, transfer_id, for_update=True)
-    _expire_on_access(uow, letter, clock)
+    _expire_on_access(uow, letter, clock, due_days)
     return letter
 
 
-def receive_transfer(uow, transfer_id, clock, scope):
+def receive_transfer(uow, transfer_id, clock, scope, due_days=DEFAULT_DUE_DAYS):
     letter = _letter(uow, scope, transfer_id, for_update=True)
     # The receiving side confirms; outside the platform only the sender can record the paper receipt.
     receiver = letter.to_organisation_id or letter.from_organisation_id
@@ -91,26 +99,30 @@ def receive_transfer(uow, transfer_id, clock, scope):
     transferred = letter.receive(member=member, today=clock.today(), received_at=clock.now(),
                                  received_by=scope.principal)
     uow.add_event(transferred)
+    refresh_status(uow, member, clock, roster_events.MEMBER_TRANSFERRED, scope.principal, due_days,
+                   effective_on=letter.received_on)
     return letter
 
 
-def reissue_transfer(uow, transfer_id, command, clock, scope):
+def reissue_transfer(uow, transfer_id, command, clock, scope, due_days=DEFAULT_DUE_DAYS):
     old = _letter(uow, scope, transfer_id, for_update=True)
     if not (scope.unrestricted or scope.sees_organisation(uow.organisations.get(old.from_organisation_id))):
         raise ServiceError(ErrorCode.FORBIDDEN, "the sending organisation re-issues its letter",
                            {"transfer_id": ["sent by an organisation outside your scope"]})
-    _expire_on_access(uow, old, clock)
+    _expire_on_access(uow, old, clock, due_days, scope.principal)
     member = uow.members.get(old.member_id, for_update=True)
     destination = (rules.Destination(name=old.to_name, organisation=uow.organisations.get(old.to_organisation_id))
                    if old.to_organisation_id else rules.Destination(name=old.to_name, place=old.to_place))
     letter, started = rules.reissue(
         old=old, letter_id=new_id(), member=member, destination=destination,
-        pending_letter=_pending_letter(uow, member.id, clock), today=clock.today(),
+        pending_letter=_pending_letter(uow, member.id, clock, due_days, scope.principal), today=clock.today(),
         valid_until=command.get("valid_until"), dues_paid_until=command.get("dues_paid_until"),
         issued_at=clock.now(), issued_by=scope.principal,
     )
     uow.transfers.add(letter)
     uow.add_event(started)
+    refresh_status(uow, member, clock, roster_events.MEMBER_TRANSFER_STARTED, scope.principal, due_days,
+                   effective_on=letter.issued_on)
     return letter
 
 
@@ -134,7 +146,7 @@ def _member_or_unknown(uow, scope, member_id):
                            {"member_id": ["no such member"]}) from None
 
 
-def expire_overdue_transfers(uow, clock, batch=SWEEP_BATCH):
+def expire_overdue_transfers(uow, clock, batch=SWEEP_BATCH, due_days=DEFAULT_DUE_DAYS):
     """Record the expiry of up to ``batch`` letters whose validity has passed, each with its event.
 
     Safe to run in several instances at once: the repository hands out only
@@ -143,5 +155,5 @@ def expire_overdue_transfers(uow, clock, batch=SWEEP_BATCH):
     """
     letters = uow.transfers.overdue(clock.today(), limit=batch)
     for letter in letters:
-        _expire_on_access(uow, letter, clock)
+        _expire_on_access(uow, letter, clock, due_days)
     return len(letters)

@@ -14,6 +14,7 @@ from services.roster.domain.events import MemberDeparted, MemberRegistered, Memb
 from services.roster.domain.member import DepartureReport, Member
 from services.roster.domain.organisation import Organisation
 from services.roster.domain import places
+from services.roster.status import DEFAULT_DUE_DAYS, refresh_status
 
 MAX_TREE_PAGE = 1000
 WHEREABOUTS_FILTERS = ("destination_province", "destination_reach", "departed_from", "departed_to")
@@ -98,7 +99,7 @@ def list_organisations(uow, query, scope):
 
 # ---- members -------------------------------------------------------------
 
-def register_member(uow, command, clock, scope):
+def register_member(uow, command, clock, scope, due_days=DEFAULT_DUE_DAYS):
     organisation = _visible_organisation(uow, scope, command["organisation_id"], "organisation_id")
     id_number = normalise_id_number(command["id_number"])
     # Every rule about the request itself is checked before uniqueness, so that
@@ -121,6 +122,9 @@ def register_member(uow, command, clock, scope):
         })
     uow.members.add(member)
     uow.add_event(member.registered())
+    # The first status, in the history; member_registered announces it (no member_status_changed).
+    refresh_status(uow, member, clock, roster_events.MEMBER_REGISTERED, scope.principal, due_days,
+                   effective_on=clock.today(), first=True)
     return member
 
 
@@ -169,7 +173,8 @@ def export_members(uow, query, scope):
 
 # ---- movements -----------------------------------------------------------
 
-def report_departure(uow, member_id, command, clock, scope, home_code=places.DEFAULT_HOME_CODE):
+def report_departure(uow, member_id, command, clock, scope, home_code=places.DEFAULT_HOME_CODE,
+                     due_days=DEFAULT_DUE_DAYS):
     member = _member(uow, scope, member_id, for_update=True)
     # Classified first: a destination that is no place refuses the report before anything changes.
     destination = places.classify(command["destination_province"], command["destination_city"], home_code)
@@ -187,16 +192,20 @@ def report_departure(uow, member_id, command, clock, scope, home_code=places.DEF
     )
     departure.destination_reach, departure.destination_code = destination.reach, destination.code
     uow.add_event(departed)
+    refresh_status(uow, member, clock, roster_events.MEMBER_DEPARTED, scope.principal, due_days,
+                   effective_on=report.departed_on)
     return departure
 
 
-def report_return(uow, member_id, command, clock, scope):
+def report_return(uow, member_id, command, clock, scope, due_days=DEFAULT_DUE_DAYS):
     member = _member(uow, scope, member_id, for_update=True)
     departure, returned = member.report_return(
         departure_id=new_id(), returned_on=command.get("returned_on") or clock.today(), reported_at=clock.now(),
         reported_by=scope.principal, today=clock.today(),
     )
     uow.add_event(returned)
+    refresh_status(uow, member, clock, roster_events.MEMBER_RETURNED, scope.principal, due_days,
+                   effective_on=departure.returned_on)
     return departure
 
 
@@ -284,7 +293,7 @@ EVENTS.event_types[check_ins.CheckInConfirmed] = roster_events.MEMBER_CHECK_IN_C
 EVENTS.event_types[check_ins.MobileMemberCardIssued] = roster_events.MOBILE_MEMBER_CARD_ISSUED
 
 
-def report_check_in(uow, member_id, command, clock, scope):
+def report_check_in(uow, member_id, command, clock, scope, due_days=DEFAULT_DUE_DAYS):
     """The member (their own scope) or someone who sees their branch reports
     the check-in, as for a departure. A host on the platform is found whatever
     the caller's scope: a member at the destination checks in at a branch of
@@ -306,6 +315,8 @@ def report_check_in(uow, member_id, command, clock, scope):
     )
     uow.check_ins.add(record)
     uow.add_event(checked_in)
+    refresh_status(uow, member, clock, roster_events.MEMBER_CHECKED_IN, scope.principal, due_days,
+                   effective_on=record.checked_in_on)
     return record
 
 
@@ -410,3 +421,8 @@ EVENTS.event_types.update({
 from services.roster.domain.member_changes import MemberUpdated  # noqa: E402
 
 EVENTS.event_types[MemberUpdated] = roster_events.MEMBER_UPDATED
+
+# ---- issue 8: computed member status (services.roster.status) ----
+from services.roster.domain.status import MemberStatusChanged  # noqa: E402
+
+EVENTS.event_types[MemberStatusChanged] = roster_events.MEMBER_STATUS_CHANGED

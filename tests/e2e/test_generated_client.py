@@ -106,7 +106,7 @@ def test_a_member_registers_leaves_returns_and_is_read_through_the_generated_cli
     assert closed.id == departure.id and closed.returned_on
 
     home = get_member.sync(member.id, client=client)
-    assert home.status == "at_home" and home.current_departure is None
+    assert home.status == "normal" and home.current_departure is None
 
 
 def test_an_error_is_parsed_as_the_error_model(client):

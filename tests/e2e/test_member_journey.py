@@ -4,9 +4,13 @@ import json
 import signal
 import uuid
 
+from datetime import date
+
 import pytest
 
 from contracts.events import EnvelopeSchema
+from services.common.clock import Clock
+from services.roster.domain.status import StatusFacts, derive_status
 from tests.support import created, id_number, scalar, wait_for
 
 _serial = iter(range(1, 10_000))
@@ -45,14 +49,20 @@ def marker(platform, branch, tap):
 def test_departure_and_return_end_to_end(platform, branch, tap):
     member = register(platform, branch)
     departure = created(platform.post(f"/api/v1/members/{member['id']}/departures", DEPARTURE))
-    assert platform.get(f"/api/v1/members/{member['id']}").json()["status"] == "away"
+    # away since 1 March 2026: what the clock makes of it today (should transfer, from 1 September on)
+    expected = derive_status(StatusFacts(departed_on=date(2026, 3, 1)), Clock.from_config({}).today())
+    assert platform.get(f"/api/v1/members/{member['id']}").json()["status"] == expected
     returned = created(platform.post(f"/api/v1/members/{member['id']}/returns", {"returned_on": "2026-11-28"}))
     assert returned["id"] == departure["id"] and returned["reported"] is True
-    assert platform.get(f"/api/v1/members/{member['id']}").json()["status"] == "at_home"
+    assert platform.get(f"/api/v1/members/{member['id']}").json()["status"] == "normal"
 
     marker(platform, branch, tap)
     mine = [e for e in tap.envelopes() if e["data"]["member_id"] == member["id"]]
-    assert [e["event_type"] for e in mine] == ["member_registered", "member_departed", "member_returned"]
+    assert [e["event_type"] for e in mine] == ["member_registered", "member_departed", "member_status_changed",
+                                               "member_returned", "member_status_changed"]
+    assert [(e["data"]["previous_status"], e["data"]["status"], e["data"]["cause"]) for e in mine[2::2]] == [
+        ("normal", expected, "member_departed"), (expected, "normal", "member_returned")]
+    assert mine[-1]["data"]["effective_on"] == "2026-11-28"
     [envelope] = [e for e in mine if e["event_type"] == "member_returned"]  # exactly once
     assert set(envelope) == {"event_id", "event_type", "version", "occurred_at", "source", "data"}
     assert EnvelopeSchema().validate(envelope) == {}
@@ -131,7 +141,8 @@ def test_an_event_committed_before_a_sigkill_is_delivered_after_restart(platform
 
     db = platform.database_url
     # Committed together: the state change and its event, nothing published yet.
-    assert scalar(db, "SELECT status FROM members WHERE id = %s", member["id"]) == "away"
+    expected = derive_status(StatusFacts(departed_on=date(2026, 3, 1)), Clock.from_config({}).today())
+    assert scalar(db, "SELECT status FROM members WHERE id = %s", member["id"]) == expected
     assert scalar(db, "SELECT count(*) FROM departures WHERE id = %s", departure["id"]) == 1
     assert scalar(db, "SELECT count(*) FROM outbox WHERE event_type = 'member_departed' AND published_at IS NULL "
                       "AND envelope->'data'->>'departure_id' = %s", departure["id"]) == 1

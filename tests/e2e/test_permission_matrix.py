@@ -456,6 +456,11 @@ EXAMPLES.update({
                                                 {"organisation_id": s["branch"]["id"]}, None), outside=UNKNOWN),
 })
 
+# ---- issue 8: computed member status, its history ----
+EXAMPLES["getMemberStatusHistory"] = Example(
+    lambda w, s, r: ({"member_id": s["member"]["id"]}, None, None), outside=(404, "member_not_found"),
+    check=lambda body, own, other, role: body["items"][0]["cause"] == "member_registered" or _fail(body))
+
 # A success of these ends the caller's tokens: the role signs in again before its next call.
 ENDS_TOKENS = {"changeOwnPassword", "revokeTokens"}
 
@@ -529,7 +534,7 @@ def test_nothing_was_written_outside_the_granted_subtrees(platform, world):
     for branch, member in (("B2", "M2"), ("B3", "M3")):
         members = ok(platform.get("/api/v1/members", params={"organisation_id": world[branch]["id"]}), 200)
         assert [m["id"] for m in members["items"]] == [world[member]["id"]]
-        assert members["items"][0]["status"] == "at_home" and members["items"][0]["current_departure"] is None
+        assert members["items"][0]["status"] == "normal" and members["items"][0]["current_departure"] is None
         tree = ok(platform.get(f"/api/v1/organisations/{world[branch]['id']}/subtree"), 200)
         assert tree["children"] == []
 

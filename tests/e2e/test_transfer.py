@@ -51,6 +51,9 @@ def test_issue_then_receipt_moves_the_member_with_the_events_on_the_broker(platf
     wait_for(lambda: [e for e in tap.envelopes("member_transferred") if e["data"]["member_id"] == member["id"]],
              message="member_transferred")
     mine = [e for e in tap.envelopes() if e["data"].get("member_id") == member["id"]]
+    assert [(e["data"]["status"], e["data"]["cause"]) for e in mine if e["event_type"] == "member_status_changed"] == [
+        ("transfer_pending", "member_transfer_started"), ("normal", "member_transferred")]
+    mine = [e for e in mine if e["event_type"] != "member_status_changed"]
     assert [e["event_type"] for e in mine] == ["member_registered", "member_transfer_started", "member_transferred"]
     started, transferred = mine[1]["data"], mine[2]["data"]
     assert started["transfer_id"] == transferred["transfer_id"] == letter["id"]

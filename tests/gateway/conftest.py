@@ -209,7 +209,7 @@ def member_reply(**fields):
     values = {
         "id": uuid.uuid4(), "name": "张三", "gender": "male", "birth_date": date(1985, 3, 2),
         "id_number": id_number("1985-03-02", 1, "620922"), "phone": "13800000000", "joined_on": date(2010, 7, 1),
-        "membership": "full", "organisation_id": uuid.uuid4(), "status": "at_home",
+        "membership": "full", "organisation_id": uuid.uuid4(), "status": "normal",
         "current_departure": None, "registered_at": NOW, "birth_year": 1985,
     }
     return {**roster.MemberSchema().dump(values), **fields}

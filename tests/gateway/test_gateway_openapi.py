@@ -98,6 +98,10 @@ OPERATIONS["/api/v1/members/{member_id}"] = {**OPERATIONS["/api/v1/members/{memb
 OPERATIONS["/api/v1/members/{member_id}/timeline"] = {"get": "200"}
 FOR_KEYS_TOO |= {("/api/v1/members/{member_id}", "patch"), ("/api/v1/members/{member_id}/timeline", "get")}
 
+# ---- issue 8: computed member status, its history ----
+OPERATIONS["/api/v1/members/{member_id}/status-history"] = {"get": "200"}
+FOR_KEYS_TOO.add(("/api/v1/members/{member_id}/status-history", "get"))
+
 
 @pytest.fixture
 def document(client):
@@ -136,7 +140,9 @@ def test_filters_and_paging_are_documented_query_parameters(document):
     assert set(parameters) == {"page", "per_page", "organisation_id", "status", "membership", "gender", "name",
                                "destination_province", "destination_reach", "departed_from", "departed_to"}
     assert all(p["in"] == "query" for p in parameters.values())
-    assert parameters["status"]["schema"]["enum"] == ["at_home", "away", "transferred_out"]
+    assert parameters["status"]["schema"]["enum"] == [
+        "normal", "away", "awaiting_check_in", "should_transfer", "transfer_pending", "lost_contact", "suspended",
+        "removed", "transferred_out"]
 
 
 def test_errors_are_documented_with_the_error_shape(document):

@@ -112,9 +112,18 @@ def test_lost_then_suspended_then_found_again_with_every_event(roster, world, da
     assert call(roster, "county_statistics", {"date": today() - timedelta(days=1)})["lost_contact"] == 1
 
     events = outbox_events(database_url)
-    assert [kind for kind, _ in events] == ["member_lost_contact", "member_suspended", "member_contact_restored"]
+    assert [kind for kind, _ in events] == [
+        "member_lost_contact", "member_status_changed", "member_suspended", "member_status_changed",
+        "member_contact_restored", "member_status_changed"]
     assert events[0][1]["lost_since"] == lost_since.isoformat() and events[0][1]["search_efforts"] == 2
-    assert events[1][1]["decision_id"] == decision["id"] and events[2][1]["suspension_reversed"] is True
+    assert events[2][1]["decision_id"] == decision["id"] and events[4][1]["suspension_reversed"] is True
+    # The status follows: computed from the records, each change with its cause and day.
+    assert [(d["previous_status"], d["status"], d["cause"], d["effective_on"]) for k, d in events
+            if k == "member_status_changed"] == [
+        ("normal", "lost_contact", "member_lost_contact", lost_since.isoformat()),
+        ("lost_contact", "suspended", "member_suspended", today().isoformat()),
+        ("suspended", "normal", "member_contact_restored", today().isoformat())]
+    assert call(roster, "get_member", member["id"])["status"] == "normal"
 
     kinds = [entry["kind"] for entry in call(roster, "member_timeline", member["id"], {})["items"]]
     assert kinds == ["registered", "lost_contact_reported", "membership_suspension", "contact_restored",
@@ -133,8 +142,11 @@ def test_removal_two_years_after_a_suspension_is_final(roster, world, database_u
     removal = call(roster, "decide_membership", member["id"], {"kind": "removal"})
     assert removal["proposed_from"] == add_months(suspended_on, 24).isoformat()
     assert refused(roster, "restore_contact", member["id"], {}).code == "member_removed"
-    assert [kind for kind, _ in outbox_events(database_url)] == ["member_lost_contact", "member_suspended",
-                                                                 "member_removed"]
+    assert [kind for kind, _ in outbox_events(database_url)] == [
+        "member_lost_contact", "member_status_changed", "member_suspended", "member_status_changed",
+        "member_removed", "member_status_changed"]
+    assert call(roster, "get_member", member["id"])["status"] == "removed"
+    assert call(roster, "list_members", {"status": "removed"})["total"] == 1
 
 
 def test_refusals_name_the_problem_and_write_nothing(roster, world, database_url):

@@ -43,7 +43,10 @@ def test_a_members_journey_is_stored_and_published_in_order(roster, branch, even
     event_tap.wait_for("member_returned")
     # The tap may also catch the fixture's organisation_created events.
     about_member = [e for e in event_tap.envelopes() if e["event_type"].startswith("member_")]
-    assert [e["event_type"] for e in about_member] == ["member_registered", "member_departed", "member_returned"]
+    assert [e["event_type"] for e in about_member] == [
+        "member_registered", "member_departed", "member_status_changed", "member_returned", "member_status_changed"]
+    assert [(e["data"]["previous_status"], e["data"]["status"]) for e in about_member[2::2]] == [
+        ("normal", "away"), ("away", "normal")]
     assert all(e["data"]["member_id"] == member["id"] for e in about_member)
     engine = create_engine(database_url)
     with engine.connect() as connection:
@@ -56,7 +59,7 @@ def test_subtree_and_filtered_lists(roster, branch):
     tree = call(roster, "get_organisation_subtree", county_id)
     assert tree["children"][0]["children"][0]["id"] == branch["id"]
     call(roster, "register_member", {**MEMBER, "organisation_id": branch["id"]})
-    page = call(roster, "list_members", {"organisation_id": county_id, "status": "at_home"})
+    page = call(roster, "list_members", {"organisation_id": county_id, "status": "normal"})
     assert page["total"] == 1 and page["items"][0]["name"] == "李四"
     assert call(roster, "list_members", {"organisation_id": county_id, "status": "away"})["total"] == 0
 

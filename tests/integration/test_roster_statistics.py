@@ -72,7 +72,7 @@ def test_an_unknown_province_is_refused_naming_the_field_and_writes_nothing(rost
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(departures)) == before
     engine.dispose()
-    assert call(roster, "get_member", member["id"])["status"] == "at_home"
+    assert call(roster, "get_member", member["id"])["status"] == "normal"
 
 
 def test_the_county_figures_on_a_day(roster, county):
@@ -182,4 +182,4 @@ def test_a_batch_answers_each_item_and_writes_only_the_good_ones(roster, county,
     assert departures_answer["items"][0]["departure"]["destination_reach"] == "out_of_province"
     assert "destination_province" in departures_answer["items"][2]["error"]["details"]
     assert "member_id" in departures_answer["items"][3]["error"]["details"]
-    assert call(roster, "get_member", answer["items"][5]["member"]["id"])["status"] == "at_home"
+    assert call(roster, "get_member", answer["items"][5]["member"]["id"])["status"] == "normal"

@@ -69,6 +69,11 @@ def test_issue_and_receipt_move_the_member_with_both_events(roster, world, event
 
     event_tap.wait_for("member_transferred")
     mine = [e for e in event_tap.envelopes() if e["data"].get("member_id") == member["id"]]
+    # the status follows each: pending while the letter is out, normal again (in the new branch) on receipt
+    assert [(e["data"]["previous_status"], e["data"]["status"], e["data"]["organisation_id"])
+            for e in mine if e["event_type"] == "member_status_changed"] == [
+        ("normal", "transfer_pending", world["a1"]["id"]), ("transfer_pending", "normal", world["b1"]["id"])]
+    mine = [e for e in mine if e["event_type"] != "member_status_changed"]
     assert [e["event_type"] for e in mine] == ["member_registered", "member_transfer_started", "member_transferred"]
     assert mine[1]["data"] == {
         "transfer_id": letter["id"], "member_id": member["id"], "from_organisation_id": world["a1"]["id"],

@@ -4,9 +4,9 @@ from datetime import date
 
 from contracts.errors import ErrorCode, RuleViolation
 from services.roster.domain.events import MemberDeparted, MemberRegistered, MemberReturned
-
-AT_HOME = "at_home"
-AWAY = "away"
+# The status values of a member at home and away. The status itself is computed
+# (services.roster.domain.status) and written only by services.roster.status.
+from services.roster.domain.status import AWAY, NORMAL  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,10 @@ class Member:
         self.joined_on = joined_on
         self.membership = membership
         self.organisation_id = organisation.id
-        self.status = AT_HOME
+        # Computed, never typed: a member with no history yet is normal (services.roster.status records it
+        # at registration); from then on the last computed status, a cache for filtering and for telling a
+        # change, written only by services.roster.status. The domain never changes it.
+        self.status = NORMAL
         self.registered_at = registered_at
         self.registered_by = registered_by
         self.current_departure = None
@@ -92,7 +95,6 @@ class Member:
         departure = Departure(id=departure_id, member_id=self.id, reported=True, reported_at=reported_at, report=report,
                               reported_by=reported_by)
         self.current_departure = departure
-        self.status = AWAY
         return departure, MemberDeparted(
             member_id=self.id,
             departure_id=departure.id,
@@ -127,7 +129,6 @@ class Member:
         departure.return_reported_by = reported_by
         self.current_departure = None
         self.last_returned_on = max(filter(None, (self.last_returned_on, returned_on)))
-        self.status = AT_HOME
         return departure, MemberReturned(
             member_id=self.id,
             departure_id=departure.id,

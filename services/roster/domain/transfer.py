@@ -31,8 +31,9 @@ RECEIVED = "received"
 EXPIRED = "expired"
 STATES = (PENDING, RECEIVED, EXPIRED)
 
-# Member.status once the letter of a transfer to an organisation outside the platform is received.
-TRANSFERRED_OUT = "transferred_out"
+# The status once the letter of a transfer to an organisation outside the platform is received
+# (derived by services.roster.domain.status from the received letter).
+from services.roster.domain.status import TRANSFERRED_OUT  # noqa: E402
 
 
 def add_months(day, months):
@@ -177,11 +178,10 @@ class TransferLetter:
 
 def _move(member, letter):
     """The member's side of a received letter: the new branch on the platform (the letters keep where they
-    were before), or transferred out, still listed by the old branch, when it went outside."""
+    were before). One that went outside stays listed by the old branch; its status becomes transferred out,
+    derived from this letter (services.roster.status)."""
     if letter.to_platform:
         member.organisation_id = letter.to_organisation_id
-    else:
-        member.status = TRANSFERRED_OUT
 
 
 def ensure_transferable(member, pending_letter):

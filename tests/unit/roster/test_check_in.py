@@ -11,6 +11,7 @@ from services.common.fakes import FakeRepository, FakeUnitOfWork, FixedClock
 from services.roster import usecases
 from services.roster.domain import check_in as rules
 from services.roster.domain.member import DepartureReport, Member
+from tests.unit.roster.status_fakes import with_status_repositories
 from services.roster.domain.organisation import Organisation
 from tests.support import id_number
 
@@ -200,11 +201,14 @@ def uow(tree):
     organisations, members = FakeRepository(), FakeRepository()
     for organisation in tree.values():
         organisations.add(organisation)
-    members.add(away_member(tree["village"]))
+    away = away_member(tree["village"])
+    away.status = "awaiting_check_in"  # as services.roster.status has it on CLOCK's day: left 2 March, due 17 March
+    members.add(away)
     home_member = away_member(tree["village"], member_id="m2")
     home_member.report_return(departure_id="unused", returned_on=date(2026, 3, 3), reported_at=NOW)
     members.add(home_member)
-    return FakeUnitOfWork(usecases.EVENTS, organisations=organisations, members=members, check_ins=FakeCheckIns())
+    return with_status_repositories(
+        FakeUnitOfWork(usecases.EVENTS, organisations=organisations, members=members, check_ins=FakeCheckIns()))
 
 
 MEMBER_HIMSELF = Scope.of(organisation_ids=[], member_id=IDS["m1"], principal="user:m1")
@@ -219,8 +223,12 @@ CLOCK = FixedClock(now=NOW, today=date(2026, 3, 20))
 def test_the_member_or_their_branch_reports_the_check_in(uow, scope):
     record = usecases.report_check_in(uow, IDS["m1"], {"host_organisation_id": IDS["guazhou"]}, CLOCK, scope)
     assert record.checked_in_on == date(2026, 3, 20) and record.reported_by == scope.principal
-    [event] = uow.events
+    event, changed = uow.events
     assert event.event_type == "member_checked_in" and event.data["host_organisation_id"] == IDS["guazhou"]
+    # the check-in ends "awaiting check-in"
+    assert changed.event_type == "member_status_changed" and (changed.data["previous_status"], changed.data["status"],
+                                                               changed.data["cause"]) == (
+        "awaiting_check_in", "away", "member_checked_in")
 
 
 def test_a_member_cannot_check_in_someone_else(uow):
@@ -255,8 +263,8 @@ def test_the_host_confirms_a_member_of_another_town_and_the_home_town_confirms_i
     usecases.confirm_check_in(uow, IDS["m1"], record.id, {"side": "host"}, CLOCK, HOST_BRANCH)
     usecases.confirm_check_in(uow, IDS["m1"], record.id, {"side": "home"}, CLOCK, HOME_TOWN)
     assert record.confirmed and (record.host_confirmed_by, record.home_confirmed_by) == ("user:guazhou", "user:town")
-    assert [e.event_type for e in uow.events] == ["member_checked_in", "member_check_in_confirmed",
-                                                  "member_check_in_confirmed"]
+    assert [e.event_type for e in uow.events] == ["member_checked_in", "member_status_changed",
+                                                  "member_check_in_confirmed", "member_check_in_confirmed"]
     assert uow.events[-1].data["both_confirmed"] is True
 
 
@@ -272,7 +280,7 @@ def test_confirmation_by_the_wrong_side_is_refused_and_nothing_is_written(uow, s
     with pytest.raises((RuleViolation, ServiceError)) as refused:
         usecases.confirm_check_in(uow, IDS["m1"], record.id, {"side": side}, CLOCK, scope)
     assert refused.value.code == code
-    assert record.host_confirmed_at is None and record.home_confirmed_at is None and len(uow.events) == 1
+    assert record.host_confirmed_at is None and record.home_confirmed_at is None and len(uow.events) == 2
 
 
 def test_a_check_in_of_another_member_is_not_found(uow):

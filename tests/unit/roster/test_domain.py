@@ -5,7 +5,7 @@ import pytest
 
 from contracts.errors import RuleViolation
 from services.roster.domain.events import MemberDeparted, MemberReturned
-from services.roster.domain.member import AT_HOME, AWAY, DepartureReport, Member
+from services.roster.domain.member import NORMAL, DepartureReport, Member
 from services.roster.domain.organisation import Organisation
 from tests.support import id_number
 
@@ -81,7 +81,8 @@ def test_members_belong_to_branches_only(county):
 def test_a_departure_makes_the_member_away_and_says_where(branch):
     m = member(branch)
     departure, event = m.report_departure(departure_id="d1", report=report(), reported_at=NOW)
-    assert m.status == AWAY and m.current_departure is departure
+    # The status is computed (services.roster.status), never set by the domain.
+    assert m.status == NORMAL and m.current_departure is departure
     assert departure.reported and departure.destination_city == "酒泉市"
     assert event == MemberDeparted(
         member_id="m1", departure_id="d1", organisation_id="village", departed_on=date(2026, 3, 2),
@@ -109,7 +110,7 @@ def test_a_return_closes_the_open_departure(branch):
     m.report_departure(departure_id="d1", report=report(), reported_at=NOW)
     departure, event = m.report_return(departure_id="unused", returned_on=date(2026, 12, 25), reported_at=NOW)
     assert departure.id == "d1" and departure.returned_on == date(2026, 12, 25)
-    assert m.status == AT_HOME and m.current_departure is None
+    assert m.status == NORMAL and m.current_departure is None
     assert event.departure_reported is True and event.departed_on == date(2026, 3, 2)
 
 
@@ -119,7 +120,7 @@ def test_a_return_never_reported_as_a_departure_is_recorded_as_unreported(branch
     assert departure.id == "d9" and departure.reported is False and departure.departed_on is None
     assert event == MemberReturned(member_id="m1", departure_id="d9", organisation_id="village",
                                    returned_on=date(2026, 2, 1), departed_on=None, departure_reported=False)
-    assert m.status == AT_HOME
+    assert m.current_departure is None
 
 
 def test_a_return_before_the_departure_is_refused(branch):
@@ -128,7 +129,7 @@ def test_a_return_before_the_departure_is_refused(branch):
     with pytest.raises(RuleViolation) as refused:
         m.report_return(departure_id="x", returned_on=date(2026, 3, 1), reported_at=NOW)
     assert "returned_on" in refused.value.details
-    assert m.status == AWAY
+    assert m.current_departure.id == "d1" and m.current_departure.returned_on is None
 
 
 # ---- movements never overlap ----

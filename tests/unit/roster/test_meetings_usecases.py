@@ -8,6 +8,7 @@ import pytest
 from contracts.access import Scope
 from contracts.errors import RuleViolation, ServiceError
 from services.common.fakes import FakeRepository, FakeUnitOfWork, FixedClock
+from tests.unit.roster.status_fakes import FakeDecisions, FakePendingLetters, with_status_repositories
 from services.roster import meetings, usecases
 from tests.support import id_number
 
@@ -35,12 +36,7 @@ class FakeRecords(FakeRepository):
         return [r for r in self.rows.values() if r.organisation_id == str(branch_id)]
 
 
-class FakeDecisions(FakeRepository):
-    def of_members(self, member_ids):
-        return [d for d in self.rows.values() if d.member_id in set(member_ids)]
-
-
-class FakeTransfers(FakeRepository):
+class FakeTransfers(FakePendingLetters):
     def transferred_out_of(self, branch_id):
         return {}
 
@@ -48,10 +44,10 @@ class FakeTransfers(FakeRepository):
 @pytest.fixture
 def uow():
     members = FakeMembers()
-    return FakeUnitOfWork(usecases.EVENTS, organisations=FakeRepository(), members=members,
-                          branch_rolls=FakeRoll(members), party_probations=FakeRecords(),
-                          attendance_exclusions=FakeRecords(), exclusion_withdrawals=FakeRecords(),
-                          membership_decisions=FakeDecisions(), transfers=FakeTransfers())
+    return with_status_repositories(FakeUnitOfWork(
+        usecases.EVENTS, organisations=FakeRepository(), members=members, branch_rolls=FakeRoll(members),
+        party_probations=FakeRecords(), attendance_exclusions=FakeRecords(), exclusion_withdrawals=FakeRecords(),
+        membership_decisions=FakeDecisions(), transfers=FakeTransfers()))
 
 
 def create(uow, name, kind, parent=None):

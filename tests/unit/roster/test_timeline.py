@@ -14,6 +14,7 @@ from services.roster import schemas, timeline, transfers, usecases
 from services.roster.domain import member_changes as rules
 from services.roster.domain.member import Member
 from services.roster.domain.organisation import Organisation
+from tests.unit.roster.status_fakes import with_status_repositories
 from tests.support import id_number
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
@@ -168,8 +169,9 @@ def uow(tree):
     for organisation in tree.values():
         organisations.add(organisation)
     members.add(member(tree["village"]))
-    return FakeUnitOfWork(usecases.EVENTS, organisations=organisations, members=members, member_history=history,
-                          transfers=FakeTransfers(history))
+    return with_status_repositories(FakeUnitOfWork(
+        usecases.EVENTS, organisations=organisations, members=members, member_history=history,
+        transfers=FakeTransfers(history)))
 
 
 VILLAGE = Scope.of(organisation_ids=[IDS["village"]], principal="user:secretary")

@@ -11,6 +11,7 @@ from contracts.errors import RuleViolation, ServiceError
 from services.common.fakes import FakeRepository, FakeUnitOfWork, FixedClock
 from services.roster import usecases
 from tests.support import id_number
+from tests.unit.roster.status_fakes import with_status_repositories
 
 ID_NUMBER = id_number("1985-03-02", 118)
 
@@ -71,7 +72,8 @@ class FakeMembers(FakeRepository):
 @pytest.fixture
 def uow():
     organisations = FakeOrganisations()
-    return FakeUnitOfWork(usecases.EVENTS, organisations=organisations, members=FakeMembers(organisations))
+    return with_status_repositories(
+        FakeUnitOfWork(usecases.EVENTS, organisations=organisations, members=FakeMembers(organisations)))
 
 
 def create(uow, name, kind, parent=None, scope=EVERYTHING):
@@ -137,10 +139,14 @@ def test_departure_defaults_to_today_and_emits_member_departed(uow, branch):
     member = register(uow, branch)
     departure = usecases.report_departure(uow, member.id, dict(DEPARTURE), FixedClock(), EVERYTHING)
     assert departure.departed_on == date(2026, 3, 1)
-    envelope = uow.events[-1].envelope()
+    envelope = uow.events[-2].envelope()
     assert envelope["event_type"] == "member_departed"
     assert envelope["data"]["destination_city"] == "瓜州县"
     assert "contact" not in envelope["data"]  # no personal contact data in events
+    # and the computed status follows it, in the same transaction
+    assert uow.events[-1].envelope()["data"] == {
+        "member_id": member.id, "organisation_id": branch.id, "status": "away", "previous_status": "normal",
+        "effective_on": "2026-03-01", "cause": "member_departed"}
 
 
 def test_second_departure_is_refused_and_records_nothing(uow, branch):
@@ -163,9 +169,16 @@ def test_return_emits_member_returned(uow, branch):
     member = register(uow, branch)
     usecases.report_departure(uow, member.id, dict(DEPARTURE, departed_on=date(2026, 2, 1)), FixedClock(), EVERYTHING)
     departure = usecases.report_return(uow, member.id, {"returned_on": date(2026, 2, 20)}, FixedClock(), EVERYTHING)
-    data = uow.events[-1].envelope()["data"]
+    data = uow.events[-2].envelope()["data"]
     assert data == {"member_id": member.id, "departure_id": departure.id, "organisation_id": branch.id,
                     "returned_on": "2026-02-20", "departed_on": "2026-02-01", "departure_reported": True}
+    # Reported on 1 March, the return of a member who left on 1 February without checking in: they had been
+    # awaiting check-in since 16 February (due after 15 days), and are normal again from the day they came back.
+    assert [(e.data["previous_status"], e.data["status"], str(e.data["effective_on"]), e.data["cause"])
+            for e in uow.events if e.event_type == "member_status_changed"] == [
+        ("normal", "awaiting_check_in", "2026-02-16", "member_departed"),
+        ("awaiting_check_in", "normal", "2026-02-20", "member_returned"),
+    ]
 
 
 def test_events_carry_ids_and_places_never_personal_data(uow, branch):
@@ -212,7 +225,7 @@ def test_another_subtree_is_answered_like_nothing_there(uow, county_tree):
             call()
         assert error.value.code == code
     assert uow.events == events
-    assert tree["b"].status == "at_home"
+    assert tree["b"].status == "normal"
 
 
 def test_ids_in_a_body_or_filter_outside_the_scope_are_unknown_references(uow, county_tree):
