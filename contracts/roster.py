@@ -1027,6 +1027,7 @@ TIMELINE_KINDS = {
     "membership_suspension": "停止党籍",
     "membership_suspension_reversed": "恢复党籍",
     "membership_removal": "除名",
+    "status_changed": "状态变化",
 }
 
 

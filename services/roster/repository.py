@@ -453,6 +453,9 @@ class SqlMemberHistory:
     def membership_decisions(self, member_id):
         return self._of(MembershipDecision, member_id, MembershipDecision.decided_at)
 
+    def status_changes(self, member_id):
+        return self._of(MemberStatusChange, member_id, MemberStatusChange.changed_at)
+
 
 REPOSITORIES["member_history"] = SqlMemberHistory
 

@@ -205,6 +205,17 @@ def lost_contacts(member, history, county_timezone):
     return entries
 
 
+def status_changes(member, history, county_timezone):
+    """The computed status as it changed (services.roster.status), with its cause; the first (at
+    registration) is the registration's own entry."""
+    return [
+        Entry(at=change.changed_at, kind="status_changed", record_id=change.id, by=change.changed_by,
+              on=change.effective_on, organisation_id=change.organisation_id,
+              details={"status": change.status, "previous_status": change.previous_status, "cause": change.cause})
+        for change in history.status_changes(member.id) if change.previous_status is not None
+    ]
+
+
 # Read in this order; entries recorded at the same instant keep it.
 SOURCES = [
     registration,
@@ -216,8 +227,7 @@ SOURCES = [
     party_probations,
     attendance_exclusions,
     lost_contacts,
-    # status_changes: the member_status_changes table (status, previous_status, effective_on,
-    # changed_at, changed_by, cause) goes here, as one more source function.
+    status_changes,
 ]
 
 

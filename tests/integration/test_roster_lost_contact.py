@@ -126,8 +126,8 @@ def test_lost_then_suspended_then_found_again_with_every_event(roster, world, da
     assert call(roster, "get_member", member["id"])["status"] == "normal"
 
     kinds = [entry["kind"] for entry in call(roster, "member_timeline", member["id"], {})["items"]]
-    assert kinds == ["registered", "lost_contact_reported", "membership_suspension", "contact_restored",
-                     "membership_suspension_reversed"]
+    assert kinds == ["registered", "lost_contact_reported", "status_changed", "membership_suspension",
+                     "status_changed", "contact_restored", "membership_suspension_reversed", "status_changed"]
     # Lost again later: a new spell, the old one kept.
     call(roster, "report_lost_contact", member["id"], report(today()), scope=branch)
     assert [s["restored_on"] is None for s in call(roster, "list_lost_contacts", member["id"])["items"]] == [False, True]

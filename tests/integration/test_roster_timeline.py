@@ -74,22 +74,26 @@ def test_the_timeline_lists_registration_movements_and_a_phone_change_with_who_a
     assert updated["phone"] == "13900000002"
 
     timeline = call(roster, "member_timeline", member["id"], {}, scope=secretary)
-    items = timeline["items"]
+    # The computed status moved too (left in January: at once six months away; home again: normal).
+    assert [(item["details"]["previous_status"], item["details"]["status"], item["details"]["cause"])
+            for item in timeline["items"] if item["kind"] == "status_changed"] == [
+        ("normal", "should_transfer", "member_departed"), ("should_transfer", "normal", "member_returned")]
+    items = [item for item in timeline["items"] if item["kind"] != "status_changed"]
     assert [(item["kind"], item["by"]) for item in items] == [
         ("registered", "user:registrar"), ("departure_reported", "user:secretary"), ("checked_in", "user:secretary"),
         ("check_in_confirmed", "user:guazhou"), ("returned", "user:secretary"), ("field_changed", "user:secretary"),
     ]
     assert [item["at"] for item in items] == sorted(item["at"] for item in items)
     assert [item["on"] for item in items[1:3]] == ["2026-01-05", "2026-01-08"] and items[4]["on"] == "2026-02-01"
-    assert timeline["total"] == 6 and {item["organisation_id"] for item in items} == {world["village"]["id"]}
+    assert timeline["total"] == 8 and {item["organisation_id"] for item in items} == {world["village"]["id"]}
     assert items[-1]["details"] == {"field": "phone", "old_value": "13900000001", "new_value": "13900000002",
                                     "reason": "换号"}
     assert items[1]["details"]["contact"] == "13900001234"
 
     # Masked for a reader who may not see phones in full, the contact of the departure too.
-    masked = call(roster, "member_timeline", member["id"], {"per_page": 2, "page": 3},
+    masked = call(roster, "member_timeline", member["id"], {"per_page": 2, "page": 4},
                   scope=scope(world["town"]["id"], principal="user:town"))
-    assert masked["total"] == 6 and [item["kind"] for item in masked["items"]] == ["returned", "field_changed"]
+    assert masked["total"] == 8 and [item["kind"] for item in masked["items"]] == ["status_changed", "field_changed"]
     assert (masked["items"][1]["details"]["old_value"], masked["items"][1]["details"]["new_value"]) == (
         "139****0001", "139****0002")
 
@@ -149,7 +153,7 @@ def test_both_sides_of_a_transfer_keep_the_history(roster, world):
     call(roster, "update_member", member["id"], {"name": "新名字"}, scope=other)
 
     assert [item["kind"] for item in call(roster, "member_timeline", member["id"], {}, scope=other)["items"]] == [
-        "registered", "transfer_issued", "transfer_received", "field_changed"]
+        "registered", "transfer_issued", "status_changed", "transfer_received", "status_changed", "field_changed"]
     # The sending branch keeps its part of the history, and no longer sees what came after.
     assert [item["kind"] for item in call(roster, "member_timeline", member["id"], {}, scope=village)["items"]] == [
-        "registered", "transfer_issued", "transfer_received"]
+        "registered", "transfer_issued", "status_changed", "transfer_received"]

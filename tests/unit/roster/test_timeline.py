@@ -147,7 +147,7 @@ class FakeHistory:
         return []
 
     mobile_member_cards = party_probations = attendance_exclusions = exclusion_withdrawals = check_ins
-    lost_contacts = membership_decisions = check_ins
+    lost_contacts = membership_decisions = status_changes = check_ins
 
 
 class FakeTransfers(FakeRepository):
