@@ -138,3 +138,12 @@ HTTP_STATUS.update({
     ErrorCode.MEMBER_TRANSFERRED_OUT: 409,
     ErrorCode.TRANSFER_SUPERSEDED: 409,
 })
+
+# ---- issue 8: pocket members (口袋党员) ----
+ErrorCode.POCKET_MEMBER_NOT_FOUND = "pocket_member_not_found"
+# Placing a candidate already placed (or withdrawn because its member's transfer started again).
+ErrorCode.POCKET_MEMBER_NOT_OPEN = "pocket_member_not_open"
+HTTP_STATUS.update({
+    ErrorCode.POCKET_MEMBER_NOT_FOUND: 404,
+    ErrorCode.POCKET_MEMBER_NOT_OPEN: 409,
+})

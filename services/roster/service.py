@@ -15,7 +15,7 @@ from contracts.errors import ErrorCode, RuleViolation
 from services.common.clock import Clock
 from services.common.db import Database
 from services.common.rpc import load, rpc, scoped_rpc
-from services.roster import batch, meetings, schemas, transfers, usecases
+from services.roster import batch, meetings, pocket_members, schemas, transfers, usecases
 from services.roster.domain import places
 from services.roster.models import metadata
 from services.roster.repository import REPOSITORIES
@@ -250,3 +250,26 @@ class RosterService:
     @scoped_rpc
     def list_mobile_member_cards(self, member_id, scope):
         return schemas.dump_cards(usecases.list_mobile_member_cards(self.db, member_id, scope))
+
+    # ---- issue 8: pocket members (口袋党员) ----
+
+    @scoped_rpc(write=True)
+    def report_sighting(self, payload, scope):
+        command = load(contract.SightingSchema(), payload)
+        return schemas.dump_sighting(*pocket_members.report_sighting(self.db, command, self.clock, scope), scope)
+
+    @scoped_rpc
+    def list_pocket_members(self, query, scope):
+        query = load(contract.PocketMemberQuerySchema(), query if query is not None else {})
+        items, total = pocket_members.list_pocket_members(self.db, query, scope)
+        return schemas.dump_pocket_member_page(items, total, query, scope)
+
+    @scoped_rpc
+    def get_pocket_member(self, pocket_member_id, scope):
+        return schemas.dump_pocket_member(*pocket_members.get_pocket_member(self.db, pocket_member_id, scope), scope)
+
+    @scoped_rpc(write=True)
+    def place_pocket_member(self, pocket_member_id, payload, scope):
+        command = load(contract.PlacementCreateSchema(), payload)
+        candidate, placement = pocket_members.place_pocket_member(self.db, pocket_member_id, command, self.clock, scope)
+        return schemas.dump_placement(candidate, placement, scope)

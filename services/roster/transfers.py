@@ -11,6 +11,7 @@ outside the caller's subtrees: members move between towns and counties.
 """
 from contracts.errors import ErrorCode, ServiceError
 from services.common.clock import new_id
+from services.roster import pocket_members
 from services.roster.domain import transfer as rules
 from services.roster.usecases import _member, _visible_organisation
 
@@ -33,10 +34,14 @@ def _letter(uow, scope, transfer_id, for_update=False):
     return letter
 
 
-def _expire_on_access(uow, letter, clock):
+def _expire_on_access(uow, letter, clock, pocket=True):
+    """Record a due expiry with its event. The member becomes a pocket-member candidate
+    (services.roster.pocket_members), unless a new letter follows at once (``pocket`` False)."""
     expired = letter.expire_if_due(clock.today())
     if expired is not None:
         uow.add_event(expired)
+        if pocket:
+            pocket_members.letter_expired(uow, letter, clock)
 
 
 def _destination(uow, command):
@@ -53,7 +58,7 @@ def _pending_letter(uow, member_id, clock):
     """The member's pending letter, its expiry recorded first when it is due (then there is none)."""
     pending = uow.transfers.pending_for(member_id)
     if pending is not None:
-        _expire_on_access(uow, pending, clock)
+        _expire_on_access(uow, pending, clock, pocket=False)  # a new letter follows
         if pending.state != rules.PENDING:
             return None
     return pending
@@ -70,6 +75,7 @@ def issue_transfer(uow, member_id, command, clock, scope):
     )
     uow.transfers.add(letter)
     uow.add_event(started)
+    pocket_members.letter_started(uow, member.id, clock)
     return letter
 
 
@@ -99,7 +105,7 @@ def reissue_transfer(uow, transfer_id, command, clock, scope):
     if not (scope.unrestricted or scope.sees_organisation(uow.organisations.get(old.from_organisation_id))):
         raise ServiceError(ErrorCode.FORBIDDEN, "the sending organisation re-issues its letter",
                            {"transfer_id": ["sent by an organisation outside your scope"]})
-    _expire_on_access(uow, old, clock)
+    _expire_on_access(uow, old, clock, pocket=False)  # re-issued below
     member = uow.members.get(old.member_id, for_update=True)
     destination = (rules.Destination(name=old.to_name, organisation=uow.organisations.get(old.to_organisation_id))
                    if old.to_organisation_id else rules.Destination(name=old.to_name, place=old.to_place))
@@ -111,6 +117,7 @@ def reissue_transfer(uow, transfer_id, command, clock, scope):
     )
     uow.transfers.add(letter)
     uow.add_event(started)
+    pocket_members.letter_started(uow, member.id, clock)
     return letter
 
 

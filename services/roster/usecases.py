@@ -255,6 +255,7 @@ def county_statistics(uow, query, clock, scope):
             for row in rows
         ],
         "transfers_in_year": uow.statistics.transfers_received(scope, root, day.replace(month=1, day=1), day),
+        "pocket_members": uow.statistics.pocket_members_open(scope, root, day),
         **{name: None for name in NOT_YET_TRACKED},
         "not_yet_tracked": list(NOT_YET_TRACKED),
     }
@@ -392,3 +393,10 @@ def issue_mobile_member_card(uow, member_id, command, clock, scope):
 
 def list_mobile_member_cards(uow, member_id, scope):
     return uow.mobile_member_cards.for_member(_member(uow, scope, member_id).id)
+
+
+# ---- issue 8: pocket members (口袋党员; the use cases are in services.roster.pocket_members) ----
+from services.roster.domain import pocket_member as _pocket  # noqa: E402
+
+EVENTS.event_types[_pocket.PocketMemberFound] = roster_events.POCKET_MEMBER_FOUND
+EVENTS.event_types[_pocket.PocketMemberPlaced] = roster_events.POCKET_MEMBER_PLACED
