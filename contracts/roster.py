@@ -816,9 +816,16 @@ class MobileMemberCardListSchema(ResultSchema):
 
 # ---- issue 8: pocket members (口袋党员) ----
 # Candidates from expired, unreceived transfer letters and from ID numbers that match no one
-# (services.roster.domain.pocket_member). Reading the list is members:read; reporting a sighting
-# and placing a candidate are members:write, as registering a member is (placing one from an ID
-# number registers them, and a sighting answers no more about the roll than a registration does).
+# (services.roster.domain.pocket_member). The list is the organisations' work, about people who
+# are not (or not properly) on the roll: members:read is held by the member role for their own
+# record, so reading it is a permission of its own, pocket_members:read. Reporting a sighting and
+# placing a candidate are members:write, as registering a member is (placing one from an ID number
+# registers them, and a sighting answers no more about the roll than a registration does).
+POCKET_MEMBERS_READ = "pocket_members:read"
+PERMISSIONS = PERMISSIONS + (POCKET_MEMBERS_READ,)
+for _role in ("county_admin", "town_admin", "branch_secretary", "system_integration"):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {POCKET_MEMBERS_READ}
+del _role
 POCKET_MEMBER_SOURCES = {
     "transfer_letter": "介绍信过期未接收", "check_in": "报到", "registration_elsewhere": "外地登记", "other": "其他",
 }

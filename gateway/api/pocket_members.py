@@ -34,7 +34,7 @@ class PocketMembers(MethodView):
     @blp.arguments(roster.PocketMemberQuerySchema, location="query")
     @blp.response(200, roster.PocketMemberPageSchema)
     @blp.calls(roster.SERVICE_NAME, UNKNOWN_ORGANISATION)
-    @blp.requires(roster.MEMBERS_READ, operation_id="listPocketMembers")
+    @blp.requires(roster.POCKET_MEMBERS_READ, operation_id="listPocketMembers")
     def get(self, query):
         """List pocket-member candidates (口袋党员) of the caller's organisations (or ``organisation_id``'s subtree),
         newest first, by source and state (open, placed, withdrawn)"""
@@ -71,7 +71,7 @@ class Sightings(MethodView):
 class PocketMember(MethodView):
     @blp.response(200, roster.PocketMemberDetailSchema)
     @blp.calls(roster.SERVICE_NAME, NOT_FOUND)
-    @blp.requires(roster.MEMBERS_READ, operation_id="getPocketMember")
+    @blp.requires(roster.POCKET_MEMBERS_READ, operation_id="getPocketMember")
     def get(self, pocket_member_id):
         """Get one candidate, with its placement once placed"""
         candidate = call(roster.SERVICE_NAME, "get_pocket_member", str(pocket_member_id),

@@ -136,13 +136,21 @@ def test_refused_placements(client, fake_rpc, error, status):
     assert response.status_code == status and response.get_json()["error"]["code"] == error.code
 
 
-@pytest.mark.parametrize("role, may_write", [
-    ("county_admin", True), ("branch_secretary", True), ("town_admin", False), ("liaison", False),
+@pytest.mark.parametrize("role, may_read, may_write", [
+    ("county_admin", True, True), ("branch_secretary", True, True), ("town_admin", True, False),
+    ("liaison", False, False),
 ])
-def test_who_may_report_and_place(access, fake_rpc, role, may_write):
+def test_who_may_read_report_and_place(access, fake_rpc, role, may_read, may_write):
     client, _ = access.user_client((role, uuid.uuid4()))
     fake_rpc.will_answer("report_sighting", {"outcome": "matched", "member_id": None, "new": False, "pocket_member": None})
     fake_rpc.will_answer("list_pocket_members", {"items": [], "page": 1, "per_page": 20, "total": 0})
 
     assert client.post("/api/v1/pocket-members/sightings", json=SIGHTING).status_code == (200 if may_write else 403)
-    assert client.get("/api/v1/pocket-members").status_code == 200
+    assert client.get("/api/v1/pocket-members").status_code == (200 if may_read else 403)
+
+
+def test_a_member_reads_no_pocket_members(access, fake_rpc):
+    client, _ = access.user_client("member", member_id=str(uuid.uuid4()))
+    assert client.get("/api/v1/pocket-members").status_code == 403
+    assert client.get(f"/api/v1/pocket-members/{uuid.uuid4()}").status_code == 403
+    assert fake_rpc.calls == []
