@@ -49,7 +49,7 @@ def refused(call_, code):
     return error.value
 
 
-def test_a_letter_that_expires_unreceived_makes_a_candidate_placed_once(roster, world, event_tap, database_url):
+def test_a_letter_that_expires_unreceived_makes_a_candidate_placed_once(roster, world, event_tap, database_url):  # noqa: F811
     member = register(roster, world["a1"])
     letter = call(roster, "issue_transfer", member["id"], {"to_name": "昌吉市某社区党支部", "to_place": "新疆昌吉市",
                                                            "dues_paid_until": "2026-11"})
@@ -94,7 +94,7 @@ def test_a_letter_that_expires_unreceived_makes_a_candidate_placed_once(roster, 
     assert error.details["state"] == "placed" and written(database_url) == before
 
 
-def test_a_reissued_letter_withdraws_the_candidate(roster, world, database_url):
+def test_a_reissued_letter_withdraws_the_candidate(roster, world, database_url):  # noqa: F811
     member = register(roster, world["a1"])
     letter = call(roster, "issue_transfer", member["id"], {"to_organisation_id": world["b1"]["id"],
                                                            "dues_paid_until": "2026-11"})
@@ -106,13 +106,13 @@ def test_a_reissued_letter_withdraws_the_candidate(roster, world, database_url):
     assert pocket["state"] == "withdrawn" and pocket_count(roster) == 0
 
 
-def sighting(roster, world, number=STRANGER, scope=None, **fields):
-    body = {"id_number": number, "name": "李四", "source": "check_in", "organisation_id": world["town_a"]["id"],
+def sighting(roster, w, number=STRANGER, scope=None, **fields):
+    body = {"id_number": number, "name": "李四", "source": "check_in", "organisation_id": w["town_a"]["id"],
             "place": "酒泉市瓜州县", **fields}
     return call(roster, "report_sighting", body, **({"scope": scope} if scope else {}))
 
 
-def test_id_numbers_off_the_roll_become_candidates_and_on_it_are_matched(roster, world, event_tap, database_url):
+def test_id_numbers_off_the_roll_become_candidates_and_on_it_are_matched(roster, world, event_tap, database_url):  # noqa: F811
     member = register(roster, world["a1"])
     matched = sighting(roster, world, member["id_number"])
     assert matched == {"outcome": "matched", "member_id": member["id"], "new": False, "pocket_member": None}
@@ -163,7 +163,7 @@ def test_id_numbers_off_the_roll_become_candidates_and_on_it_are_matched(roster,
     ("place_pocket_member", lambda w: (w["pocket"], {"branch_id": w["town_a"]["id"], "phone": "13900000009",
                                                      "joined_on": "2015-07-01"}), "not_a_branch", "branch_id"),
 ])
-def test_bad_input_names_the_field_and_writes_nothing(roster, world, database_url, method, args, code, field):
+def test_bad_input_names_the_field_and_writes_nothing(roster, world, database_url, method, args, code, field):  # noqa: F811
     world["pocket"] = sighting(roster, world, id_number("1991-01-01", 246))["pocket_member"]["id"]
     before = written(database_url)
     error = refused(lambda: call(roster, method, *args(world)), code)

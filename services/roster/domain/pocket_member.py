@@ -105,8 +105,7 @@ class PocketMember:
     def seen_again(self, seen_on):
         """A repeated sighting of the same number: counted on this candidate, nothing new."""
         self.sightings += 1
-        if seen_on > self.last_seen_on:
-            self.last_seen_on = seen_on
+        self.last_seen_on = max(self.last_seen_on, seen_on)
 
     def letter_expired_again(self, transfer_id):
         self.transfer_id = transfer_id
