@@ -48,7 +48,9 @@ class PocketMembers(MethodView):
 class Sightings(MethodView):
     @blp.arguments(roster.SightingSchema)
     @blp.response(200, roster.SightingResultSchema)
-    @blp.calls(roster.SERVICE_NAME, UNKNOWN_ORGANISATION, idempotent=True)
+    @blp.calls(roster.SERVICE_NAME, UNKNOWN_ORGANISATION,
+               (ErrorCode.SIGHTING_CONFLICT, "the same new number was reported at the same moment: send it again"),
+               idempotent=True)
     @blp.requires(
         roster.MEMBERS_WRITE, operation_id="reportSighting", audit_action="pocket_members.report_sighting",
         resource_type="pocket_member",

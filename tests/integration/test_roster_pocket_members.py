@@ -169,3 +169,19 @@ def test_bad_input_names_the_field_and_writes_nothing(roster, world, database_ur
     error = refused(lambda: call(roster, method, *args(world)), code)
     assert field in error.details, error.details
     assert written(database_url) == before
+
+
+def test_two_first_sightings_at_once_record_one_candidate(roster, world, database_url, monkeypatch):  # noqa: F811
+    from services.roster.repository import SqlPocketMembers
+
+    number = id_number("1992-02-02", 468)
+    sighting(roster, world, number)
+    before = written(database_url)
+    # The second looked before the first committed: it finds no candidate, and the unique index refuses it.
+    monkeypatch.setattr(SqlPocketMembers, "find_by_id_number", lambda self, id_number: None)
+    error = refused(lambda: sighting(roster, world, number), "sighting_conflict")
+    assert list(error.details) == ["id_number"] and number not in str(error.details) + error.message
+    assert written(database_url) == before
+    monkeypatch.undo()
+    again = sighting(roster, world, number)  # sent again: counted on the first one's candidate
+    assert again["new"] is False and again["pocket_member"]["sightings"] == 2
