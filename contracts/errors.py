@@ -154,3 +154,15 @@ HTTP_STATUS.update({
     ErrorCode.NO_PROPOSAL: 409,
     ErrorCode.MEMBER_REMOVED: 409,
 })
+
+# ---- issue 8: pocket members (口袋党员) ----
+ErrorCode.POCKET_MEMBER_NOT_FOUND = "pocket_member_not_found"
+# Placing a candidate already placed (or withdrawn because its member's transfer started again).
+ErrorCode.POCKET_MEMBER_NOT_OPEN = "pocket_member_not_open"
+# Two first sightings of one ID number committed at once: the later one is refused; sending it again succeeds.
+ErrorCode.SIGHTING_CONFLICT = "sighting_conflict"
+HTTP_STATUS.update({
+    ErrorCode.SIGHTING_CONFLICT: 409,
+    ErrorCode.POCKET_MEMBER_NOT_FOUND: 404,
+    ErrorCode.POCKET_MEMBER_NOT_OPEN: 409,
+})

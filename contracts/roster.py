@@ -426,7 +426,7 @@ class TransferPageSchema(PageSchema):
 from datetime import date as _date  # noqa: E402
 
 DESTINATION_REACHES = {"in_county": "县内", "in_province": "省内", "out_of_province": "省外"}
-NOT_YET_TRACKED = ("pocket_members",)
+NOT_YET_TRACKED = ()
 
 
 class StatisticsQuerySchema(StrictSchema):
@@ -480,7 +480,9 @@ class StatisticsSchema(ResultSchema):
         "description": "every organisation in the subtree that has members"})
     lost_contact = fields.Int(allow_none=True, metadata={
         "description": "members whose contact was lost on the date (失联: reported, not yet restored)"})
-    pocket_members = fields.Int(allow_none=True, metadata={"description": "null: not yet tracked"})
+    pocket_members = fields.Int(allow_none=True, metadata={
+        "description": "口袋党员: pocket-member candidates open on the date (found by then, not yet placed or "
+                       "withdrawn) that belong to an organisation in the subtree"})
     transfers_in_year = fields.Int(allow_none=True, metadata={
         "description": "transfer letters (组织关系转接) received from 1 January to the date, sent from or received "
                        "by an organisation in the subtree"})
@@ -1077,3 +1079,124 @@ class MemberStatusChangeSchema(ResultSchema):
 
 class MemberStatusHistorySchema(ResultSchema):
     items = fields.List(fields.Nested(MemberStatusChangeSchema), required=True, metadata={"description": "oldest first"})
+
+# ---- issue 8: pocket members (口袋党员) ----
+# Candidates from expired, unreceived transfer letters and from ID numbers that match no one
+# (services.roster.domain.pocket_member). The list is the organisations' work, about people who
+# are not (or not properly) on the roll: members:read is held by the member role for their own
+# record, so reading it is a permission of its own, pocket_members:read. Reporting a sighting and
+# placing a candidate are members:write, as registering a member is (placing one from an ID number
+# registers them, and a sighting answers no more about the roll than a registration does).
+POCKET_MEMBERS_READ = "pocket_members:read"
+PERMISSIONS = PERMISSIONS + (POCKET_MEMBERS_READ,)
+for _role in ("county_admin", "town_admin", "branch_secretary", "system_integration"):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {POCKET_MEMBERS_READ}
+del _role
+POCKET_MEMBER_SOURCES = {
+    "transfer_letter": "介绍信过期未接收", "check_in": "报到", "registration_elsewhere": "外地登记", "other": "其他",
+}
+SIGHTING_SOURCES = ("check_in", "registration_elsewhere", "other")
+POCKET_MEMBER_STATES = {"open": "待安置", "placed": "已编入支部", "withdrawn": "已撤销 (转接重新开始)"}
+SIGHTING_OUTCOMES = ("matched", "candidate")
+
+
+class SightingSchema(StrictSchema):
+    """An ID number that arrived from elsewhere (a check-in, a registration in another place)."""
+
+    id_number = _id_number_field()
+    name = Text(required=True, validate=_trimmed(100))
+    source = fields.Str(required=True, validate=validate.OneOf(SIGHTING_SOURCES))
+    organisation_id = fields.UUID(required=True, metadata={
+        "description": "the organisation recording it, in the caller's scope: the candidate belongs to it"})
+    place = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200),
+                 metadata={"description": "where the number turned up (e.g. 酒泉市瓜州县)"})
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    seen_on = fields.Date(load_default=None, allow_none=True, metadata={"description": "defaults to today; not after it"})
+
+
+class PocketMemberSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    source = fields.Str(required=True, metadata={"description": "transfer_letter | check_in | registration_elsewhere | other"})
+    source_label = fields.Str(required=True)
+    state = fields.Str(required=True, metadata={"description": "open (待安置), placed or withdrawn (a letter "
+                                                               "candidate whose transfer was started again)"})
+    organisation_id = fields.UUID(required=True, metadata={
+        "description": "the letter's sending branch, or the organisation that recorded the sighting"})
+    name = fields.Str(required=True)
+    member_id = fields.UUID(allow_none=True, metadata={"description": "a letter candidate's member"})
+    transfer_id = fields.UUID(allow_none=True, metadata={"description": "the newest expired letter"})
+    id_number = fields.Str(allow_none=True, metadata={
+        "description": "a sighting's ID number; personal data: unless the caller may see it in full, only the "
+                       "last four characters show (**************123X)"})
+    place = fields.Str(allow_none=True)
+    note = fields.Str(allow_none=True)
+    sightings = fields.Int(required=True, metadata={"description": "how often the number arrived (0 for a letter)"})
+    found_on = fields.Date(required=True, metadata={"description": "the day after the letter's validity, or the first sighting"})
+    last_seen_on = fields.Date(required=True)
+    found_at = fields.AwareDateTime(required=True)
+    closed_on = fields.Date(allow_none=True)
+    placed_branch_id = fields.UUID(allow_none=True)
+    placed_member_id = fields.UUID(allow_none=True)
+
+
+class PocketMemberPageSchema(PageSchema):
+    items = fields.List(fields.Nested(PocketMemberSchema), required=True)
+
+
+class PocketMemberQuerySchema(PageQuerySchema):
+    organisation_id = fields.UUID(metadata={"description": "candidates of this organisation and every one under it"})
+    source = fields.Str(validate=validate.OneOf(list(POCKET_MEMBER_SOURCES)))
+    state = fields.Str(validate=validate.OneOf(list(POCKET_MEMBER_STATES)))
+
+
+class SightingResultSchema(ResultSchema):
+    outcome = fields.Str(required=True, metadata={
+        "description": "matched: the number is on the roll (nothing recorded); candidate: recorded as a pocket-member "
+                       "candidate, or added to the one already recorded for the number"})
+    member_id = fields.UUID(allow_none=True, metadata={
+        "description": "when matched, the member, if the caller sees them; null for a member outside the caller's "
+                       "organisations"})
+    new = fields.Bool(required=True, metadata={"description": "a new candidate (false: a repeated sighting)"})
+    pocket_member = fields.Nested(PocketMemberSchema, allow_none=True, metadata={
+        "description": "the candidate, when the caller sees it"})
+
+
+class PlacementCreateSchema(StrictSchema):
+    """Place a candidate in a branch. For a candidate from an ID number it registers a member there from the
+    candidate's name and ID number (gender and birth date from the number) and ``phone`` and ``joined_on``."""
+
+    branch_id = fields.UUID(required=True, metadata={"description": "a branch in the caller's scope"})
+    placed_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "defaults to today; not after it, nor before the candidate was found"})
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    phone = fields.Str(load_default=None, allow_none=True,
+                       validate=validate.Regexp(PHONE_PATTERN, error="must be an 11-digit mobile number"),
+                       metadata={"description": "ID-number candidates only: required"})
+    joined_on = fields.Date(load_default=None, allow_none=True,
+                            metadata={"description": "入党时间; ID-number candidates only: required"})
+    membership = fields.Str(load_default=None, allow_none=True, validate=validate.OneOf(list(MEMBERSHIPS)),
+                            metadata={"description": "ID-number candidates only; default full"})
+    gender = fields.Str(load_default=None, allow_none=True, validate=validate.OneOf(list(GENDERS)), metadata={
+        "description": "ID-number candidates only; default from the ID number (odd 17th character: male)"})
+
+
+class PlacementSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    pocket_member_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    from_organisation_id = fields.UUID(allow_none=True, metadata={"description": "null: registered by the placement"})
+    branch_id = fields.UUID(required=True)
+    placed_on = fields.Date(required=True)
+    registered = fields.Bool(required=True)
+    note = fields.Str(allow_none=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    recorded_by = fields.Str(allow_none=True)
+
+
+class PocketMemberDetailSchema(PocketMemberSchema):
+    placement = fields.Nested(PlacementSchema, allow_none=True)
+
+
+class PlacementResultSchema(ResultSchema):
+    pocket_member = fields.Nested(PocketMemberSchema, required=True)
+    placement = fields.Nested(PlacementSchema, required=True)

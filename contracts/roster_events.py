@@ -321,3 +321,37 @@ class MemberStatusChangedV1(Schema):
 
 
 SCHEMAS[(MEMBER_STATUS_CHANGED, 1)] = MemberStatusChangedV1
+
+# ---- issue 8: pocket members (口袋党员) ----
+POCKET_MEMBER_FOUND = "pocket_member_found"
+POCKET_MEMBER_PLACED = "pocket_member_placed"
+
+
+class PocketMemberFoundV1(Schema):
+    """A pocket-member candidate was recorded: ``source`` transfer_letter (a letter expired unreceived;
+    ``member_id`` and ``transfer_id`` name them) or check_in / registration_elsewhere / other (an ID number
+    matching no one; the number is never in the event). ``organisation_id``: whom the candidate belongs to."""
+
+    pocket_member_id = fields.UUID(required=True)
+    source = fields.Str(required=True)
+    organisation_id = fields.UUID(required=True)
+    member_id = fields.UUID(allow_none=True, load_default=None)
+    transfer_id = fields.UUID(allow_none=True, load_default=None)
+    found_on = fields.Date(required=True)
+
+
+class PocketMemberPlacedV1(Schema):
+    """A candidate was placed in a branch: the member moved there from ``from_organisation_id``, or was
+    registered there (``registered``, and ``member_registered`` too)."""
+
+    pocket_member_id = fields.UUID(required=True)
+    placement_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    from_organisation_id = fields.UUID(allow_none=True, load_default=None)
+    branch_id = fields.UUID(required=True)
+    placed_on = fields.Date(required=True)
+    registered = fields.Bool(required=True)
+
+
+SCHEMAS[(POCKET_MEMBER_FOUND, 1)] = PocketMemberFoundV1
+SCHEMAS[(POCKET_MEMBER_PLACED, 1)] = PocketMemberPlacedV1

@@ -331,3 +331,8 @@ def _check_config(config):
             raise ConfigurationError(
                 f"{key} must be a rate limit such as '300/minute' or '20/second;300/minute', not {config[key]!r}"
             ) from None
+
+# ---- issue 8: pocket members (口袋党员) ----
+from gateway.api import pocket_members  # noqa: E402
+
+BLUEPRINTS = BLUEPRINTS + (pocket_members,)

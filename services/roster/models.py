@@ -342,3 +342,64 @@ member_status_changes = Table(
     Column("cause", String(60), nullable=False),  # the event type that caused it, or "clock"
 )
 mapper_registry.map_imperatively(MemberStatusChange, member_status_changes)
+# ---- issue 8: pocket members (口袋党员) ----
+# pocket_members: the candidates to work through (services.roster.domain.pocket_member).
+# pocket_member_placements: append-only, a row per placement (the movement it made, who, when);
+# its unique pocket_member_id makes the database refuse a second placement too.
+from services.roster.domain.pocket_member import PocketMember, PocketMemberPlacement  # noqa: E402
+
+pocket_members = Table(
+    "pocket_members",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("source", String(30), nullable=False, index=True),
+    # The organisation the candidate belongs to: the sending branch of the letter, or who recorded the sighting.
+    Column("organisation_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("member_id", String(36), ForeignKey("members.id"), nullable=True, index=True),
+    # Set while a letter candidate is open; unique: one open candidate per member.
+    Column("open_for_member_id", String(36), ForeignKey("members.id"), nullable=True, unique=True),
+    Column("transfer_id", String(36), ForeignKey("transfer_letters.id"), nullable=True),
+    # A sighting's ID number: ciphertext, and its keyed hash (unique: one candidate per number).
+    Column("id_number", EncryptedText(), nullable=True),
+    Column("id_number_index", String(64), nullable=True, unique=True),
+    Column("place", String(200), nullable=True),
+    Column("note", String(500), nullable=True),
+    Column("sightings", Integer, nullable=False),
+    Column("found_on", Date, nullable=False),
+    Column("last_seen_on", Date, nullable=False),
+    Column("found_at", UTCDateTime(), nullable=False),
+    Column("found_by", String(100), nullable=True),
+    Column("state", String(20), nullable=False, index=True),
+    Column("closed_on", Date, nullable=True),
+    Column("placed_branch_id", String(36), ForeignKey("organisations.id"), nullable=True),
+    Column("placed_member_id", String(36), ForeignKey("members.id"), nullable=True),
+)
+
+pocket_member_placements = Table(
+    "pocket_member_placements",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("pocket_member_id", String(36), ForeignKey("pocket_members.id"), nullable=False, unique=True),
+    Column("member_id", String(36), ForeignKey("members.id"), nullable=False, index=True),
+    Column("from_organisation_id", String(36), ForeignKey("organisations.id"), nullable=True),
+    Column("branch_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("placed_on", Date, nullable=False),
+    Column("registered", Boolean, nullable=False),
+    Column("note", String(500), nullable=True),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("recorded_by", String(100), nullable=True),
+)
+
+map_personal_data(mapper_registry, PocketMember, pocket_members, encrypted=("id_number",),
+                  properties={"_id_number_index": pocket_members.c.id_number_index})
+mapper_registry.map_imperatively(PocketMemberPlacement, pocket_member_placements)
+
+
+@event.listens_for(PocketMember, "before_insert")
+@event.listens_for(PocketMember, "before_update")
+def _index_pocket_member_id_number(_mapper, connection, candidate):
+    value = (cipher_for(connection).index(candidate.id_number, "id_number")
+             if candidate.id_number is not None else None)
+    if getattr(candidate, "_id_number_index", None) != value:
+        candidate._id_number_index = value

@@ -518,3 +518,66 @@ class SqlMemberStatuses:
 
 
 REPOSITORIES["member_statuses"] = SqlMemberStatuses
+# ---- issue 8: pocket members (口袋党员) ----
+from services.roster.domain.pocket_member import PocketMember, PocketMemberPlacement  # noqa: E402
+from services.roster.models import pocket_members  # noqa: E402
+
+
+class SqlPocketMembers:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, candidate):
+        self.session.add(candidate)
+
+    def get(self, pocket_member_id, for_update=False):
+        query = select(PocketMember).where(PocketMember.id == str(pocket_member_id))
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).one_or_none()
+
+    def open_for_member(self, member_id):
+        query = select(PocketMember).where(pocket_members.c.open_for_member_id == str(member_id))
+        return self.session.scalars(query.with_for_update()).one_or_none()
+
+    def find_by_id_number(self, id_number):
+        """Through the keyed hash index, as for members: the ciphertext is never compared."""
+        index = cipher_for(self.session.get_bind()).index(id_number, "id_number")
+        query = select(PocketMember).where(pocket_members.c.id_number_index == index)
+        return self.session.scalars(query.with_for_update()).one_or_none()
+
+    def list(self, *, scope, organisation=None, source=None, state=None, offset=0, limit=20):
+        query = select(PocketMember)
+        if not scope.unrestricted:
+            query = query.where(tree.in_scope(self.session, organisations, scope, pocket_members.c.organisation_id))
+        if organisation is not None:
+            query = query.where(pocket_members.c.organisation_id.in_(
+                select(organisations.c.id).where(organisations.c.path.startswith(organisation.path, autoescape=True))
+            ))
+        if source:
+            query = query.where(pocket_members.c.source == source)
+        if state:
+            query = query.where(pocket_members.c.state == state)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery()))
+        items = self.session.scalars(
+            query.order_by(pocket_members.c.found_at.desc(), pocket_members.c.id).offset(offset).limit(limit)
+        ).all()
+        return items, total
+
+
+class SqlPocketMemberPlacements:
+    """Append-only: placements are added and read, never changed."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, placement):
+        self.session.add(placement)
+
+    def for_pocket_member(self, pocket_member_id):
+        return self.session.scalars(select(PocketMemberPlacement).where(
+            PocketMemberPlacement.pocket_member_id == str(pocket_member_id))).one_or_none()
+
+
+REPOSITORIES["pocket_members"] = SqlPocketMembers
+REPOSITORIES["pocket_member_placements"] = SqlPocketMemberPlacements

@@ -370,3 +370,50 @@ _STATUS_CHANGE_FIELDS = ("id", "member_id", "organisation_id", "status", "previo
 def dump_status_history(changes):
     return MemberStatusHistorySchema().dump(
         {"items": [{name: getattr(change, name) for name in _STATUS_CHANGE_FIELDS} for change in changes]})
+# ---- issue 8: pocket members (口袋党员) ----
+from contracts.roster import (  # noqa: E402
+    POCKET_MEMBER_SOURCES,
+    PlacementResultSchema,
+    PocketMemberDetailSchema,
+    PocketMemberPageSchema,
+    SightingResultSchema,
+)
+
+_POCKET_MEMBER_FIELDS = (
+    "id", "source", "state", "organisation_id", "name", "member_id", "transfer_id", "id_number", "place", "note",
+    "sightings", "found_on", "last_seen_on", "found_at", "closed_on", "placed_branch_id", "placed_member_id",
+)
+_PLACEMENT_FIELDS = ("id", "pocket_member_id", "member_id", "from_organisation_id", "branch_id", "placed_on",
+                     "registered", "note", "recorded_at", "recorded_by")
+
+
+def _pocket_member_view(candidate, scope):
+    # The ID number is masked as a member's is (contracts.access.PERSONAL_FIELDS).
+    view = _mask({name: getattr(candidate, name) for name in _POCKET_MEMBER_FIELDS}, scope)
+    view["source_label"] = POCKET_MEMBER_SOURCES[candidate.source]
+    return view
+
+
+def _placement_view(placement):
+    return {name: getattr(placement, name) for name in _PLACEMENT_FIELDS}
+
+
+def dump_pocket_member(candidate, placement, scope):
+    return PocketMemberDetailSchema().dump({
+        **_pocket_member_view(candidate, scope), "placement": _placement_view(placement) if placement else None})
+
+
+def dump_pocket_member_page(items, total, query, scope):
+    return _page(PocketMemberPageSchema(), lambda candidate: _pocket_member_view(candidate, scope), items, total, query)
+
+
+def dump_sighting(outcome, member_id, candidate, new, scope):
+    return SightingResultSchema().dump({
+        "outcome": outcome, "member_id": member_id, "new": new,
+        "pocket_member": _pocket_member_view(candidate, scope) if candidate is not None else None,
+    })
+
+
+def dump_placement(candidate, placement, scope):
+    return PlacementResultSchema().dump({"pocket_member": _pocket_member_view(candidate, scope),
+                                         "placement": _placement_view(placement)})

@@ -109,3 +109,15 @@ class SqlStatistics:
             .where(lost_contacts.c.lost_since <= day,
                    or_(lost_contacts.c.restored_on.is_(None), lost_contacts.c.restored_on > day))
         )
+    # ---- issue 8: pocket members (口袋党员) ----
+    def pocket_members_open(self, scope, root, day):
+        """Candidates open on ``day`` (found by then, not closed by then) that belong to the subtree."""
+        from services.roster.models import pocket_members
+
+        in_subtree = select(organisations.c.id).where(self._organisations(scope, root))
+        return self.session.scalar(
+            select(func.count()).select_from(pocket_members).where(
+                pocket_members.c.organisation_id.in_(in_subtree), pocket_members.c.found_on <= day,
+                or_(pocket_members.c.closed_on.is_(None), pocket_members.c.closed_on > day),
+            )
+        )

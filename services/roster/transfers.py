@@ -11,6 +11,7 @@ outside the caller's subtrees: members move between towns and counties.
 """
 from contracts.errors import ErrorCode, ServiceError
 from services.common.clock import new_id
+from services.roster import pocket_members
 from contracts import roster_events
 from services.roster.domain import transfer as rules
 from services.roster.status import DEFAULT_DUE_DAYS, refresh_status
@@ -35,10 +36,15 @@ def _letter(uow, scope, transfer_id, for_update=False):
     return letter
 
 
-def _expire_on_access(uow, letter, clock, due_days=DEFAULT_DUE_DAYS, principal=None):
+def _expire_on_access(uow, letter, clock, due_days=DEFAULT_DUE_DAYS, principal=None, pocket=True):
+    """Record a due expiry with its event, and derive the member's status anew. The member becomes a
+    pocket-member candidate (services.roster.pocket_members), unless a new letter follows at once
+    (``pocket`` False)."""
     expired = letter.expire_if_due(clock.today())
     if expired is not None:
         uow.add_event(expired)
+        if pocket:
+            pocket_members.letter_expired(uow, letter, clock)
         # The member's status was "transfer pending" (unless something above it holds): derived anew.
         member = uow.members.get(letter.member_id, for_update=True)
         refresh_status(uow, member, clock, roster_events.MEMBER_TRANSFER_EXPIRED, principal, due_days,
@@ -59,7 +65,7 @@ def _pending_letter(uow, member_id, clock, due_days=DEFAULT_DUE_DAYS, principal=
     """The member's pending letter, its expiry recorded first when it is due (then there is none)."""
     pending = uow.transfers.pending_for(member_id)
     if pending is not None:
-        _expire_on_access(uow, pending, clock, due_days, principal)
+        _expire_on_access(uow, pending, clock, due_days, principal, pocket=False)  # a new letter follows
         if pending.state != rules.PENDING:
             return None
     return pending
@@ -78,6 +84,7 @@ def issue_transfer(uow, member_id, command, clock, scope, due_days=DEFAULT_DUE_D
     uow.add_event(started)
     refresh_status(uow, member, clock, roster_events.MEMBER_TRANSFER_STARTED, scope.principal, due_days,
                    effective_on=letter.issued_on)
+    pocket_members.letter_started(uow, member.id, clock)
     return letter
 
 
@@ -109,7 +116,7 @@ def reissue_transfer(uow, transfer_id, command, clock, scope, due_days=DEFAULT_D
     if not (scope.unrestricted or scope.sees_organisation(uow.organisations.get(old.from_organisation_id))):
         raise ServiceError(ErrorCode.FORBIDDEN, "the sending organisation re-issues its letter",
                            {"transfer_id": ["sent by an organisation outside your scope"]})
-    _expire_on_access(uow, old, clock, due_days, scope.principal)
+    _expire_on_access(uow, old, clock, due_days, scope.principal, pocket=False)  # re-issued below
     member = uow.members.get(old.member_id, for_update=True)
     destination = (rules.Destination(name=old.to_name, organisation=uow.organisations.get(old.to_organisation_id))
                    if old.to_organisation_id else rules.Destination(name=old.to_name, place=old.to_place))
@@ -123,6 +130,7 @@ def reissue_transfer(uow, transfer_id, command, clock, scope, due_days=DEFAULT_D
     uow.add_event(started)
     refresh_status(uow, member, clock, roster_events.MEMBER_TRANSFER_STARTED, scope.principal, due_days,
                    effective_on=letter.issued_on)
+    pocket_members.letter_started(uow, member.id, clock)
     return letter
 
 

@@ -266,6 +266,7 @@ def county_statistics(uow, query, clock, scope):
         ],
         "transfers_in_year": uow.statistics.transfers_received(scope, root, day.replace(month=1, day=1), day),
         "lost_contact": uow.statistics.lost_contact_count(scope, root, day),
+        "pocket_members": uow.statistics.pocket_members_open(scope, root, day),
         **{name: None for name in NOT_YET_TRACKED},
         "not_yet_tracked": list(NOT_YET_TRACKED),
     }
@@ -426,3 +427,9 @@ EVENTS.event_types[MemberUpdated] = roster_events.MEMBER_UPDATED
 from services.roster.domain.status import MemberStatusChanged  # noqa: E402
 
 EVENTS.event_types[MemberStatusChanged] = roster_events.MEMBER_STATUS_CHANGED
+
+# ---- issue 8: pocket members (口袋党员; the use cases are in services.roster.pocket_members) ----
+from services.roster.domain import pocket_member as _pocket  # noqa: E402
+
+EVENTS.event_types[_pocket.PocketMemberFound] = roster_events.POCKET_MEMBER_FOUND
+EVENTS.event_types[_pocket.PocketMemberPlaced] = roster_events.POCKET_MEMBER_PLACED

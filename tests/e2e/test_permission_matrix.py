@@ -619,3 +619,32 @@ EXAMPLES.update({
     "getMemberTimeline": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, None),
                                  outside=(404, "member_not_found")),
 })
+# ---- issue 8: pocket members (口袋党员) ----
+_stranger_serial = itertools.count(1)
+
+
+def _sighting_body(branch):
+    """An ID number no member holds (born 1991-02-03, unlike the matrix's members), recorded by ``branch``."""
+    return {"id_number": id_number("1991-02-03", next(_stranger_serial) % 1000), "name": "口袋党员",
+            "source": "registration_elsewhere", "organisation_id": branch["id"]}
+
+
+def _candidate(w, branch):
+    """A fresh candidate of ``branch``, recorded by the platform-wide setup key."""
+    return ok(w["platform"].post("/api/v1/pocket-members/sightings", _sighting_body(branch)), 200)["pocket_member"]
+
+
+POCKET_MEMBER_NOT_FOUND = (404, "pocket_member_not_found")
+EXAMPLES.update({
+    "listPocketMembers": Example(
+        lambda w, s, r: ({}, {"per_page": 100} if s["own"] else {"organisation_id": s["branch"]["id"]}, None),
+        outside=UNKNOWN),
+    "reportSighting": Example(lambda w, s, r: ({}, None, _sighting_body(s["branch"])), 200, UNKNOWN,
+                              check=lambda body, own, other, role: body["outcome"] == "candidate" or _fail(body)),
+    "getPocketMember": Example(lambda w, s, r: ({"pocket_member_id": _candidate(w, s["branch"])["id"]}, None, None),
+                               outside=POCKET_MEMBER_NOT_FOUND),
+    "placePocketMember": Example(lambda w, s, r: (
+        {"pocket_member_id": _candidate(w, s["branch"])["id"]}, None,
+        {"branch_id": s["branch"]["id"], "phone": "13700001111", "joined_on": "2015-07-01"}), 201,
+        POCKET_MEMBER_NOT_FOUND),
+})

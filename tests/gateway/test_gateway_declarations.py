@@ -95,6 +95,7 @@ def test_roster_declares_its_permissions_and_bundles():
         "meetings:read",  # issue 8: quorum
         "check_ins:confirm",  # issue 8: 双报到
         "lost_contact:write", "membership:decide",  # issue 8: 失联
+        "pocket_members:read",  # issue 8: 口袋党员
     }
     assert {"county_admin", "town_admin", "branch_secretary", "liaison", "member", "system_integration"} <= set(
         roster.ROLE_PERMISSIONS

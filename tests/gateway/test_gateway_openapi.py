@@ -302,7 +302,20 @@ def test_writes_a_client_may_retry_take_an_idempotency_key(document):
         ("post", "/api/v1/members/{member_id}/lost-contact"),
         ("post", "/api/v1/members/{member_id}/lost-contact/restoration"),
         ("post", "/api/v1/members/{member_id}/membership-decisions"),
-
         # issue 8: member field changes
         ("patch", "/api/v1/members/{member_id}"),
-    }
+    } | IDEMPOTENT_POCKET_MEMBER_WRITES
+
+
+# ---- issue 8: pocket members (口袋党员) ----
+POCKET_MEMBER_OPERATIONS = {
+    "/api/v1/pocket-members": {"get": "200"},
+    "/api/v1/pocket-members/sightings": {"post": "200"},
+    "/api/v1/pocket-members/{pocket_member_id}": {"get": "200"},
+    "/api/v1/pocket-members/{pocket_member_id}/placement": {"post": "201"},
+}
+OPERATIONS.update(POCKET_MEMBER_OPERATIONS)
+FOR_KEYS_TOO |= {(path, method) for path, methods in POCKET_MEMBER_OPERATIONS.items() for method in methods}
+IDEMPOTENT_POCKET_MEMBER_WRITES = {
+    ("post", "/api/v1/pocket-members/sightings"), ("post", "/api/v1/pocket-members/{pocket_member_id}/placement"),
+}

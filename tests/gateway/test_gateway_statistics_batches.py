@@ -12,8 +12,8 @@ FIGURES = {
     "members_by_kind": [{"kind": "branch", "kind_label": "党支部", "organisations": 458, "members": 7009}],
     "members_by_organisation": [{"organisation_id": str(uuid.uuid4()), "name": "东联村党支部", "kind": "branch",
                                  "members": 40, "away": 10}],
-    "lost_contact": 3, "pocket_members": None, "transfers_in_year": 121,
-    "not_yet_tracked": ["pocket_members"],
+    "lost_contact": 3, "pocket_members": 53, "transfers_in_year": 121,
+    "not_yet_tracked": [],
 }
 
 

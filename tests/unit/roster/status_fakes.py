@@ -79,6 +79,10 @@ def with_status_repositories(uow):
         uow.check_ins = FakeCheckIns()
     if not hasattr(uow, "transfers"):
         uow.transfers = FakePendingLetters()
+    if not hasattr(uow, "pocket_members"):
+        from tests.unit.roster import pocket_fakes
+
+        pocket_fakes.install(uow)
     if not hasattr(uow, "lost_contacts"):
         uow.lost_contacts = FakeLostContacts()
     if not hasattr(uow, "membership_decisions"):

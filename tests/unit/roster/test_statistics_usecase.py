@@ -40,6 +40,9 @@ class FakeStatistics:
     def lost_contact_count(self, scope, root, day):
         return 3
 
+    def pocket_members_open(self, scope, root, day):
+        return 53
+
 
 def test_the_figures_are_for_the_countys_today_unless_a_day_is_given():
     statistics = FakeStatistics()
@@ -56,8 +59,8 @@ def test_the_figures_are_for_the_countys_today_unless_a_day_is_given():
         (2015, date(2015, 12, 31), 742), (2016, date(2016, 1, 1), 1807)]
     assert [(row["kind"], row["organisations"], row["members"]) for row in figures["members_by_kind"]] == [
         ("party_committee", 24, 0), ("branch", 458, 7000), ("urban_mobile_branch", 8, 9)]
-    assert figures["lost_contact"] == 3 and figures["pocket_members"] is None
-    assert figures["not_yet_tracked"] == ["pocket_members"]
+    assert figures["lost_contact"] == 3 and figures["pocket_members"] == 53
+    assert figures["not_yet_tracked"] == []
     assert figures["transfers_in_year"] == 121 and statistics.transfers_between == (date(2016, 1, 1), date(2016, 1, 1))
     StatisticsSchema().dump(figures)  # what the entrypoint answers
 

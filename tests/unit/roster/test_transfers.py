@@ -9,6 +9,7 @@ from services.common.fakes import FakeRepository, FixedClock
 from services.roster import transfers
 from services.roster.domain import transfer as rules
 from tests.support import id_number
+from tests.unit.roster import pocket_fakes
 from tests.unit.roster.test_usecases import EVERYTHING, REFUSED, create, register, uow  # noqa: F401 (fixture)
 
 ISSUED = date(2026, 3, 1)
@@ -49,6 +50,7 @@ class FakeTransfers(FakeRepository):
 @pytest.fixture
 def world(uow):  # noqa: F811
     uow.transfers = FakeTransfers(uow.organisations)
+    pocket_fakes.install(uow)  # an expired letter makes a pocket-member candidate (issue 8)
     county = create(uow, "高台县委", "party_committee")
     town_a, town_b = create(uow, "A镇党委", "party_committee", county), create(uow, "B镇党委", "party_committee", county)
     a1, b1 = create(uow, "A1村党支部", "branch", town_a), create(uow, "B1村党支部", "branch", town_b)
