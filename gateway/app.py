@@ -140,6 +140,10 @@ BLUEPRINTS = (*BLUEPRINTS, transfers)
 BLUEPRINTS = (*BLUEPRINTS, statistics, batches)
 # ---- issue 8: check-in at the destination (双报到) ----
 BLUEPRINTS = BLUEPRINTS + (check_ins,)
+# ---- issue 8: stations serving branches, town–community pairings ----
+from gateway.api import organisation_links  # noqa: E402
+
+BLUEPRINTS = BLUEPRINTS + (organisation_links,)
 # flask-smorest's own routes: the OpenAPI document and its interactive page.
 DOCUMENT_ENDPOINTS = ("api-docs.openapi_json", "api-docs.openapi_swagger_ui")
 SIGN_IN_ENDPOINT = "tokens.Tokens"  # POST /api/v1/tokens, the only method it has

@@ -51,20 +51,10 @@ def _member(uow, scope, member_id, for_update=False):
 # ---- organisations -------------------------------------------------------
 
 def create_organisation(uow, command, clock, scope):
-    if command.get("parent_id"):
-        parent = _visible_organisation(uow, scope, command["parent_id"], "parent_id")
-    elif not scope.may_create_root:
-        raise ServiceError(ErrorCode.FORBIDDEN, "only a platform-wide grant may create a root organisation",
-                           {"parent_id": ["required: name an organisation in your scope"]})
-    else:
-        parent = None
-    organisation = Organisation(
-        id=new_id(), name=command["name"], kind=command["kind"], parent=parent,
-        location=command.get("location"), created_at=clock.now(), created_by=scope.principal,
-    )
-    uow.organisations.add(organisation)
-    uow.add_event(organisation.created())
-    return organisation
+    # issue 8: with the details of its kind and the one-online-branch-per-village rule.
+    from services.roster import organisations
+
+    return organisations.create_organisation(uow, command, clock, scope)
 
 
 def get_organisation(uow, organisation_id, scope):
@@ -392,3 +382,16 @@ def issue_mobile_member_card(uow, member_id, command, clock, scope):
 
 def list_mobile_member_cards(uow, member_id, scope):
     return uow.mobile_member_cards.for_member(_member(uow, scope, member_id).id)
+
+
+# ---- issue 8: organisation details, stations, pairings (use cases in services/roster/organisations.py) ----
+from services.roster.domain import organisation_links as _links  # noqa: E402
+from services.roster.domain.events import OrganisationUpdated  # noqa: E402
+
+EVENTS.event_types.update({
+    OrganisationUpdated: roster_events.ORGANISATION_UPDATED,
+    _links.StationLinked: roster_events.STATION_LINKED,
+    _links.StationUnlinked: roster_events.STATION_UNLINKED,
+    _links.TownCommunityPaired: roster_events.TOWN_COMMUNITY_PAIRED,
+    _links.TownCommunityPairingEnded: roster_events.TOWN_COMMUNITY_PAIRING_ENDED,
+})
