@@ -99,13 +99,13 @@ class OrganisationCreateSchema(StrictSchema):
     parent_id = fields.UUID(allow_none=True, load_default=None)
     # Where the node is, for destination branches and stations (e.g. 瓜州县).
     location = Text(allow_none=True, load_default=None, validate=validate.Length(max=200))
-    # issue 8: the details of its kind (OrganisationDetailsFields, below); each may be left out.
-    host = fields.Nested(lambda: HostSchema(), allow_none=True, load_default=None)
-    budget = fields.Nested(lambda: BudgetSchema(), allow_none=True, load_default=None)
-    secretary = fields.Nested(lambda: OfficerSchema(), allow_none=True, load_default=None)
-    deputy_secretary = fields.Nested(lambda: OfficerSchema(), allow_none=True, load_default=None)
-    liaison = fields.Nested(lambda: OfficerSchema(), allow_none=True, load_default=None)
-    activity_day = fields.Int(allow_none=True, load_default=None, metadata={
+    # issue 8: the details of its kind (HostSchema, BudgetSchema, OfficerSchema below); each may be left out.
+    host = fields.Nested(lambda: HostSchema(), allow_none=True)
+    budget = fields.Nested(lambda: BudgetSchema(), allow_none=True)
+    secretary = fields.Nested(lambda: OfficerSchema(), allow_none=True)
+    deputy_secretary = fields.Nested(lambda: OfficerSchema(), allow_none=True)
+    liaison = fields.Nested(lambda: OfficerSchema(), allow_none=True)
+    activity_day = fields.Int(allow_none=True, metadata={
         "description": "固定活动日: day of the month, 1 to 28 (branches only); urban mobile branches: 6, the default"})
 
 
