@@ -13,7 +13,7 @@ hash of the value, filled in at flush by the listeners below; they are how a
 member is found by ID number or phone, and how a duplicate ID number is refused
 by the database itself. Ciphertext is never compared in SQL.
 """
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, UniqueConstraint, event
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, event
 from sqlalchemy.orm import registry, relationship
 
 from services.common.tables import EncryptedText, UTCDateTime, cipher_for, kernel_tables, map_personal_data, new_metadata
@@ -49,7 +49,6 @@ organisations = Table(
     Column("activity_day", Integer, nullable=True),
     Column("online_branch_of", String(36), nullable=True),
     Column("revision", Integer, nullable=False, server_default="1"),
-    UniqueConstraint("online_branch_of", name="uq_organisations_online_branch_of"),
 )
 
 members = Table(
@@ -272,6 +271,10 @@ mapper_registry.map_imperatively(MobileMemberCard, mobile_member_cards)
 # village (the parent) of a village online branch, null for every other kind; unique,
 # so the database itself refuses a village's second online branch.
 from sqlalchemy import JSON  # noqa: E402
+
+# A unique index rather than a constraint: SQLite adds and drops it without rebuilding the
+# organisations table, which every other table references.
+Index("uq_organisations_online_branch_of", organisations.c.online_branch_of, unique=True)
 
 from services.roster.domain.organisation import OrganisationChange  # noqa: E402
 from services.roster.domain.organisation_links import StationLink, TownCommunityPairing  # noqa: E402

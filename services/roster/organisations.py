@@ -24,15 +24,16 @@ from services.roster.domain.organisation import (
 from services.roster.usecases import _member, _visible_organisation
 
 # Two requests that raced past the domain's checks: the database's unique indexes refuse the second.
+# Keyed by column name, which both PostgreSQL's message and SQLite's name.
 UNIQUE_VIOLATIONS = {
-    "uq_organisations_online_branch_of": RuleViolation(
+    "online_branch_of": RuleViolation(
         ErrorCode.ONLINE_BRANCH_EXISTS, "this village has its online branch already",
         {"parent_id": ["already holds the online branch"]}),
-    "uq_station_links_active_pair": RuleViolation(
+    "active_pair": RuleViolation(
         ErrorCode.ALREADY_SERVED, "the station serves this branch already", {"branch_id": ["served already"]}),
-    "uq_town_community_pairings_active_for_town_id": RuleViolation(
+    "active_for_town_id": RuleViolation(
         ErrorCode.ALREADY_PAIRED, "the town is paired already", {"town_id": ["paired already"]}),
-    "uq_town_community_pairings_active_for_community_id": RuleViolation(
+    "active_for_community_id": RuleViolation(
         ErrorCode.ALREADY_PAIRED, "the community is paired already", {"community_organisation_id": ["paired already"]}),
 }
 

@@ -12,7 +12,6 @@ from services.common.crypto import normalise_id_number
 from services.common.domain_events import EventMap
 from services.roster.domain.events import MemberDeparted, MemberRegistered, MemberReturned, OrganisationCreated
 from services.roster.domain.member import DepartureReport, Member
-from services.roster.domain.organisation import Organisation
 from services.roster.domain import places
 
 MAX_TREE_PAGE = 1000

@@ -36,10 +36,9 @@ DETAIL_COLUMNS = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("organisations") as batch:
-        for name, type_ in DETAIL_COLUMNS:
-            batch.add_column(sa.Column(name, type_, nullable=True))
-        batch.add_column(sa.Column("revision", sa.Integer(), nullable=False, server_default="1"))
+    for name, type_ in DETAIL_COLUMNS:
+        op.add_column("organisations", sa.Column(name, type_, nullable=True))
+    op.add_column("organisations", sa.Column("revision", sa.Integer(), nullable=False, server_default="1"))
     connection = op.get_bind()
     connection.execute(organisations.update().where(organisations.c.kind == "urban_mobile_branch")
                        .values(activity_day=6))
@@ -52,8 +51,8 @@ def upgrade() -> None:
             marked.add(row.parent_id)
             connection.execute(organisations.update().where(organisations.c.id == row.id)
                                .values(online_branch_of=row.parent_id))
-    with op.batch_alter_table("organisations") as batch:
-        batch.create_unique_constraint("uq_organisations_online_branch_of", ["online_branch_of"])
+    # An index, not a constraint: SQLite creates and drops it without rebuilding the table.
+    op.create_index("uq_organisations_online_branch_of", "organisations", ["online_branch_of"], unique=True)
 
     op.create_table(
         "organisation_changes",
@@ -123,8 +122,8 @@ def downgrade() -> None:
     op.drop_table("town_community_pairings")
     op.drop_table("station_links")
     op.drop_table("organisation_changes")
-    with op.batch_alter_table("organisations") as batch:
-        batch.drop_constraint("uq_organisations_online_branch_of", type_="unique")
-        batch.drop_column("revision")
-        for name, _type in reversed(DETAIL_COLUMNS):
-            batch.drop_column(name)
+    op.drop_index("uq_organisations_online_branch_of", table_name="organisations")
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35 and later too): rebuilding organisations by
+    # copy would drop a table every other one references.
+    for name in ("revision", *(name for name, _type in reversed(DETAIL_COLUMNS))):
+        op.drop_column("organisations", name)
