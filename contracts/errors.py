@@ -166,3 +166,30 @@ HTTP_STATUS.update({
     ErrorCode.POCKET_MEMBER_NOT_FOUND: 404,
     ErrorCode.POCKET_MEMBER_NOT_OPEN: 409,
 })
+# ---- issue 8: organisation details, online branches, stations, pairings ----
+# A detail that is not for the organisation's kind, or out of its range (activity day 1-28, budget ≥ 0).
+ErrorCode.INVALID_ORGANISATION_DETAILS = "invalid_organisation_details"
+# A village's second online branch (网络党支部): one per village.
+ErrorCode.ONLINE_BRANCH_EXISTS = "online_branch_exists"
+# Only service stations, service points and red stations serve branches.
+ErrorCode.NOT_A_STATION = "not_a_station"
+ErrorCode.ALREADY_SERVED = "already_served"
+ErrorCode.STATION_LINK_NOT_FOUND = "station_link_not_found"
+ErrorCode.ALREADY_ENDED = "already_ended"
+# A town–community pairing (城乡结对) names a town party committee on one side.
+ErrorCode.NOT_A_TOWN = "not_a_town"
+ErrorCode.NOT_A_COMMUNITY = "not_a_community"
+ErrorCode.ALREADY_PAIRED = "already_paired"
+ErrorCode.PAIRING_NOT_FOUND = "pairing_not_found"
+HTTP_STATUS.update({
+    ErrorCode.INVALID_ORGANISATION_DETAILS: 422,
+    ErrorCode.ONLINE_BRANCH_EXISTS: 409,
+    ErrorCode.NOT_A_STATION: 422,
+    ErrorCode.ALREADY_SERVED: 409,
+    ErrorCode.STATION_LINK_NOT_FOUND: 404,
+    ErrorCode.ALREADY_ENDED: 409,
+    ErrorCode.NOT_A_TOWN: 422,
+    ErrorCode.NOT_A_COMMUNITY: 422,
+    ErrorCode.ALREADY_PAIRED: 409,
+    ErrorCode.PAIRING_NOT_FOUND: 404,
+})

@@ -104,6 +104,14 @@ class OrganisationCreateSchema(StrictSchema):
     parent_id = fields.UUID(allow_none=True, load_default=None)
     # Where the node is, for destination branches and stations (e.g. 瓜州县).
     location = Text(allow_none=True, load_default=None, validate=validate.Length(max=200))
+    # issue 8: the details of its kind (HostSchema, BudgetSchema, OfficerSchema below); each may be left out.
+    host = fields.Nested(lambda: HostSchema(), allow_none=True)
+    budget = fields.Nested(lambda: BudgetSchema(), allow_none=True)
+    secretary = fields.Nested(lambda: OfficerSchema(), allow_none=True)
+    deputy_secretary = fields.Nested(lambda: OfficerSchema(), allow_none=True)
+    liaison = fields.Nested(lambda: OfficerSchema(), allow_none=True)
+    activity_day = fields.Int(allow_none=True, metadata={
+        "description": "固定活动日: day of the month, 1 to 28 (branches only); urban mobile branches: 6, the default"})
 
 
 class OrganisationSchema(ResultSchema):
@@ -115,6 +123,14 @@ class OrganisationSchema(ResultSchema):
     location = fields.Str(allow_none=True)
     depth = fields.Int(required=True)
     created_at = fields.AwareDateTime(required=True)
+    # issue 8: the details of its kind (null where not set or not for the kind), and its revision.
+    host = fields.Nested(lambda: HostSchema(), allow_none=True)
+    budget = fields.Nested(lambda: BudgetSchema(), allow_none=True)
+    secretary = fields.Nested(lambda: OfficerSchema(), allow_none=True)
+    deputy_secretary = fields.Nested(lambda: OfficerSchema(), allow_none=True)
+    liaison = fields.Nested(lambda: OfficerSchema(), allow_none=True)
+    activity_day = fields.Int(allow_none=True)
+    revision = fields.Int(metadata={"description": "1 at creation, one more at each change of its details"})
 
 
 class OrganisationTreeSchema(OrganisationSchema):
@@ -1200,3 +1216,146 @@ class PocketMemberDetailSchema(PocketMemberSchema):
 class PlacementResultSchema(ResultSchema):
     pocket_member = fields.Nested(PocketMemberSchema, required=True)
     placement = fields.Nested(PlacementSchema, required=True)
+
+# ---- issue 8: organisation details, stations serving branches, town–community pairings ----
+HOST_KINDS = {"community": "社区", "company": "企业"}
+STATION_LINK_STATES = ("active", "ended")
+
+
+class HostSchema(StrictSchema):
+    """The host of a destination mobile branch: a local community or company."""
+
+    name = Text(required=True, validate=_trimmed(200))
+    kind = fields.Str(required=True, validate=validate.OneOf(list(HOST_KINDS)))
+
+
+class BudgetSchema(StrictSchema):
+    """A destination mobile branch's budget, in whole yuan, for a year."""
+
+    yuan = fields.Int(required=True, validate=validate.Range(min=0, max=1_000_000_000))
+    year = fields.Int(allow_none=True, load_default=None, validate=validate.Range(min=2000, max=2100))
+
+
+class OfficerSchema(StrictSchema):
+    """A secretary, deputy secretary or liaison: a name, and the member when they are on the roll."""
+
+    name = Text(required=True, validate=_trimmed(100))
+    member_id = fields.UUID(allow_none=True, load_default=None)
+
+
+DETAIL_GROUPS = ("host", "budget", "secretary", "deputy_secretary", "liaison", "activity_day")
+
+
+class OrganisationUpdateSchema(StrictSchema):
+    """PATCH: the details to change; one left out stays, one given as null is cleared."""
+
+    host = fields.Nested(HostSchema, allow_none=True)
+    budget = fields.Nested(BudgetSchema, allow_none=True)
+    secretary = fields.Nested(OfficerSchema, allow_none=True)
+    deputy_secretary = fields.Nested(OfficerSchema, allow_none=True)
+    liaison = fields.Nested(OfficerSchema, allow_none=True)
+    activity_day = fields.Int(allow_none=True)
+    reason = Text(allow_none=True, load_default=None, validate=validate.Length(max=500),
+                  metadata={"description": "why, kept in the history"})
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if not set(data) & set(DETAIL_GROUPS):
+            raise ValidationError({"_schema": [f"give at least one of {', '.join(DETAIL_GROUPS)}"]})
+
+
+class OrganisationChangeSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    revision = fields.Int(required=True)
+    changes = fields.Dict(keys=fields.Str(), values=fields.Dict(), required=True, metadata={
+        "description": "{field: {from, to}} for every detail field that changed"})
+    reason = fields.Str(allow_none=True)
+    changed_at = fields.AwareDateTime(required=True)
+    changed_by = fields.Str(allow_none=True)
+
+
+class OrganisationChangeListSchema(ResultSchema):
+    items = fields.List(fields.Nested(OrganisationChangeSchema), required=True)
+
+
+class StationLinkCreateSchema(StrictSchema):
+    branch_id = fields.UUID(required=True, metadata={"description": "the branch the station serves"})
+    since = fields.Date(allow_none=True, load_default=None, metadata={"description": "default: today"})
+
+
+class EndSchema(StrictSchema):
+    ended_on = fields.Date(allow_none=True, load_default=None, metadata={"description": "default: today"})
+    reason = Text(allow_none=True, load_default=None, validate=validate.Length(max=500))
+
+
+class StationLinkSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    station_id = fields.UUID(required=True)
+    station_name = fields.Str(required=True)
+    station_kind = fields.Str(required=True)
+    branch_id = fields.UUID(required=True)
+    branch_name = fields.Str(required=True)
+    since = fields.Date(required=True)
+    ended_on = fields.Date(allow_none=True)
+    end_reason = fields.Str(allow_none=True)
+    active = fields.Bool(required=True)
+    linked_at = fields.AwareDateTime(required=True)
+    linked_by = fields.Str(allow_none=True)
+    ended_at = fields.AwareDateTime(allow_none=True)
+    ended_by = fields.Str(allow_none=True)
+
+
+class StationLinkQuerySchema(StrictSchema):
+    state = fields.Str(validate=validate.OneOf(STATION_LINK_STATES), metadata={"description": "default: both"})
+
+
+class StationLinkListSchema(ResultSchema):
+    items = fields.List(fields.Nested(StationLinkSchema), required=True)
+
+
+class PairingCreateSchema(StrictSchema):
+    """城乡结对: ``town_id`` (a town party committee) with ``community_organisation_id`` (on the
+    platform) or ``community_name`` and ``community_place`` (outside it)."""
+
+    town_id = fields.UUID(required=True)
+    community_organisation_id = fields.UUID(allow_none=True, load_default=None)
+    community_name = Text(allow_none=True, load_default=None, validate=_trimmed(200))
+    community_place = Text(allow_none=True, load_default=None, validate=validate.Length(max=200))
+    paired_on = fields.Date(allow_none=True, load_default=None, metadata={"description": "default: today"})
+
+    @validates_schema
+    def _one_community(self, data, **kwargs):
+        if data.get("community_organisation_id") is not None:
+            extra = [name for name in ("community_name", "community_place") if data.get(name) is not None]
+            if extra:
+                raise ValidationError({name: ["not with community_organisation_id"] for name in extra})
+        elif data.get("community_name") is None:
+            raise ValidationError({"community_organisation_id": [
+                "required, unless community_name names a community outside the platform"]})
+
+
+class PairingSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    town_id = fields.UUID(required=True)
+    town_name = fields.Str(required=True)
+    community_organisation_id = fields.UUID(allow_none=True)
+    community_name = fields.Str(required=True)
+    community_place = fields.Str(allow_none=True)
+    paired_on = fields.Date(required=True)
+    ended_on = fields.Date(allow_none=True)
+    end_reason = fields.Str(allow_none=True)
+    active = fields.Bool(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    recorded_by = fields.Str(allow_none=True)
+    ended_at = fields.AwareDateTime(allow_none=True)
+    ended_by = fields.Str(allow_none=True)
+
+
+class PairingQuerySchema(PageQuerySchema):
+    town_id = fields.UUID(metadata={"description": "pairings of this town"})
+    state = fields.Str(validate=validate.OneOf(STATION_LINK_STATES), metadata={"description": "default: both"})
+
+
+class PairingPageSchema(PageSchema):
+    items = fields.List(fields.Nested(PairingSchema), required=True)

@@ -355,3 +355,58 @@ class PocketMemberPlacedV1(Schema):
 
 SCHEMAS[(POCKET_MEMBER_FOUND, 1)] = PocketMemberFoundV1
 SCHEMAS[(POCKET_MEMBER_PLACED, 1)] = PocketMemberPlacedV1
+# ---- issue 8: organisation details, stations, pairings ----
+ORGANISATION_UPDATED = "organisation_updated"
+STATION_LINKED = "station_linked"
+STATION_UNLINKED = "station_unlinked"
+TOWN_COMMUNITY_PAIRED = "town_community_paired"
+TOWN_COMMUNITY_PAIRING_ENDED = "town_community_pairing_ended"
+
+
+class OrganisationUpdatedV1(OrganisationCreatedV1):
+    """An organisation's details changed (host, budget, officers, activity day): the fields of
+    ``organisation_created`` (its place in the tree, unchanged) at the next ``revision``, and the
+    names of the fields that changed in ``changed``. A tree projection may apply it as it applies
+    ``organisation_created`` (the higher revision wins) or ignore it: the tree's shape, names and
+    kinds never change with it. The values themselves are read through the gateway."""
+
+    changed = fields.List(fields.Str(), required=True)
+
+
+class StationLinkedV1(Schema):
+    """A service station, service point or red station began serving a branch on ``since``."""
+
+    link_id = fields.UUID(required=True)
+    station_id = fields.UUID(required=True)
+    branch_id = fields.UUID(required=True)
+    since = fields.Date(required=True)
+
+
+class StationUnlinkedV1(StationLinkedV1):
+    """A station stopped serving a branch: the link ended on ``ended_on`` (the link stays in the history)."""
+
+    ended_on = fields.Date(required=True)
+
+
+class TownCommunityPairedV1(Schema):
+    """城乡结对 ("1+1"): a town party committee paired with an urban community organisation,
+    on the platform (``community_organisation_id``) or outside it (null; ``community_name``)."""
+
+    pairing_id = fields.UUID(required=True)
+    town_id = fields.UUID(required=True)
+    community_organisation_id = fields.UUID(allow_none=True, load_default=None)
+    community_name = fields.Str(required=True)
+    paired_on = fields.Date(required=True)
+
+
+class TownCommunityPairingEndedV1(TownCommunityPairedV1):
+    """A town–community pairing ended on ``ended_on``; both sides are free to pair again."""
+
+    ended_on = fields.Date(required=True)
+
+
+SCHEMAS[(ORGANISATION_UPDATED, 1)] = OrganisationUpdatedV1
+SCHEMAS[(STATION_LINKED, 1)] = StationLinkedV1
+SCHEMAS[(STATION_UNLINKED, 1)] = StationUnlinkedV1
+SCHEMAS[(TOWN_COMMUNITY_PAIRED, 1)] = TownCommunityPairedV1
+SCHEMAS[(TOWN_COMMUNITY_PAIRING_ENDED, 1)] = TownCommunityPairingEndedV1

@@ -140,6 +140,10 @@ BLUEPRINTS = (*BLUEPRINTS, transfers)
 BLUEPRINTS = (*BLUEPRINTS, statistics, batches)
 # ---- issue 8: check-in at the destination (双报到) ----
 BLUEPRINTS = BLUEPRINTS + (check_ins,)
+# ---- issue 8: stations serving branches, town–community pairings ----
+from gateway.api import organisation_links  # noqa: E402
+
+BLUEPRINTS = BLUEPRINTS + (organisation_links,)
 # ---- issue 8: lost contact (失联), suspension and removal ----
 from gateway.api import lost_contacts  # noqa: E402
 

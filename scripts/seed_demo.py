@@ -2,8 +2,9 @@
 many"), through the gateway, as another county system would:
 
 - 24 Party committees (the county's, 9 towns', 14 of county bodies), 19 general
-  branches, 458 branches, 136 village online branches, 4 destination and 8 urban
-  mobile branches, the service station with 8 service points, 17 red stations;
+  branches, 458 branches, 136 village online branches, 4 destination branches (host,
+  50,000 yuan budget) and 8 urban mobile branches (officers, activity day the 6th), the
+  service station with 8 service points (officers), 17 red stations; 8 town–community pairings;
 - 7,009 rural members in the village branches, 1,807 of them away (25.8%), 690
   of those out of the province (38.2%) and 510 in the county town; away members
   742 at the end of 2015, growing year by year to 1,807 today.
@@ -150,6 +151,55 @@ def organisation_plan():
     return plan, village_branches
 
 
+# ---- issue 8: the details of the county's own organisations, and its town–community pairings ----
+DESTINATION_HOSTS = [  # the local community or company hosting each destination branch (made up)
+    ("瓜州县渊泉镇城北社区", "community"), ("肃州区东北街道富康社区", "community"),
+    ("酒泉钢铁（集团）有限责任公司", "company"), ("甘州区南街街道青年社区", "community"),
+]
+DESTINATION_BUDGET = 50_000  # yuan, DOMAIN.md
+URBAN_ACTIVITY_DAY = 6       # the 6th of every month (DOMAIN.md 4.2)
+COMMUNITIES = ["人民东路", "人民西路", "南关", "北关", "东环路", "西环路", "解放街", "滨河"]  # of the county town
+
+
+def _person(n):
+    return SURNAMES[n % len(SURNAMES)] + GIVEN[(2 * n) % len(GIVEN):(2 * n) % len(GIVEN) + 2]
+
+
+def _officers(n):
+    return {officer: {"name": _person(3 * n + offset)}
+            for offset, officer in enumerate(("secretary", "deputy_secretary", "liaison"))}
+
+
+def organisation_details():
+    """Details by plan key: destination branches' host and budget; the urban mobile branches', the
+    station's and the service points' secretary, deputy and liaison; the urban branches' activity day."""
+    details = {}
+    for (name, _location), (host, kind) in zip(DESTINATION_BRANCHES, DESTINATION_HOSTS):
+        details[name] = {"host": {"name": host, "kind": kind},
+                         "budget": {"yuan": DESTINATION_BUDGET, "year": today().year}}
+    details["station"] = _officers(0)
+    for n in range(1, 9):
+        details[f"urban-{n}"] = {**_officers(n), "activity_day": URBAN_ACTIVITY_DAY}
+        details[f"point-{n}"] = _officers(8 + n)
+    return details
+
+
+DETAILS = organisation_details()
+
+
+def pair_towns(gateway, created):
+    """城乡结对: the 8 rural towns, each with a community of the county town (outside the platform's tree)."""
+    rural = [town for town in TOWNS if town != "城关镇"]
+
+    def pair(n):
+        return gateway.send("POST", "/town-community-pairings", {
+            "town_id": created[rural[n]]["id"], "community_name": f"城关镇{COMMUNITIES[n]}社区党委",
+            "community_place": "甘肃省张掖市高台县城关镇"}, idempotency_key=f"seed-pairing-{n}")
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        return list(pool.map(pair, range(len(rural))))
+
+
 def create_organisations(gateway, plan):
     created = {}
     # A level at a time (a parent exists before its children), several requests at once.
@@ -166,6 +216,7 @@ def create_organisations(gateway, plan):
         body = {"name": name, "kind": kind, "parent_id": created[parent]["id"] if parent else None}
         if location:
             body["location"] = location
+        body.update(DETAILS.get(key, {}))  # issue 8: host and budget, officers, activity day
         return key, gateway.send("POST", "/organisations", body, idempotency_key=f"seed-organisation-{number[key]}")
 
     with ThreadPoolExecutor(THREADS) as pool:
@@ -263,6 +314,7 @@ def seed(base_url, seed_value=2021):
     now = today()
     plan, village_keys = organisation_plan()
     organisations = create_organisations(gateway, plan)
+    pair_towns(gateway, organisations)
     took = {"organisations": time.monotonic() - started}
     village_branches = [organisations[key]["id"] for key in village_keys]
     registered = send_batches(gateway, "/members/batch", "members", people(rng, village_branches))

@@ -26,7 +26,11 @@ class Organisations(MethodView):
 
     @blp.arguments(roster.OrganisationCreateSchema)
     @blp.response(201, roster.OrganisationSchema)
-    @blp.calls(roster.SERVICE_NAME, idempotent=True)
+    @blp.calls(
+        roster.SERVICE_NAME, ErrorCode.UNKNOWN_REFERENCE, ErrorCode.INVALID_PARENT,
+        ErrorCode.INVALID_ORGANISATION_DETAILS, (ErrorCode.ONLINE_BRANCH_EXISTS, "one online branch per village"),
+        idempotent=True,
+    )
     @blp.requires(
         roster.ORGANISATIONS_WRITE, operation_id="createOrganisation",
         audit_action="organisations.create", resource_type="organisation",
@@ -35,7 +39,9 @@ class Organisations(MethodView):
         """Create an organisation under a parent (no parent: a root of the tree)
 
         422 ``unknown_reference`` when ``parent_id`` names no organisation the caller sees,
-        ``invalid_parent`` when the parent cannot hold this kind of organisation.
+        ``invalid_parent`` when the parent cannot hold this kind of organisation,
+        ``invalid_organisation_details`` for details not of its kind; 409 ``online_branch_exists``
+        for a village's second online branch (网络党支部).
         """
         return call(
             roster.SERVICE_NAME, "create_organisation", roster.OrganisationCreateSchema().dump(payload),
@@ -52,6 +58,32 @@ class Organisation(MethodView):
         """Get one organisation"""
         return call(roster.SERVICE_NAME, "get_organisation", str(organisation_id), reply_schema=roster.OrganisationSchema)
 
+    # issue 8: an organisation's details change (history in GET .../changes, event organisation_updated).
+    @blp.arguments(roster.OrganisationUpdateSchema)
+    @blp.response(200, roster.OrganisationSchema)
+    @blp.calls(
+        roster.SERVICE_NAME, (ErrorCode.ORGANISATION_NOT_FOUND, "also for an organisation outside the caller's"),
+        (ErrorCode.INVALID_ORGANISATION_DETAILS, "a detail not for this kind, or out of range (activity day 1-28; "
+                                                 "urban mobile branches: the 6th)"),
+        (ErrorCode.UNKNOWN_REFERENCE, "an officer's member_id names no member the caller sees"),
+        idempotent=True,
+    )
+    @blp.requires(
+        roster.ORGANISATIONS_WRITE, operation_id="updateOrganisation",
+        audit_action="organisations.update", resource_type="organisation",
+    )
+    def patch(self, changes, organisation_id):
+        """Change an organisation's details: host and budget, officers, fixed activity day
+
+        A field left out stays; one given as null is cleared. Each change is kept in the history with
+        who, when and why (``reason``), at the next ``revision``; a request that changes nothing is
+        answered with the organisation unchanged.
+        """
+        return call(
+            roster.SERVICE_NAME, "update_organisation", str(organisation_id),
+            roster.OrganisationUpdateSchema().dump(changes), reply_schema=roster.OrganisationSchema,
+        )
+
 
 @blp.route("/<uuid:organisation_id>/subtree")
 class OrganisationSubtree(MethodView):
@@ -64,3 +96,14 @@ class OrganisationSubtree(MethodView):
             roster.SERVICE_NAME, "get_organisation_subtree", str(organisation_id),
             reply_schema=roster.OrganisationTreeSchema,
         )
+
+
+@blp.route("/<uuid:organisation_id>/changes")
+class OrganisationChanges(MethodView):
+    @blp.response(200, roster.OrganisationChangeListSchema)
+    @blp.calls(roster.SERVICE_NAME, ErrorCode.ORGANISATION_NOT_FOUND)
+    @blp.requires(roster.ORGANISATIONS_READ, operation_id="listOrganisationChanges")
+    def get(self, organisation_id):
+        """The history of an organisation's details: each change, who made it, when and why, oldest first"""
+        return call(roster.SERVICE_NAME, "list_organisation_changes", str(organisation_id),
+                    reply_schema=roster.OrganisationChangeListSchema)

@@ -35,6 +35,20 @@ organisations = Table(
     Column("location", String(200), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("created_by", String(100), nullable=True),  # the caller's principal; None for rows from before 0002
+    # issue 8: the details of its kind, the village of an online branch, the revision (see the end of this file).
+    Column("host_name", String(200), nullable=True),
+    Column("host_kind", String(20), nullable=True),
+    Column("budget_yuan", Integer, nullable=True),
+    Column("budget_year", Integer, nullable=True),
+    Column("secretary_name", String(100), nullable=True),
+    Column("secretary_member_id", String(36), nullable=True),
+    Column("deputy_secretary_name", String(100), nullable=True),
+    Column("deputy_secretary_member_id", String(36), nullable=True),
+    Column("liaison_name", String(100), nullable=True),
+    Column("liaison_member_id", String(36), nullable=True),
+    Column("activity_day", Integer, nullable=True),
+    Column("online_branch_of", String(36), nullable=True),
+    Column("revision", Integer, nullable=False, server_default="1"),
 )
 
 members = Table(
@@ -403,3 +417,73 @@ def _index_pocket_member_id_number(_mapper, connection, candidate):
              if candidate.id_number is not None else None)
     if getattr(candidate, "_id_number_index", None) != value:
         candidate._id_number_index = value
+
+# ---- issue 8: organisation details, online branches, stations, pairings ----
+# The details live on ``organisations`` itself (see services.roster.domain.organisation):
+# one column each, null where not set or not for the kind. ``online_branch_of`` is the
+# village (the parent) of a village online branch, null for every other kind; unique,
+# so the database itself refuses a village's second online branch.
+from sqlalchemy import JSON  # noqa: E402
+
+# A unique index rather than a constraint: SQLite adds and drops it without rebuilding the
+# organisations table, which every other table references.
+Index("uq_organisations_online_branch_of", organisations.c.online_branch_of, unique=True)
+
+from services.roster.domain.organisation import OrganisationChange  # noqa: E402
+from services.roster.domain.organisation_links import StationLink, TownCommunityPairing  # noqa: E402
+
+
+# Append-only: one row per change of an organisation's details.
+organisation_changes = Table(
+    "organisation_changes",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("organisation_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("revision", Integer, nullable=False),
+    Column("changes", JSON, nullable=False),
+    Column("reason", String(500), nullable=True),
+    Column("changed_at", UTCDateTime(), nullable=False),
+    Column("changed_by", String(100), nullable=True),
+)
+mapper_registry.map_imperatively(OrganisationChange, organisation_changes)
+
+# A link is written once and ended once (ended_on and who), never deleted. ``active_pair``
+# ('station:branch' while active, null once ended) is unique: one active link per pair.
+station_links = Table(
+    "station_links",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("station_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("branch_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("since", Date, nullable=False),
+    Column("ended_on", Date, nullable=True),
+    Column("end_reason", String(500), nullable=True),
+    Column("active_pair", String(80), nullable=True, unique=True),
+    Column("linked_at", UTCDateTime(), nullable=False),
+    Column("linked_by", String(100), nullable=True),
+    Column("ended_at", UTCDateTime(), nullable=True),
+    Column("ended_by", String(100), nullable=True),
+)
+mapper_registry.map_imperatively(StationLink, station_links)
+
+# 城乡结对: one active pairing per town and per community on the platform (the two
+# ``active_for_*`` columns, set while active, are unique).
+town_community_pairings = Table(
+    "town_community_pairings",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("town_id", String(36), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("community_organisation_id", String(36), ForeignKey("organisations.id"), nullable=True, index=True),
+    Column("community_name", String(200), nullable=False),
+    Column("community_place", String(200), nullable=True),
+    Column("paired_on", Date, nullable=False),
+    Column("ended_on", Date, nullable=True),
+    Column("end_reason", String(500), nullable=True),
+    Column("active_for_town_id", String(36), nullable=True, unique=True),
+    Column("active_for_community_id", String(36), nullable=True, unique=True),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("recorded_by", String(100), nullable=True),
+    Column("ended_at", UTCDateTime(), nullable=True),
+    Column("ended_by", String(100), nullable=True),
+)
+mapper_registry.map_imperatively(TownCommunityPairing, town_community_pairings)

@@ -581,3 +581,108 @@ class SqlPocketMemberPlacements:
 
 REPOSITORIES["pocket_members"] = SqlPocketMembers
 REPOSITORIES["pocket_member_placements"] = SqlPocketMemberPlacements
+# ---- issue 8: organisation details, online branches, stations, pairings ----
+from services.roster.domain.organisation import OrganisationChange, VILLAGE_ONLINE_BRANCH  # noqa: E402
+from services.roster.domain.organisation_links import StationLink, TownCommunityPairing  # noqa: E402
+from services.roster.models import town_community_pairings  # noqa: E402
+
+
+class SqlOrganisationDetails:
+    """Details and their history; the organisation row locked for a change."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def locked(self, organisation_id):
+        # Two changes at once serialise, so that each gets its own revision.
+        query = select(Organisation).where(Organisation.id == str(organisation_id)).with_for_update()
+        return self.session.scalars(query).one_or_none()
+
+    def online_branch_of(self, village_id):
+        return self.session.scalars(select(Organisation).where(
+            organisations.c.online_branch_of == str(village_id), Organisation.kind == VILLAGE_ONLINE_BRANCH)).first()
+
+    def add_change(self, change):
+        self.session.add(change)
+
+    def changes(self, organisation_id):
+        return self.session.scalars(select(OrganisationChange).where(
+            OrganisationChange.organisation_id == str(organisation_id)).order_by(OrganisationChange.revision)).all()
+
+
+class SqlStationLinks:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, link):
+        self.session.add(link)
+
+    def get(self, link_id, for_update=False):
+        query = select(StationLink).where(StationLink.id == str(link_id))
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).one_or_none()
+
+    def active(self, station_id, branch_id):
+        return self.session.scalars(select(StationLink).where(
+            StationLink.station_id == str(station_id), StationLink.branch_id == str(branch_id),
+            StationLink.ended_on.is_(None))).first()
+
+    def _list(self, clause, state):
+        query = select(StationLink).where(clause)
+        if state == "active":
+            query = query.where(StationLink.ended_on.is_(None))
+        elif state == "ended":
+            query = query.where(StationLink.ended_on.isnot(None))
+        return self.session.scalars(query.order_by(StationLink.since, StationLink.linked_at, StationLink.id)).all()
+
+    def of_station(self, station_id, state=None):
+        return self._list(StationLink.station_id == str(station_id), state)
+
+    def of_branch(self, branch_id, state=None):
+        return self._list(StationLink.branch_id == str(branch_id), state)
+
+
+class SqlPairings:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, pairing):
+        self.session.add(pairing)
+
+    def get(self, pairing_id, for_update=False):
+        query = select(TownCommunityPairing).where(TownCommunityPairing.id == str(pairing_id))
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).one_or_none()
+
+    def active_for_town(self, town_id):
+        return self.session.scalars(select(TownCommunityPairing).where(
+            town_community_pairings.c.active_for_town_id == str(town_id))).first()
+
+    def active_for_community(self, community_id):
+        return self.session.scalars(select(TownCommunityPairing).where(
+            town_community_pairings.c.active_for_community_id == str(community_id))).first()
+
+    def list(self, *, scope, town=None, state=None, offset=0, limit=20):
+        """Pairings whose town or community (on the platform) the caller sees, optionally of one town."""
+        sides = [tree.in_scope(self.session, organisations, scope, town_community_pairings.c.town_id),
+                 and_(town_community_pairings.c.community_organisation_id.isnot(None),
+                      tree.in_scope(self.session, organisations, scope,
+                                    town_community_pairings.c.community_organisation_id))]
+        query = select(TownCommunityPairing).where(or_(*sides))
+        if town is not None:
+            query = query.where(town_community_pairings.c.town_id == town.id)
+        if state == "active":
+            query = query.where(town_community_pairings.c.ended_on.is_(None))
+        elif state == "ended":
+            query = query.where(town_community_pairings.c.ended_on.isnot(None))
+        total = self.session.scalar(select(func.count()).select_from(query.subquery()))
+        items = self.session.scalars(query.order_by(
+            town_community_pairings.c.paired_on.desc(), town_community_pairings.c.id).offset(offset).limit(limit)).all()
+        return items, total
+
+
+REPOSITORIES.update({
+    "organisation_details": SqlOrganisationDetails, "station_links": SqlStationLinks, "pairings": SqlPairings,
+})

@@ -58,6 +58,7 @@ def _mask(view, scope):
 def _organisation_view(organisation):
     view = {name: getattr(organisation, name) for name in _ORGANISATION_FIELDS}
     view["kind_label"] = ORGANISATION_KINDS[organisation.kind]
+    view.update(_details_view(organisation))  # issue 8
     return view
 
 
@@ -417,3 +418,70 @@ def dump_sighting(outcome, member_id, candidate, new, scope):
 def dump_placement(candidate, placement, scope):
     return PlacementResultSchema().dump({"pocket_member": _pocket_member_view(candidate, scope),
                                          "placement": _placement_view(placement)})
+
+# ---- issue 8: organisation details, stations, pairings ----
+from contracts.roster import (  # noqa: E402
+    OrganisationChangeListSchema,
+    PairingPageSchema,
+    PairingSchema,
+    StationLinkListSchema,
+    StationLinkSchema,
+)
+from services.roster.domain.organisation import OFFICERS  # noqa: E402
+
+
+def _details_view(organisation):
+    get = lambda name: getattr(organisation, name, None)  # noqa: E731
+    view = {
+        "host": {"name": get("host_name"), "kind": get("host_kind")} if get("host_name") else None,
+        "budget": {"yuan": get("budget_yuan"), "year": get("budget_year")} if get("budget_yuan") is not None else None,
+        "activity_day": get("activity_day"),
+        "revision": get("revision") or 1,
+    }
+    for officer in OFFICERS:
+        name = get(f"{officer}_name")
+        view[officer] = {"name": name, "member_id": get(f"{officer}_member_id")} if name else None
+    return view
+
+
+_CHANGE_FIELDS = ("id", "organisation_id", "revision", "changes", "reason", "changed_at", "changed_by")
+
+
+def dump_organisation_changes(changes):
+    return OrganisationChangeListSchema().dump(
+        {"items": [{name: getattr(change, name) for name in _CHANGE_FIELDS} for change in changes]})
+
+
+_LINK_FIELDS = ("id", "station_id", "branch_id", "since", "ended_on", "end_reason", "active", "linked_at",
+                "linked_by", "ended_at", "ended_by")
+
+
+def _link_view(link, organisation_of):
+    station, branch = organisation_of(link.station_id), organisation_of(link.branch_id)
+    return {**{name: getattr(link, name) for name in _LINK_FIELDS},
+            "station_name": station.name, "station_kind": station.kind, "branch_name": branch.name}
+
+
+def dump_station_link(link, organisation_of):
+    return StationLinkSchema().dump(_link_view(link, organisation_of))
+
+
+def dump_station_links(links, organisation_of):
+    return StationLinkListSchema().dump({"items": [_link_view(link, organisation_of) for link in links]})
+
+
+_PAIRING_FIELDS = ("id", "town_id", "community_organisation_id", "community_name", "community_place", "paired_on",
+                   "ended_on", "end_reason", "active", "recorded_at", "recorded_by", "ended_at", "ended_by")
+
+
+def _pairing_view(pairing, organisation_of):
+    return {**{name: getattr(pairing, name) for name in _PAIRING_FIELDS},
+            "town_name": organisation_of(pairing.town_id).name}
+
+
+def dump_pairing(pairing, organisation_of):
+    return PairingSchema().dump(_pairing_view(pairing, organisation_of))
+
+
+def dump_pairing_page(items, total, query, organisation_of):
+    return _page(PairingPageSchema(), lambda pairing: _pairing_view(pairing, organisation_of), items, total, query)

@@ -20,6 +20,7 @@ from services.roster import (
     lost_contacts,
     meetings,
     member_changes,
+    organisations,
     pocket_members,
     schemas,
     status,
@@ -56,7 +57,8 @@ class RosterService:
         # Two registrations of one ID number that raced past the check: the
         # unique index refuses the second.
         # A pocket-member candidate's number (issue 8) first: its index's name holds "id_number_index" too.
-        unique_violations={"uq_pocket_members_id_number_index": SIGHTING_RACE, "id_number_index": DUPLICATE_ID_NUMBER},
+        unique_violations={"uq_pocket_members_id_number_index": SIGHTING_RACE, "id_number_index": DUPLICATE_ID_NUMBER,
+                           **organisations.UNIQUE_VIOLATIONS},
     )
     config = Config()
 
@@ -360,3 +362,63 @@ class RosterService:
         command = load(contract.PlacementCreateSchema(), payload)
         candidate, placement = pocket_members.place_pocket_member(self.db, pocket_member_id, command, self.clock, scope)
         return schemas.dump_placement(candidate, placement, scope)
+
+    # ---- issue 8: organisation details, stations serving branches, town–community pairings ----
+
+    def _organisation_of(self, organisation_id):
+        return self.db.organisations.get(organisation_id)
+
+    @scoped_rpc(write=True)
+    def update_organisation(self, organisation_id, payload, scope):
+        command = load(contract.OrganisationUpdateSchema(), payload)
+        return schemas.dump_organisation(
+            organisations.update_organisation(self.db, organisation_id, command, self.clock, scope))
+
+    @scoped_rpc
+    def list_organisation_changes(self, organisation_id, scope):
+        return schemas.dump_organisation_changes(organisations.organisation_changes(self.db, organisation_id, scope))
+
+    @scoped_rpc(write=True)
+    def link_station(self, station_id, payload, scope):
+        command = load(contract.StationLinkCreateSchema(), payload)
+        link = organisations.link_station(self.db, station_id, command, self.clock, scope)
+        return schemas.dump_station_link(link, self._organisation_of)
+
+    @scoped_rpc(write=True)
+    def end_station_link(self, station_id, link_id, payload, scope):
+        command = load(contract.EndSchema(), payload if payload is not None else {})
+        link = organisations.end_station_link(self.db, station_id, link_id, command, self.clock, scope)
+        return schemas.dump_station_link(link, self._organisation_of)
+
+    @scoped_rpc
+    def list_station_branches(self, station_id, query, scope):
+        query = load(contract.StationLinkQuerySchema(), query if query is not None else {})
+        return schemas.dump_station_links(organisations.station_branches(self.db, station_id, query, scope),
+                                          self._organisation_of)
+
+    @scoped_rpc
+    def list_branch_stations(self, branch_id, query, scope):
+        query = load(contract.StationLinkQuerySchema(), query if query is not None else {})
+        return schemas.dump_station_links(organisations.branch_stations(self.db, branch_id, query, scope),
+                                          self._organisation_of)
+
+    @scoped_rpc(write=True)
+    def pair_town(self, payload, scope):
+        command = load(contract.PairingCreateSchema(), payload)
+        return schemas.dump_pairing(organisations.pair_town(self.db, command, self.clock, scope), self._organisation_of)
+
+    @scoped_rpc
+    def get_pairing(self, pairing_id, scope):
+        return schemas.dump_pairing(organisations.get_pairing(self.db, pairing_id, scope), self._organisation_of)
+
+    @scoped_rpc(write=True)
+    def end_pairing(self, pairing_id, payload, scope):
+        command = load(contract.EndSchema(), payload if payload is not None else {})
+        pairing = organisations.end_pairing(self.db, pairing_id, command, self.clock, scope)
+        return schemas.dump_pairing(pairing, self._organisation_of)
+
+    @scoped_rpc
+    def list_pairings(self, query, scope):
+        query = load(contract.PairingQuerySchema(), query if query is not None else {})
+        items, total = organisations.list_pairings(self.db, query, scope)
+        return schemas.dump_pairing_page(items, total, query, self._organisation_of)

@@ -12,7 +12,6 @@ from services.common.crypto import normalise_id_number
 from services.common.domain_events import EventMap
 from services.roster.domain.events import MemberDeparted, MemberRegistered, MemberReturned, OrganisationCreated
 from services.roster.domain.member import DepartureReport, Member
-from services.roster.domain.organisation import Organisation
 from services.roster.domain import places
 from services.roster.status import DEFAULT_DUE_DAYS, refresh_status
 
@@ -53,20 +52,10 @@ def _member(uow, scope, member_id, for_update=False):
 # ---- organisations -------------------------------------------------------
 
 def create_organisation(uow, command, clock, scope):
-    if command.get("parent_id"):
-        parent = _visible_organisation(uow, scope, command["parent_id"], "parent_id")
-    elif not scope.may_create_root:
-        raise ServiceError(ErrorCode.FORBIDDEN, "only a platform-wide grant may create a root organisation",
-                           {"parent_id": ["required: name an organisation in your scope"]})
-    else:
-        parent = None
-    organisation = Organisation(
-        id=new_id(), name=command["name"], kind=command["kind"], parent=parent,
-        location=command.get("location"), created_at=clock.now(), created_by=scope.principal,
-    )
-    uow.organisations.add(organisation)
-    uow.add_event(organisation.created())
-    return organisation
+    # issue 8: with the details of its kind and the one-online-branch-per-village rule.
+    from services.roster import organisations
+
+    return organisations.create_organisation(uow, command, clock, scope)
 
 
 def get_organisation(uow, organisation_id, scope):
@@ -433,3 +422,15 @@ from services.roster.domain import pocket_member as _pocket  # noqa: E402
 
 EVENTS.event_types[_pocket.PocketMemberFound] = roster_events.POCKET_MEMBER_FOUND
 EVENTS.event_types[_pocket.PocketMemberPlaced] = roster_events.POCKET_MEMBER_PLACED
+
+# ---- issue 8: organisation details, stations, pairings (use cases in services/roster/organisations.py) ----
+from services.roster.domain import organisation_links as _links  # noqa: E402
+from services.roster.domain.events import OrganisationUpdated  # noqa: E402
+
+EVENTS.event_types.update({
+    OrganisationUpdated: roster_events.ORGANISATION_UPDATED,
+    _links.StationLinked: roster_events.STATION_LINKED,
+    _links.StationUnlinked: roster_events.STATION_UNLINKED,
+    _links.TownCommunityPaired: roster_events.TOWN_COMMUNITY_PAIRED,
+    _links.TownCommunityPairingEnded: roster_events.TOWN_COMMUNITY_PAIRING_ENDED,
+})

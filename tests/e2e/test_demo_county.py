@@ -53,6 +53,15 @@ def test_the_demo_county_has_the_countys_figures_and_loads_once(demo):
     kinds = {row["kind"]: row["organisations"] for row in figures["members_by_kind"]}
     assert (kinds["party_committee"], kinds["general_branch"], kinds["branch"]) == (24, 19, 458)
     assert kinds["village_online_branch"] == 136
+    # issue 8: the county's own organisations with their details, and the 8 town–community pairings (1+1)
+    destination = demo.get("/api/v1/organisations", params={"kind": "destination_mobile_branch"}).json()["items"]
+    assert len(destination) == 4 and {o["budget"]["yuan"] for o in destination} == {50_000}
+    assert all(o["host"]["kind"] in ("community", "company") for o in destination)
+    urban = demo.get("/api/v1/organisations", params={"kind": "urban_mobile_branch"}).json()["items"]
+    assert len(urban) == 8 and {o["activity_day"] for o in urban} == {6}
+    assert all(o["secretary"] and o["deputy_secretary"] and o["liaison"] for o in urban)
+    pairings = demo.get("/api/v1/town-community-pairings", params={"state": "active"}).json()
+    assert pairings["total"] == 8 and len({p["town_id"] for p in pairings["items"]}) == 8
 
     again, _ = seed(demo)
     assert "already loaded" in again

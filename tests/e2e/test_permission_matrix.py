@@ -268,7 +268,9 @@ def _check_in_to_confirm(w, s, r):
 EXAMPLES = {
     # organisations
     "listOrganisations": Example(lambda w, s, r: ({}, {"per_page": 100}, None), check=_lists_own_branch_only),
-    "createOrganisation": Example(lambda w, s, r: ({}, None, {**ONLINE, "parent_id": s["branch"]["id"]}), 201, UNKNOWN),
+    # one online branch per village (issue 8): each caller that may create gets a fresh village of its own
+    "createOrganisation": Example(lambda w, s, r: ({}, None, {**ONLINE, "parent_id": _village(w, s, r)["id"]}), 201,
+                                  UNKNOWN),
     "getOrganisation": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, None),
                                outside=(404, "organisation_not_found")),
     "getOrganisationSubtree": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, None),
@@ -460,6 +462,76 @@ EXAMPLES.update({
 EXAMPLES["getMemberStatusHistory"] = Example(
     lambda w, s, r: ({"member_id": s["member"]["id"]}, None, None), outside=(404, "member_not_found"),
     check=lambda body, own, other, role: body["items"][0]["cause"] == "member_registered" or _fail(body))
+
+
+# ---- issue 8: organisation details, stations serving branches, town–community pairings ----
+# Writes that may be made once only (a village's online branch, a station's link, a town's pairing)
+# get fresh organisations under T1 for each caller that holds organisations:write; the others are
+# refused before the body counts, and get the side's branch.
+
+def _writes(role):
+    return roster.ORGANISATIONS_WRITE in permissions_of(role)
+
+
+def _fresh(w, kind, parent=None):
+    return ok(w["platform"].post("/api/v1/organisations", {
+        "name": f"矩阵{kind}{next(_serial)}", "kind": kind, "parent_id": (parent or w["T1"])["id"]}), 201)
+
+
+def _village(w, s, r):
+    return _fresh(w, "branch") if s["own"] and _writes(r) else s["branch"]
+
+
+def _station_link(w, s, r):
+    if not (s["own"] and _writes(r)):
+        return {"station_id": s["branch"]["id"], "link_id": "00000000-0000-4000-8000-000000000000"}
+    station = _fresh(w, "red_station")
+    link = ok(w["platform"].post(f"/api/v1/organisations/{station['id']}/served-branches",
+                                 {"branch_id": s["branch"]["id"]}), 201)
+    return {"station_id": station["id"], "link_id": link["id"]}
+
+
+def _pairing_to_end(w, s, r):
+    if not (s["own"] and _writes(r)):
+        return "00000000-0000-4000-8000-000000000000"
+    return ok(w["platform"].post("/api/v1/town-community-pairings", {
+        "town_id": _fresh(w, "party_committee")["id"], "community_name": "甘州区某社区党委"}), 201)["id"]
+
+
+def _pairing_to_read(w, s):
+    """Own side: one pairing of a town of C with B1 as the community (so B1's people see it)."""
+    if not s["own"]:
+        return "00000000-0000-4000-8000-000000000000"
+    if "pairing" not in w:
+        w["pairing"] = ok(w["platform"].post("/api/v1/town-community-pairings", {
+            "town_id": _fresh(w, "party_committee", w["C"])["id"], "community_organisation_id": w["B1"]["id"]}), 201)
+    return w["pairing"]["id"]
+
+
+ORGANISATION_NOT_FOUND = (404, "organisation_not_found")
+EXAMPLES.update({
+    "updateOrganisation": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, {"activity_day": 15}),
+                                  outside=ORGANISATION_NOT_FOUND),
+    "listOrganisationChanges": Example(lambda w, s, r: ({"organisation_id": s["branch"]["id"]}, None, None),
+                                       outside=ORGANISATION_NOT_FOUND),
+    "linkStation": Example(lambda w, s, r: (
+        {"station_id": (_fresh(w, "red_station") if s["own"] and _writes(r) else s["branch"])["id"]}, None,
+        {"branch_id": s["branch"]["id"]}), 201, ORGANISATION_NOT_FOUND),
+    "endStationLink": Example(lambda w, s, r: (_station_link(w, s, r), None, {}), outside=ORGANISATION_NOT_FOUND),
+    "listServedBranches": Example(lambda w, s, r: ({"station_id": s["branch"]["id"]}, None, None),
+                                  outside=ORGANISATION_NOT_FOUND),
+    "listServingStations": Example(lambda w, s, r: ({"branch_id": s["branch"]["id"]}, None, None),
+                                   outside=ORGANISATION_NOT_FOUND),
+    "pairTownWithCommunity": Example(lambda w, s, r: ({}, None, {
+        "town_id": (_fresh(w, "party_committee") if s["own"] and _writes(r) else s["branch"])["id"],
+        "community_name": "甘州区某社区党委"}), 201, UNKNOWN),
+    "listTownCommunityPairings": Example(
+        lambda w, s, r: ({}, {"per_page": 100} if s["own"] else {"town_id": s["branch"]["id"]}, None), outside=UNKNOWN),
+    "getTownCommunityPairing": Example(lambda w, s, r: ({"pairing_id": _pairing_to_read(w, s)}, None, None),
+                                       outside=(404, "pairing_not_found")),
+    "endTownCommunityPairing": Example(lambda w, s, r: ({"pairing_id": _pairing_to_end(w, s, r)}, None, {}),
+                                       outside=(404, "pairing_not_found")),
+})
 
 # A success of these ends the caller's tokens: the role signs in again before its next call.
 ENDS_TOKENS = {"changeOwnPassword", "revokeTokens"}

@@ -82,6 +82,25 @@ CHECK_IN_OPERATIONS = {
 }
 OPERATIONS.update(CHECK_IN_OPERATIONS)
 FOR_KEYS_TOO |= {(path, method) for path, methods in CHECK_IN_OPERATIONS.items() for method in methods}
+# ---- issue 8: organisation details, stations serving branches, town–community pairings ----
+ORGANISATION_OPERATIONS = {
+    "/api/v1/organisations/{organisation_id}": {"get": "200", "patch": "200"},
+    "/api/v1/organisations/{organisation_id}/changes": {"get": "200"},
+    "/api/v1/organisations/{station_id}/served-branches": {"get": "200", "post": "201"},
+    "/api/v1/organisations/{station_id}/served-branches/{link_id}/end": {"post": "200"},
+    "/api/v1/organisations/{branch_id}/serving-stations": {"get": "200"},
+    "/api/v1/town-community-pairings": {"get": "200", "post": "201"},
+    "/api/v1/town-community-pairings/{pairing_id}": {"get": "200"},
+    "/api/v1/town-community-pairings/{pairing_id}/end": {"post": "200"},
+}
+OPERATIONS.update(ORGANISATION_OPERATIONS)
+FOR_KEYS_TOO |= {(path, method) for path, methods in ORGANISATION_OPERATIONS.items() for method in methods}
+ORGANISATION_WRITES = {
+    ("patch", "/api/v1/organisations/{organisation_id}"),
+    ("post", "/api/v1/organisations/{station_id}/served-branches"),
+    ("post", "/api/v1/organisations/{station_id}/served-branches/{link_id}/end"),
+    ("post", "/api/v1/town-community-pairings"), ("post", "/api/v1/town-community-pairings/{pairing_id}/end"),
+}
 # ---- issue 8: lost contact (失联), suspension and removal ----
 LOST_CONTACT_OPERATIONS = {
     "/api/v1/members/{member_id}/lost-contact": {"get": "200", "post": "201"},
@@ -304,7 +323,7 @@ def test_writes_a_client_may_retry_take_an_idempotency_key(document):
         ("post", "/api/v1/members/{member_id}/membership-decisions"),
         # issue 8: member field changes
         ("patch", "/api/v1/members/{member_id}"),
-    } | IDEMPOTENT_POCKET_MEMBER_WRITES
+    } | IDEMPOTENT_POCKET_MEMBER_WRITES | ORGANISATION_WRITES
 
 
 # ---- issue 8: pocket members (口袋党员) ----

@@ -109,3 +109,18 @@ class AttendanceExclusionWithdrawn:
     member_id: str
     organisation_id: str
     effective_from: date
+
+
+# ---- issue 8: organisation details, stations, pairings ----
+
+@dataclass(frozen=True)
+class OrganisationUpdated:
+    """The same place in the tree as ``OrganisationCreated`` (so a projection may apply it alike),
+    at the next revision, with the names of the fields that changed."""
+    organisation_id: str
+    parent_id: str | None
+    path: list
+    name: str
+    kind: str
+    revision: int
+    changed: list
