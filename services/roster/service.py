@@ -15,6 +15,7 @@ from contracts.errors import ErrorCode, RuleViolation
 from services.common.clock import Clock
 from services.common.db import Database
 from services.common.rpc import load, rpc, scoped_rpc
+from services.common.timers import configured_timer
 from services.roster import (
     batch,
     lost_contacts,
@@ -330,7 +331,7 @@ class RosterService:
     def member_status_history(self, member_id, scope):
         return schemas.dump_status_history(status.status_history(self.db, member_id, scope))
 
-    @timer(interval=STATUS_SWEEP_INTERVAL)
+    @configured_timer("STATUS_SWEEP_INTERVAL", STATUS_SWEEP_INTERVAL)
     def sweep_statuses(self):
         """The clock's sweep: members whose status the clock alone changed (an open departure past the
         check-in due day or six months) are refreshed, each change recorded and published once, in

@@ -84,6 +84,9 @@ class Platform:
             **self.broker.environment(),
             **{spec.database_url_variable: self.database_urls[spec.name] for spec in SERVICES},
             "LIUDONG_OUTBOX_POLL_INTERVAL": "0.2",
+            # The clock's status sweep every second (an hour in production): a test that moves a departure
+            # back in time polls until the status follows.
+            "LIUDONG_STATUS_SWEEP_INTERVAL": "1",
             "LIUDONG_GATEWAY_BIND": f"127.0.0.1:{self.port}",
             "LIUDONG_GATEWAY_DATABASE_URL": self.gateway_database_url,
             "LIUDONG_TOKEN_SECRET": secrets.token_urlsafe(48),
