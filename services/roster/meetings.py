@@ -48,6 +48,7 @@ def quorum_on(uow, organisation_id, query, scope):
         withdrawals=uow.exclusion_withdrawals.of_branch(branch.id),
         decisions=uow.membership_decisions.of_members(on_roll),
         transferred_out_on=uow.transfers.transferred_out_of(branch.id),
+        full_member_on=uow.branch_rolls.full_member_on(on_roll),
     )
     # The approving organisation's name, where the caller may see it (a
     # branch secretary's grant usually stops at the branch).

@@ -12,7 +12,7 @@ from services.common import tree
 from services.common.tables import cipher_for
 from services.roster.domain.member import Member
 from services.roster.domain.organisation import Organisation
-from services.roster.models import departures, members, organisations
+from services.roster.models import departures, member_field_changes, members, organisations
 
 
 class SqlOrganisations:
@@ -229,6 +229,14 @@ class SqlBranchRolls:
         """The branch's own members (not those of branches under it)."""
         query = select(Member).where(Member.organisation_id == str(branch_id)).order_by(Member.id)
         return self.session.scalars(query).unique().all()
+
+    def full_member_on(self, member_ids):
+        """{member id: the day they became full members (转正)}, for those who did while on the roll."""
+        if not member_ids:
+            return {}
+        query = select(member_field_changes.c.member_id, member_field_changes.c.effective_on).where(
+            member_field_changes.c.field == "membership", member_field_changes.c.member_id.in_(list(member_ids)))
+        return dict(self.session.execute(query).all())
 
 
 class _AppendOnly:

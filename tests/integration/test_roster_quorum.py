@@ -134,3 +134,16 @@ def test_bad_input_names_the_problem_and_writes_nothing(roster, tree, database_u
                     {"effective_from": MEETING, "reason": "已返乡"})
     assert error.code == "not_found"
     assert counts(database_url) == before
+
+
+def test_a_member_who_became_full_after_the_meeting_had_no_vote_at_it(roster, tree):
+    member = register(roster, tree["branch"], 40, joined_on="2025-03-01", membership="probationary")
+    call(roster, "update_member", member["id"], {"membership": "full", "full_member_on": "2026-03-01"})
+
+    def reason(day):
+        answer = call(roster, "quorum", tree["branch"]["id"], {"date": day, "present": [member["id"]]})
+        [standing] = [s for s in answer["members"] if s["member_id"] == member["id"]]
+        return standing["no_vote_reason"]
+
+    assert reason("2026-02-28") == "probationary"
+    assert reason("2026-03-01") is None

@@ -289,12 +289,13 @@ def _off_the_roll(member_id, meeting_date, decisions, transferred_out_on):
     return None
 
 
-def _vote_on(member, meeting_date, probation, off_the_roll=None):
+def _vote_on(member, meeting_date, probation, off_the_roll=None, full_from=None):
     if member.joined_on > meeting_date:
         return NOT_YET_A_MEMBER
     if off_the_roll is not None:
         return off_the_roll
-    if member.membership != FULL:
+    # Full now, but not yet on the meeting's date (转正 after it): still probationary then.
+    if member.membership != FULL or (full_from is not None and full_from > meeting_date):
         return PROBATIONARY
     if probation is not None:
         return ON_PARTY_PROBATION
@@ -302,7 +303,7 @@ def _vote_on(member, meeting_date, probation, off_the_roll=None):
 
 
 def quorum(*, members, probations, exclusions, meeting_date, present_ids, withdrawals=(), decisions=(),
-           transferred_out_on=None):
+           transferred_out_on=None, full_member_on=None):
     """Everyone on the branch's roll and where they stand on ``meeting_date``.
 
     ``present_ids`` must all be members of ``members`` (the caller checks and
@@ -313,6 +314,7 @@ def quorum(*, members, probations, exclusions, meeting_date, present_ids, withdr
     outside the platform was received).
     """
     transferred_out_on = transferred_out_on or {}
+    full_member_on = full_member_on or {}
     present_ids = {str(i) for i in present_ids}
     withdrawn = {}
     for withdrawal in withdrawals:
@@ -321,7 +323,8 @@ def quorum(*, members, probations, exclusions, meeting_date, present_ids, withdr
     for member in sorted(members, key=lambda m: (m.joined_on, m.name, m.id)):
         probation = next((p for p in probations if p.member_id == member.id and p.holds_on(meeting_date)), None)
         reason = _vote_on(member, meeting_date, probation,
-                          _off_the_roll(member.id, meeting_date, decisions, transferred_out_on))
+                          _off_the_roll(member.id, meeting_date, decisions, transferred_out_on),
+                          full_member_on.get(member.id))
         has_vote = reason is None
         present = member.id in present_ids and reason not in OFF_THE_ROLL
         # The latest recorded approval wins when two overlap.

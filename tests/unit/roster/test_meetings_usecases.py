@@ -30,6 +30,9 @@ class FakeRoll:
     def members(self, branch_id):
         return [m for m in self.members_repository.rows.values() if m.organisation_id == str(branch_id)]
 
+    def full_member_on(self, member_ids):
+        return {}
+
 
 class FakeRecords(FakeRepository):
     def of_branch(self, branch_id):

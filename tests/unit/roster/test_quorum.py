@@ -356,3 +356,13 @@ def test_removed_and_transferred_out_members_count_nowhere_from_their_day():
     earlier = quorum(members=members, probations=[], exclusions=[], meeting_date=MEETING - DAY, present_ids=[],
                      decisions=[removal], transferred_out_on={"m03": MEETING})
     assert earlier.should_attend == 5
+
+
+def test_a_member_full_now_but_probationary_on_the_meeting_date_has_no_vote_then():
+    members = full(2)
+    result = quorum(members=members, probations=[], exclusions=[], meeting_date=MEETING, present_ids=["m00", "m01"],
+                    full_member_on={"m01": MEETING + DAY})
+    assert [s.no_vote_reason for s in result.standings] == [None, "probationary"]
+    on_the_day = quorum(members=members, probations=[], exclusions=[], meeting_date=MEETING,
+                        present_ids=["m00", "m01"], full_member_on={"m01": MEETING})
+    assert on_the_day.members_with_vote == 2
