@@ -164,6 +164,18 @@ _CIPHER_ATTRIBUTE = "liudong_personal_data_cipher"
 _SEALED_PREFIX = "_sealed_"
 _OPENED = "liudong_personal_data"  # InstanceState.info key: {column: plaintext as last encrypted or decrypted}
 _ENCRYPTING = {}  # mapped class -> _Encryption
+_KEPT = "liudong_personal_data_kept"  # Session.info key: {id(instance): instance}
+
+
+def _keep_alive(session, instance):
+    """Hold a strong reference to a loaded object with plaintext attributes until the session ends.
+
+    SQLAlchemy's identity map holds clean objects weakly, and a change to a plaintext attribute (a new
+    phone number) leaves the object clean until it is sealed at the flush or commit: were the caller to
+    drop its last reference first (a use case returning only a dump), the object, and the change with it,
+    would be gone before the seal could see it. Sessions live for one unit of work, so this holds little.
+    """
+    session.info.setdefault(_KEPT, {})[id(instance)] = instance
 
 
 def bind_cipher(engine, cipher):
@@ -228,11 +240,13 @@ class _Encryption:
 
     def on_load(self, instance, context):
         self.open(instance, self.cipher(context.session), self.columns)
+        _keep_alive(context.session, instance)
 
     def on_refresh(self, instance, context, attributes):
         columns = [column for column in self.columns if attributes is None or sealed_attribute(column) in attributes]
         if columns:
             self.open(instance, self.cipher(context.session), columns)
+        _keep_alive(context.session, instance)
 
     def on_write(self, _mapper, connection, instance):
         self.seal(instance, cipher_for(connection))

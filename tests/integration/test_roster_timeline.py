@@ -72,6 +72,10 @@ def test_the_timeline_lists_registration_movements_and_a_phone_change_with_who_a
     call(roster, "report_return", member["id"], {"returned_on": "2026-02-01"}, scope=secretary)
     updated = call(roster, "update_member", member["id"], {"phone": "13900000002", "reason": "换号"}, scope=secretary)
     assert updated["phone"] == "13900000002"
+    # Stored, not only answered: a change to an encrypted field alone leaves the row clean until it is
+    # sealed at the commit (services.common.tables keeps the loaded member alive until then).
+    assert call(roster, "get_member", member["id"], scope=secretary)["phone"] == "13900000002"
+    assert call(roster, "find_member_by_id_number", member["id_number"], scope=secretary)["phone"] == "13900000002"
 
     timeline = call(roster, "member_timeline", member["id"], {}, scope=secretary)
     # The computed status moved too (left in January: at once six months away; home again: normal).
