@@ -122,10 +122,13 @@ def test_an_expired_letter_is_refused_swept_once_by_concurrent_sweeps_and_reissu
     assert counts(database_url) == before  # nothing written, the expiry included
     assert call(roster, "list_transfers", {"state": "expired"})["total"] == 1  # as of today all the same
 
-    # Two instances sweep at once: one expiry, one event.
-    other = container_factory(RosterService, {**service_config, "OUTBOX_RELAY": {"enabled": False}})
-    other.start()
-    sweeps = [eventlet.spawn(_sweep, container) for container in (roster, other, roster)]
+    # Three instances sweep at once: one expiry, one event. One hook per container: nameko's
+    # entrypoint_waiter answers the first worker of the method to finish in its container.
+    others = [container_factory(RosterService, {**service_config, "OUTBOX_RELAY": {"enabled": False}})
+              for _ in range(2)]
+    for other in others:
+        other.start()
+    sweeps = [eventlet.spawn(_sweep, container) for container in (roster, *others)]
     [sweep.wait() for sweep in sweeps]
     assert execute(database_url, "SELECT state, expired_on IS NOT NULL, pending_for_member_id FROM transfer_letters")[0] \
         == ("expired", True, None)
