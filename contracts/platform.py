@@ -85,6 +85,10 @@ class ServiceSpec:
 
 SERVICES = (
     ServiceSpec("roster", contract="contracts.roster", personal_data=True),
+    # Keeps its own projections of roster's tree and members; asks roster for a phone number only at
+    # send time (member_contact_for_delivery), never storing it.
+    ServiceSpec("education", contract="contracts.education",
+                calls={"roster": ("organisation_tree_page", "member_contact_for_delivery")}),
 )
 
 

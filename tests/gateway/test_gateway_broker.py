@@ -22,6 +22,7 @@ import pytest
 import requests
 from nameko.rpc import RPC_QUEUE_TEMPLATE, get_rpc_exchange
 
+from contracts.platform import SERVICES
 from gateway.app import create_app
 from tests.support import AMQP_BASE, create_vhost, delete_vhost
 
@@ -195,7 +196,7 @@ def test_broker_down_is_503_within_5_seconds(monkeypatch, dead_port, keyed_clien
 
     response, elapsed = timed(lambda: client.get("/readyz"))
     error = assert_unavailable(response, elapsed)
-    assert error["details"] == {"checks": {"broker": "down", "roster": "unknown"}}
+    assert error["details"] == {"checks": {"broker": "down", **{spec.name: "unknown" for spec in SERVICES}}}
 
 
 def test_a_broker_that_accepts_but_never_speaks_is_503_within_5_seconds(app_on, keyed_client):
@@ -243,17 +244,17 @@ def test_gateway_recovers_by_itself_when_the_broker_comes_back(broker_vhost, for
 
     response, elapsed = timed(lambda: client.get("/readyz"))
     error = assert_unavailable(response, elapsed)
-    assert error["details"] == {"checks": {"broker": "ok", "roster": "down"}}
+    assert error["details"] == {"checks": {"broker": "ok", **{spec.name: "down" for spec in SERVICES}}}
 
     start_roster_stub()
     ready = poll(lambda: client.get("/readyz").status_code == 200, 30, "the roster stub to answer ping")
     assert ready
-    assert client.get("/readyz").get_json() == {"status": "ready", "checks": {"broker": "ok", "roster": "ok"}}
+    assert client.get("/readyz").get_json() == {"status": "ready", "checks": {"broker": "ok", **{spec.name: "ok" for spec in SERVICES}}}
 
     forwarder.stop()
     response, elapsed = timed(lambda: client.get("/readyz"))
     error = assert_unavailable(response, elapsed)
-    assert error["details"] == {"checks": {"broker": "down", "roster": "unknown"}}
+    assert error["details"] == {"checks": {"broker": "down", **{spec.name: "unknown" for spec in SERVICES}}}
     response, elapsed = timed(lambda: client.get(f"/api/v1/members/{uuid.uuid4()}"))
     assert_unavailable(response, elapsed, "broker_unreachable")
 
@@ -274,7 +275,7 @@ def test_a_broker_restart_while_the_gateway_is_idle_costs_no_503(broker_vhost, f
     forwarder.stop()
     forwarder.start()
 
-    assert client.get("/readyz").get_json() == {"status": "ready", "checks": {"broker": "ok", "roster": "ok"}}
+    assert client.get("/readyz").get_json() == {"status": "ready", "checks": {"broker": "ok", **{spec.name: "ok" for spec in SERVICES}}}
 
 
 def test_a_hung_broker_is_told_from_a_silent_service_before_the_rpc_timeout(broker_vhost, forwarder, app_on, keyed_client):
@@ -304,7 +305,7 @@ def test_a_hung_broker_is_503_within_5_seconds_and_recovered_from(broker_vhost, 
     assert_unavailable(response, elapsed, "broker_unreachable")
     response, elapsed = timed(lambda: client.get("/readyz"))
     error = assert_unavailable(response, elapsed)
-    assert error["details"] == {"checks": {"broker": "down", "roster": "unknown"}}
+    assert error["details"] == {"checks": {"broker": "down", **{spec.name: "unknown" for spec in SERVICES}}}
 
     forwarder.stop()
     forwarder.start()

@@ -1,0 +1,76 @@
+"""The education service's entrypoints: roster's events folded into its
+projection (and what each sets off: a departure opens a talk, a return enrols
+the member in homecoming training), and the RPCs the gateway calls.
+
+Every RPC but ``ping`` takes the caller's signed context as its last positional
+argument (``services.common.rpc.scoped_rpc``) and is checked against
+education's own projection of the organisation tree and of members: education
+never asks roster who may see what.
+"""
+from nameko.dependency_providers import Config
+
+from contracts import roster_events
+from contracts.education import SERVICE_NAME
+from services.common import tree
+from services.common.clock import Clock
+from services.common.db import Database
+from services.common.messaging import idempotent, reliable_event_handler
+from services.common.rpc import rpc
+from services.education import projection, talks, trainings
+from services.education.models import metadata
+from services.education.usecases import EVENTS
+
+ROSTER = roster_events.SOURCE
+
+
+class EducationService(tree.FollowsOrganisationTree):
+    name = SERVICE_NAME
+
+    db = Database(metadata, migrations="services.education:migrations", events=EVENTS)
+    config = Config()
+
+    @property
+    def clock(self):
+        return Clock.from_config(self.config)
+
+    def county_day(self, event):
+        """The county's calendar day on which an event happened."""
+        return event["occurred_at"].astimezone(self.clock.county_timezone).date()
+
+    @rpc
+    def ping(self):
+        return {"status": "ok"}
+
+    # ---- roster's events: the projection, and what they set off -------------------
+
+    @reliable_event_handler(ROSTER, roster_events.MEMBER_REGISTERED)
+    @idempotent()
+    def project_member_registered(self, event):
+        projection.member_registered(self.db.session, event, self.county_day(event), self.clock.now())
+
+    @reliable_event_handler(ROSTER, roster_events.MEMBER_DEPARTED)
+    @idempotent()
+    def open_talk_on_departure(self, event):
+        absence = projection.member_departed(self.db.session, event, self.county_day(event), self.clock.now())
+        talks.open_for_departure(self.db, absence, self.clock, self.config)
+
+    @reliable_event_handler(ROSTER, roster_events.MEMBER_RETURNED)
+    @idempotent()
+    def enrol_on_return(self, event):
+        absence = projection.member_returned(self.db.session, event, self.clock.now())
+        trainings.enrol_returned_member(self.db, absence, self.clock)
+
+    @reliable_event_handler(ROSTER, roster_events.MEMBER_CHECKED_IN)
+    @idempotent()
+    def project_member_checked_in(self, event):
+        projection.member_checked_in(self.db.session, event, self.clock.now())
+
+    @reliable_event_handler(ROSTER, roster_events.MEMBER_STATUS_CHANGED)
+    @idempotent()
+    def project_member_status(self, event):
+        projection.member_status_changed(self.db.session, event, self.clock.now())
+
+    @reliable_event_handler(ROSTER, roster_events.MEMBER_TRANSFERRED)
+    @idempotent()
+    def project_member_transferred(self, event):
+        projection.member_transferred(self.db.session, event, self.clock.now())
