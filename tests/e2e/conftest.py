@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import sqlalchemy
 
 from contracts import caller_context
 from contracts.platform import SERVICES, ServiceSpec
@@ -198,6 +199,25 @@ class Platform:
     def tap(self, routing_key="#", service="roster"):
         """Events as the broker's subscriber user sees them (what scripts/watch_events.py uses)."""
         return EventTap(self.broker.uris["subscriber"], service_spec(service).events_exchange, routing_key, passive=True)
+
+    def education_knows(self, member_ids=(), organisation_ids=(), timeout=30):
+        """Wait until education's projection holds these members and organisations (it keeps them from
+        roster's events, a moment after roster answered): read from its own database, as a test may."""
+        engine = sqlalchemy.create_engine(self.database_urls["education"])
+        try:
+            def known():
+                with engine.connect() as connection:
+                    members = connection.execute(sqlalchemy.text(
+                        "SELECT count(*) FROM members WHERE member_id IN :ids").bindparams(
+                        sqlalchemy.bindparam("ids", expanding=True)), {"ids": list(member_ids) or [""]}).scalar()
+                    organisations = connection.execute(sqlalchemy.text(
+                        "SELECT count(*) FROM organisation_tree WHERE id IN :ids").bindparams(
+                        sqlalchemy.bindparam("ids", expanding=True)), {"ids": list(organisation_ids) or [""]}).scalar()
+                return members == len(member_ids) and organisations == len(organisation_ids)
+
+            wait_for(known, timeout=timeout, message="education to project the members and organisations")
+        finally:
+            engine.dispose()
 
     def close(self):
         for process in (self.gateway, *self.services.values()):

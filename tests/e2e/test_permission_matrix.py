@@ -147,6 +147,7 @@ def world(platform):
             "to_reject": setup_grant(f"user:{target}", "county_admin", branch),
         }
     w["platform"] = platform
+    platform.education_knows([w[m]["id"] for m in ("M1", "M2", "M3")], [w[o]["id"] for o in ("C", "T1", "T2", "B1", "B2", "C2", "B3")])
     officer = user_id(w["passwords"]["security_officer"][0])
     w["officer_grant"] = setup_get("/api/v1/grants", principal=f"user:{officer}")["items"][0]["id"]
     return w
