@@ -56,3 +56,33 @@ def roster(container_factory, service_config):
     container = container_factory(RosterService, service_config)
     container.start()
     return container
+
+
+@pytest.fixture
+def education_database_url():
+    url = create_database("liudong_test_education")
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def education_config(rabbit_config, education_database_url):
+    return {
+        **rabbit_config,
+        **caller_key_config("education"),
+        "DATABASE_URL": education_database_url,
+        "OUTBOX_RELAY": {"enabled": True, "poll_interval": 0.2, "batch_size": 50},
+        "EVENT_RETRY": {"max_attempts": 3, "initial_delay": 0.05, "multiplier": 2, "max_delay": 1},
+        "ORGANISATION_TREE_RPC_TIMEOUT": 2,
+    }
+
+
+@pytest.fixture
+def education(container_factory, education_config):
+    """The education service in a real container on PostgreSQL and the test vhost (no roster: its
+    tree catch-up keeps retrying in the background; tests feed roster's events themselves)."""
+    from services.education.service import EducationService
+
+    container = container_factory(EducationService, education_config)
+    container.start()
+    return container
