@@ -7,13 +7,12 @@ import types
 import pytest
 from flask.views import MethodView
 
-from contracts import platform, roster
+from contracts import education, platform, roster
 from contracts.errors import HTTP_STATUS, ErrorCode
 from gateway import app as gateway_app
 from gateway.access import policy
 from gateway.api import Blueprint
 from gateway.app import ConfigurationError, create_app
-
 
 # ---- deny by default ---------------------------------------------------------------
 
@@ -101,7 +100,19 @@ def test_roster_declares_its_permissions_and_bundles():
         roster.ROLE_PERMISSIONS
     )
     # Everything but what only a person may do (a suspension or removal is confirmed by someone).
-    assert policy.ROLE_PERMISSIONS[policy.SYSTEM_INTEGRATION] == frozenset(roster.PERMISSIONS) - {"membership:decide"}
+    assert policy.ROLE_PERMISSIONS[policy.SYSTEM_INTEGRATION] == (
+        frozenset(roster.PERMISSIONS) - {"membership:decide"}) | frozenset(education.PERMISSIONS)
+
+
+def test_education_declares_its_permissions_and_bundles():
+    assert set(education.PERMISSIONS) == {"education:read", "talks:write", "study:write", "pushes:write",
+                                          "trainings:write"}
+    assert education.REVEALS == {}  # education keeps no personal data
+    # A member reads their own and records their own study; never pushes, talks or trainings.
+    assert policy.ROLE_PERMISSIONS["member"] & set(education.PERMISSIONS) == {"education:read", "study:write"}
+    # The auditor and the officers of 三员分立 hold nothing of education's.
+    for role in ("auditor", "security_officer", "system_admin"):
+        assert not policy.ROLE_PERMISSIONS[role] & set(education.PERMISSIONS)
 
 
 def test_a_new_service_joins_the_roles_by_declaration():

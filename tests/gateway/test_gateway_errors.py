@@ -5,8 +5,11 @@ import pytest
 from nameko.exceptions import RemoteError
 
 from contracts.errors import ServiceError
+from contracts.platform import SERVICES
 from gateway.rpc import ServiceUnavailable
 from tests.support import id_number
+
+SERVICE_NAMES = [spec.name for spec in SERVICES]
 
 ID_NUMBER = id_number("1985-03-02", 1, "620922")
 
@@ -204,18 +207,24 @@ def test_a_reply_that_breaks_the_contract_is_500(client, fake_rpc, replies):
 
 
 def test_readyz_names_the_broker_when_it_is_down(client, fake_rpc):
-    fake_rpc.will_answer("ping", ServiceUnavailable("roster", "broker_unreachable", "the message broker is unreachable"))
+    for name in SERVICE_NAMES:
+        fake_rpc.will_answer("ping", ServiceUnavailable(name, "broker_unreachable", "the message broker is unreachable"),
+                             service=name)
 
     error = error_of(client.get("/readyz"), 503, "service_unavailable")
-    assert error["details"] == {"checks": {"broker": "down", "roster": "unknown"}}
+    assert error["details"] == {"checks": {"broker": "down", **{name: "unknown" for name in SERVICE_NAMES}}}
 
 
 @pytest.mark.parametrize("failure", [
     ServiceUnavailable("roster", "service_not_running", "the roster service is not running"),
     RemoteError("RuntimeError", "database is locked"),
 ])
-def test_readyz_names_roster_when_it_cannot_answer(client, fake_rpc, failure):
-    fake_rpc.will_answer("ping", failure)
+def test_readyz_names_the_one_service_that_cannot_answer(client, fake_rpc, failure):
+    for name in SERVICE_NAMES:
+        fake_rpc.will_answer("ping", {"status": "ok"}, service=name)
+    fake_rpc.will_answer("ping", failure, service="roster")
 
     error = error_of(client.get("/readyz"), 503, "service_unavailable")
-    assert error["details"] == {"checks": {"broker": "ok", "roster": "down"}}
+    others = {name: "ok" for name in SERVICE_NAMES if name != "roster"}
+    assert error["details"] == {"checks": {"broker": "ok", "roster": "down", **others}}
+    assert "roster" in error["message"] and not any(name in error["message"] for name in others)

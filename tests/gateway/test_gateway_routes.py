@@ -4,6 +4,7 @@
 no organisation limit, personal data revealed, the key as principal."""
 import uuid
 
+from contracts import platform
 from tests.support import id_number
 
 ID_NUMBER = id_number("1985-03-02", 1, "620922")
@@ -161,11 +162,12 @@ def test_healthz_touches_nothing(client, fake_rpc):
     assert fake_rpc.calls == []
 
 
-def test_readyz_pings_roster(client, fake_rpc):
+def test_readyz_pings_every_service(client, fake_rpc):
     fake_rpc.will_answer("ping", {"status": "ok"})
 
     response = client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ready", "checks": {"broker": "ok", "roster": "ok"}}
-    assert fake_rpc.calls == [("roster", "ping", ())]
+    names = [spec.name for spec in platform.SERVICES]
+    assert response.get_json() == {"status": "ready", "checks": {"broker": "ok", **{name: "ok" for name in names}}}
+    assert sorted(fake_rpc.calls) == sorted((name, "ping", ()) for name in names)
