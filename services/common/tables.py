@@ -17,12 +17,12 @@ So the work is split:
   plaintext: domain objects stay pure and never see a token or a key.
 - Mapper and session events move values between the two: ``load`` and
   ``refresh`` decrypt each token with the loaded row's place; ``before_flush``
-  (and ``before_commit``) encrypts each new or changed plaintext with the
-  object's place. They look at every object of an encrypting class in the
-  session rather than at SQLAlchemy's dirty list, because the plaintext
-  attribute is not instrumented: a change to it alone leaves the session
-  looking clean, so it is written at the next commit (or at a flush that
-  something else made necessary), never lost.
+  encrypts each new or changed plaintext of the session's new and dirty
+  objects with the object's place. The plaintext attribute is a descriptor
+  (``_Plaintext``) that flags the token's attribute modified when it is set to
+  a new value, so a change to it alone makes the object dirty: it is written at
+  the next flush and never lost, and the seal never has to look at the clean
+  objects the session has loaded.
 - The column type (``EncryptedText``) stores only what has the form of a
   bound token and refuses anything else, so a Core insert or update through
   the mapped table cannot write plaintext by mistake. The Core paths that
@@ -37,6 +37,7 @@ ciphertext and need the key to read its own data).
 """
 from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text, event, inspect, text
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.types import TypeDecorator
 
 from persistence.schema import BIG_ID, UTCDateTime, new_metadata  # noqa: F401 (UTCDateTime re-exported for services)
@@ -164,18 +165,41 @@ _CIPHER_ATTRIBUTE = "liudong_personal_data_cipher"
 _SEALED_PREFIX = "_sealed_"
 _OPENED = "liudong_personal_data"  # InstanceState.info key: {column: plaintext as last encrypted or decrypted}
 _ENCRYPTING = {}  # mapped class -> _Encryption
-_KEPT = "liudong_personal_data_kept"  # Session.info key: {id(instance): instance}
 
 
-def _keep_alive(session, instance):
-    """Hold a strong reference to a loaded object with plaintext attributes until the session ends.
+class _Plaintext:
+    """The plain attribute of an encrypted column, on the mapped class.
 
-    SQLAlchemy's identity map holds clean objects weakly, and a change to a plaintext attribute (a new
-    phone number) leaves the object clean until it is sealed at the flush or commit: were the caller to
-    drop its last reference first (a use case returning only a dump), the object, and the change with it,
-    would be gone before the seal could see it. Sessions live for one unit of work, so this holds little.
+    The plaintext is not a mapped attribute, so SQLAlchemy cannot see it change:
+    setting it flags the token's attribute modified instead. The object is then
+    dirty, which the session's identity map holds strongly and flushes, and the
+    seal before the flush looks at the new and dirty objects only, never at
+    every object the session has loaded (a batch of 500 departures loads
+    thousands).
     """
-    session.info.setdefault(_KEPT, {})[id(instance)] = instance
+
+    def __init__(self, column):
+        self.column = column
+        self.sealed = sealed_attribute(column)
+
+    def __get__(self, instance, owner):
+        if instance is None:
+            return self
+        try:
+            return instance.__dict__[self.column]
+        except KeyError:
+            raise AttributeError(self.column) from None
+
+    def __set__(self, instance, value):
+        state = inspect(instance)
+        if state.key is not None and self.sealed not in state.dict:
+            # Load the token first (deferred, expired): the load opens it into the
+            # plaintext, which must not then overwrite the value set here.
+            getattr(instance, self.sealed)
+        instance.__dict__[self.column] = value
+        opened = state.info.get(_OPENED, {})
+        if state.key is not None and (self.column not in opened or opened[self.column] != value):
+            flag_modified(instance, self.sealed)
 
 
 def bind_cipher(engine, cipher):
@@ -240,13 +264,11 @@ class _Encryption:
 
     def on_load(self, instance, context):
         self.open(instance, self.cipher(context.session), self.columns)
-        _keep_alive(context.session, instance)
 
     def on_refresh(self, instance, context, attributes):
         columns = [column for column in self.columns if attributes is None or sealed_attribute(column) in attributes]
         if columns:
             self.open(instance, self.cipher(context.session), columns)
-        _keep_alive(context.session, instance)
 
     def on_write(self, _mapper, connection, instance):
         self.seal(instance, cipher_for(connection))
@@ -295,6 +317,8 @@ def map_personal_data(mapper_registry, cls, table, encrypted, properties=None, *
             raise TypeError(f"{table.name}.{column} must be an EncryptedText column to be encrypted")
         properties[sealed_attribute(column)] = table.c[column]
     mapper = mapper_registry.map_imperatively(cls, table, properties=properties, **kwargs)
+    for column in encrypted:
+        setattr(cls, column, _Plaintext(column))
     encryption = _ENCRYPTING[cls] = _Encryption(mapper, table, encrypted)
     event.listen(mapper, "load", encryption.on_load)
     event.listen(mapper, "refresh", encryption.on_refresh)
@@ -303,13 +327,6 @@ def map_personal_data(mapper_registry, cls, table, encrypted, properties=None, *
     event.listen(mapper, "before_insert", encryption.on_write)
     event.listen(mapper, "before_update", encryption.on_write)
     return mapper
-
-
-@event.listens_for(Session, "before_commit")
-def _seal_before_commit(session):
-    # A session whose only change is to a plaintext attribute looks clean and
-    # skips the flush (and before_flush) altogether: sealing here makes it dirty.
-    _seal(session)
 
 
 @event.listens_for(Session, "before_flush")
@@ -321,7 +338,7 @@ def _seal(session):
     if not _ENCRYPTING:
         return
     deleted = {id(instance) for instance in session.deleted}  # by identity: domain classes may define __eq__
-    for instance in list(session.new) + list(session.identity_map.values()):
+    for instance in list(session.new) + list(session.dirty):
         encryption = _ENCRYPTING.get(type(instance))
         if encryption is None or id(instance) in deleted:
             continue
