@@ -33,9 +33,10 @@ def _each(items, run):
 
 def register_members(db, payload, clock, scope, due_days=usecases.DEFAULT_DUE_DAYS):
     items = load(contract.MemberBatchSchema(), payload)["items"]
+    member_schema = contract.MemberCreateSchema()  # one per batch: building a schema costs more than loading an item
 
     def register(item):
-        member = usecases.register_member(db, load(contract.MemberCreateSchema(), item), clock, scope, due_days)
+        member = usecases.register_member(db, load(member_schema, item), clock, scope, due_days)
         return {"member": schemas.dump_member(member, scope)}
 
     # Each item is dumped already (schemas.dump_*), masked as the caller's scope says.
@@ -44,11 +45,12 @@ def register_members(db, payload, clock, scope, due_days=usecases.DEFAULT_DUE_DA
 
 def report_departures(db, payload, clock, scope, home_code, due_days=usecases.DEFAULT_DUE_DAYS):
     items = load(contract.DepartureBatchSchema(), payload)["items"]
+    member_id_schema, report_schema = _MemberIdSchema(), contract.DepartureReportSchema()
 
     def depart(item):
         item = dict(item)
-        member_id = load(_MemberIdSchema(), {"member_id": item.pop("member_id", None)})["member_id"]
-        command = load(contract.DepartureReportSchema(), item)
+        member_id = load(member_id_schema, {"member_id": item.pop("member_id", None)})["member_id"]
+        command = load(report_schema, item)
         departure = usecases.report_departure(db, str(member_id), command, clock, scope, home_code, due_days)
         return {"departure": schemas.dump_departure(departure, scope)}
 

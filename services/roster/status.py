@@ -49,7 +49,9 @@ def refresh_status(uow, member, clock, cause, principal=None, due_days=DEFAULT_D
     for the clock; ``effective_on``: the day of the causing event (a departure's or a return's day), used
     for the statuses whose day the clock does not fix. The caller holds the member's row lock."""
     today = clock.today()
-    facts = gather_facts(uow, member, today)
+    # A member just registered has no history yet: nothing to ask the database (a batch of 500 registrations
+    # would otherwise run six empty queries each).
+    facts = rules.StatusFacts() if first else gather_facts(uow, member, today)
     status = rules.derive_status(facts, today, due_days)
     if status == member.status and not first:
         return None

@@ -10,7 +10,8 @@ import pytest
 
 from tests.e2e.conftest import ROOT, running_platform
 
-LOAD_LIMIT = 60  # seconds: the "loads in at most a minute on this machine"
+# How long the load takes is measured and printed, not asserted (no timed assertions in tests: CI machines
+# are noisy); benchmarks/RESULTS.md records it with the command that made it.
 
 
 @pytest.fixture(scope="module")
@@ -66,4 +67,3 @@ def test_the_demo_county_has_the_countys_figures_and_loads_once(demo):
     again, _ = seed(demo)
     assert "already loaded" in again
     assert demo.get("/api/v1/statistics").json()["members"] == 7009
-    assert took <= LOAD_LIMIT, f"the demo county took {took:.0f} s to load"
