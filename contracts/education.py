@@ -8,10 +8,10 @@ and on return (homecoming training, 归乡教育, joined to the winter training,
 or the town's rotation training, 轮训); and the participation rate (参学率).
 Sections below are grouped by resource.
 """
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
-from contracts.roster import MAX_PAGE, MAX_PER_PAGE, PageSchema, ResultSchema, StrictSchema  # noqa: F401
-from contracts.text import Text  # noqa: F401
+from contracts.roster import PageQuerySchema, PageSchema, ResultSchema, StrictSchema
+from contracts.text import Text
 
 SERVICE_NAME = "education"
 
@@ -79,3 +79,184 @@ PARTICIPATING = ("present", "late")
 ATTENDANCE_MODES = {"online": "线上", "offline": "线下"}
 
 TRAINING_KINDS = {"homecoming": "归乡教育", "winter": "冬训", "rotation": "轮训"}
+
+
+# ---- before leaving: the pre-departure reminder talk (行前提醒谈话) ----------------
+
+class TalkQuerySchema(PageQuerySchema):
+    organisation_id = fields.UUID(metadata={"description": "talks of members of this organisation and every one under it"})
+    member_id = fields.UUID()
+    state = fields.Str(validate=validate.OneOf(list(TALK_STATES)))
+    overdue = fields.Bool(metadata={"description": "true: open talks past their due day (the branch's to-do list)"})
+
+
+class TalkRecordSchema(StrictSchema):
+    """The talk as held: who held it, how, on which day, and what was agreed."""
+
+    held_on = fields.Date(required=True, metadata={"description": "not in the future"})
+    held_by = Text(required=True, validate=validate.Length(min=1, max=100),
+                   metadata={"description": "who held the talk (the branch secretary, a committee member)"})
+    method = fields.Str(required=True, validate=validate.OneOf(list(TALK_METHODS)),
+                        metadata={"description": ", ".join(f"{k} ({v})" for k, v in TALK_METHODS.items())})
+    study_plan = Text(required=True, validate=validate.Length(min=1, max=2000),
+                      metadata={"description": "the study plan agreed for the time away"})
+    reporting_rhythm = fields.Str(required=True, validate=validate.OneOf(list(REPORTING_RHYTHMS)),
+                                  metadata={"description": "how often the member reports back to the branch"})
+    notes = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class TalkSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True, metadata={"description": "the member's branch, which holds the talk"})
+    departure_id = fields.UUID(required=True)
+    departed_on = fields.Date(required=True)
+    reported_on = fields.Date(required=True)
+    due_on = fields.Date(required=True)
+    late_report = fields.Bool(required=True, metadata={"description": "the departure was reported after the member had left"})
+    state = fields.Str(required=True)
+    state_label = fields.Str(required=True)
+    overdue = fields.Bool(required=True, metadata={"description": "open and past its due day (held late, once completed)"})
+    held_on = fields.Date(allow_none=True)
+    held_by = fields.Str(allow_none=True)
+    method = fields.Str(allow_none=True)
+    method_label = fields.Str(allow_none=True)
+    study_plan = fields.Str(allow_none=True)
+    reporting_rhythm = fields.Str(allow_none=True)
+    notes = fields.Str(allow_none=True)
+    recorded_by = fields.Str(allow_none=True)
+    opened_at = fields.AwareDateTime(required=True)
+    completed_at = fields.AwareDateTime(allow_none=True)
+
+
+class TalkPageSchema(PageSchema):
+    items = fields.List(fields.Nested(TalkSchema), required=True)
+
+
+# ---- on return: trainings (归乡教育, 冬训, 轮训) ------------------------------------
+MAX_CAPACITY = 10_000
+
+
+class TrainingCreateSchema(StrictSchema):
+    organisation_id = fields.UUID(required=True, metadata={"description": "who runs it: the county, a town or a branch; "
+                                                            "returning members of its subtree are enrolled"})
+    kind = fields.Str(required=True, validate=validate.OneOf(list(TRAINING_KINDS)),
+                      metadata={"description": ", ".join(f"{k} ({v})" for k, v in TRAINING_KINDS.items())})
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    capacity = fields.Int(required=True, validate=validate.Range(min=1, max=MAX_CAPACITY))
+
+    @validates_schema
+    def _ends_after_it_starts(self, data, **kwargs):
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            raise ValidationError("must not be before starts_on", "ends_on")
+
+
+class TrainingQuerySchema(PageQuerySchema):
+    organisation_id = fields.UUID(metadata={"description": "trainings run by this organisation or any under it"})
+    kind = fields.Str(validate=validate.OneOf(list(TRAINING_KINDS)))
+    open_on = fields.Date(metadata={"description": "trainings running on this day"})
+
+
+class TrainingSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    kind = fields.Str(required=True)
+    kind_label = fields.Str(required=True)
+    title = fields.Str(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    capacity = fields.Int(required=True)
+    enrolled = fields.Int(required=True)
+    sessions = fields.Int(required=True)
+    created_by = fields.Str(required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class TrainingPageSchema(PageSchema):
+    items = fields.List(fields.Nested(TrainingSchema), required=True)
+
+
+class EnrolmentCreateSchema(StrictSchema):
+    member_id = fields.UUID(required=True)
+
+
+class EnrolmentSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    training_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True, metadata={"description": "the member's branch"})
+    cause = fields.Str(required=True, metadata={"description": "member_returned (归乡教育 on return) or manual"})
+    departure_id = fields.UUID(allow_none=True)
+    enrolled_at = fields.AwareDateTime(required=True)
+
+
+class EnrolmentPageSchema(PageSchema):
+    items = fields.List(fields.Nested(EnrolmentSchema), required=True)
+
+
+class TrainingSessionCreateSchema(StrictSchema):
+    held_on = fields.Date(required=True, metadata={"description": "within the training's days"})
+    topic = Text(required=True, validate=validate.Length(min=1, max=200))
+
+
+class TrainingSessionSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    training_id = fields.UUID(required=True)
+    held_on = fields.Date(required=True)
+    topic = fields.Str(required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class TrainingSessionListSchema(ResultSchema):
+    items = fields.List(fields.Nested(TrainingSessionSchema), required=True)
+
+
+class AttendanceEntrySchema(StrictSchema):
+    member_id = fields.UUID(required=True)
+    status = fields.Str(required=True, validate=validate.OneOf(list(ATTENDANCE_STATUSES)),
+                        metadata={"description": ", ".join(f"{k} ({v})" for k, v in ATTENDANCE_STATUSES.items())})
+
+
+class TrainingAttendanceSchema(StrictSchema):
+    """The register of one session: one entry per enrolled member; a member recorded again is corrected."""
+
+    items = fields.List(fields.Nested(AttendanceEntrySchema), required=True, validate=validate.Length(min=1, max=500))
+
+    @validates_schema
+    def _each_member_once(self, data, **kwargs):
+        seen = [str(item["member_id"]) for item in data.get("items", [])]
+        if len(seen) != len(set(seen)):
+            raise ValidationError("names a member more than once", "items")
+
+
+class AttendanceSchema(ResultSchema):
+    training_session_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    status = fields.Str(required=True)
+    status_label = fields.Str(required=True)
+    recorded_by = fields.Str(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+
+
+class AttendanceListSchema(ResultSchema):
+    items = fields.List(fields.Nested(AttendanceSchema), required=True)
+
+
+class SkillCreateSchema(StrictSchema):
+    member_id = fields.UUID(required=True)
+    skill = Text(required=True, validate=validate.Length(min=1, max=100),
+                 metadata={"description": "the practical skill gained (e.g. 设施农业, 电商运营)"})
+    acquired_on = fields.Date(required=True, metadata={"description": "not in the future"})
+
+
+class SkillSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    training_id = fields.UUID(allow_none=True)
+    skill = fields.Str(required=True)
+    acquired_on = fields.Date(required=True)
+    recorded_by = fields.Str(required=True)
+    created_at = fields.AwareDateTime(required=True)

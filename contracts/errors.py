@@ -193,3 +193,23 @@ HTTP_STATUS.update({
     ErrorCode.ALREADY_PAIRED: 409,
     ErrorCode.PAIRING_NOT_FOUND: 404,
 })
+
+# ---- issue 9: education ----
+ErrorCode.TALK_NOT_FOUND = "talk_not_found"
+ErrorCode.TALK_ALREADY_COMPLETED = "talk_already_completed"
+ErrorCode.TRAINING_NOT_FOUND = "training_not_found"
+ErrorCode.TRAINING_SESSION_NOT_FOUND = "training_session_not_found"
+# Enrolling one more member than the training's capacity.
+ErrorCode.TRAINING_FULL = "training_full"
+ErrorCode.ALREADY_ENROLLED = "already_enrolled"
+# Attendance at a training's session for a member who is not enrolled in it.
+ErrorCode.NOT_ENROLLED = "not_enrolled"
+HTTP_STATUS.update({
+    ErrorCode.TALK_NOT_FOUND: 404,
+    ErrorCode.TALK_ALREADY_COMPLETED: 409,
+    ErrorCode.TRAINING_NOT_FOUND: 404,
+    ErrorCode.TRAINING_SESSION_NOT_FOUND: 404,
+    ErrorCode.TRAINING_FULL: 409,
+    ErrorCode.ALREADY_ENROLLED: 409,
+    ErrorCode.NOT_ENROLLED: 409,
+})

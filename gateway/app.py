@@ -340,3 +340,8 @@ def _check_config(config):
 from gateway.api import pocket_members  # noqa: E402
 
 BLUEPRINTS = BLUEPRINTS + (pocket_members,)
+
+# ---- issue 9: education: talks and trainings ----
+from gateway.api import talks, trainings  # noqa: E402
+
+BLUEPRINTS = BLUEPRINTS + (talks, trainings)

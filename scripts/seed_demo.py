@@ -7,7 +7,10 @@ many"), through the gateway, as another county system would:
   service station with 8 service points (officers), 17 red stations; 8 town–community pairings;
 - 7,009 rural members in the village branches, 1,807 of them away (25.8%), 690
   of those out of the province (38.2%) and 510 in the county town; away members
-  742 at the end of 2015, growing year by year to 1,807 today.
+  742 at the end of 2015, growing year by year to 1,807 today;
+- education (issue 9): the county's winter training (冬训); the pre-departure talk each
+  departure opened, 300 of them recorded as held; 60 seasonal workers home today, whom
+  their return enrolled in the winter training, with three sessions' registers and skills.
 
 Members and departures go in batches (POST /members/batch and
 /members/departures/batch, 200 items each (the API takes up to 500, but a
@@ -19,7 +22,8 @@ and idempotent: a county already there is left alone.
 
     LIUDONG_API_KEY=ld_... .venv/bin/python scripts/seed_demo.py http://127.0.0.1:8000
 
-The key needs organisations:read/write, members:read/write and movements:write.
+The key needs organisations:read/write, members:read/write, movements:write,
+education:read, talks:write and trainings:write.
 """
 import os
 import random
@@ -304,6 +308,85 @@ def send_batches(gateway, path, name, items):
         return [item for answered in pool.map(send, enumerate(batches(items))) for item in answered]
 
 
+# ---- a year of education (issue 9) ---------------------------------------------------------------
+SEASONAL = 60             # home members who went for seasonal work three weeks ago and are back for the winter
+TALKS_HELD = 300          # pre-departure talks the branches have recorded as held
+TALK_METHODS = ["heart_to_heart", "home_visit", "phone"]
+RHYTHMS = ["weekly", "fortnightly", "monthly", "quarterly"]
+STUDY_PLANS = ["每月在党建App学习不少于4小时", "每周收听空中学堂短信党课", "加入小微课堂微信群, 每月交一篇心得", "春节返乡参加支部主题党日"]
+SKILLS = ["设施农业", "电商运营", "农机维修", "枸杞修剪", "家政服务", "物流管理"]
+EDUCATION_WAIT = 600      # seconds education may take to fold roster's events in (talks are opened from them)
+
+
+def wait_until(what, condition, timeout=EDUCATION_WAIT):
+    deadline = time.monotonic() + timeout
+    while not (answer := condition()):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"education did not {what} within {timeout} s")
+        time.sleep(1)
+    return answer
+
+
+def education_year(gateway, rng, organisations, home_members, now):
+    """The county's winter training (冬训), the talks the departures opened with some recorded as held,
+    seasonal workers home and enrolled in the winter training by their return, its register and skills."""
+    county, day = organisations["county"]["id"], now
+    winter = gateway.send("POST", "/trainings", {
+        "organisation_id": county, "kind": "winter", "title": f"{day.year}年度全县农村党员冬训",
+        "starts_on": (day - timedelta(days=2)).isoformat(), "ends_on": (day + timedelta(days=88)).isoformat(),
+        "capacity": 3000}, idempotency_key="seed-winter-training")
+
+    # Talks: one per departure, opened by education from member_departed. The branches record some as held.
+    wait_until("open a talk for every departure",
+               lambda: gateway.send("GET", "/talks", per_page=1)["total"] >= AWAY)
+    opened = [talk for page in range(1, TALKS_HELD // 100 + 1)
+              for talk in gateway.send("GET", "/talks", page=page, per_page=100, state="open")["items"]]
+
+    # The departures were all reported today (the county's records arriving at once), so the talks are held today.
+    choices = [(rng.choice(TALK_METHODS), rng.choice(STUDY_PLANS), rng.choice(RHYTHMS)) for _ in opened]
+
+    def record(n):
+        method, plan, rhythm = choices[n]
+        gateway.send("POST", f"/talks/{opened[n]['id']}/record", {
+            "held_on": day.isoformat(), "held_by": "支部书记", "method": method, "study_plan": plan,
+            "reporting_rhythm": rhythm}, idempotency_key=f"seed-talk-{n}")
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(record, range(len(opened))))
+
+    # Seasonal workers: left three weeks ago, reported late, home today; their return enrols them in 冬训.
+    seasonal = rng.sample(home_members, SEASONAL)
+
+    def come_home(n):
+        member = seasonal[n]
+        gateway.send("POST", f"/members/{member['id']}/departures", {
+            "departed_on": (day - timedelta(days=21)).isoformat(), "destination_province": "新疆维吾尔自治区",
+            "destination_city": "昌吉回族自治州", "work": "棉花采摘", "contact": member["phone"]},
+            idempotency_key=f"seed-seasonal-departure-{n}")
+        gateway.send("POST", f"/members/{member['id']}/returns", {"returned_on": day.isoformat()},
+                     idempotency_key=f"seed-seasonal-return-{n}")
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(come_home, range(SEASONAL)))
+    enrolled = wait_until("enrol the seasonal workers in the winter training", lambda: (
+        page := gateway.send("GET", f"/trainings/{winter['id']}/enrolments", per_page=100))["total"] >= SEASONAL
+        and page["items"])
+    register = []
+    for n, topic in enumerate(["习近平新时代中国特色社会主义思想", "设施农业技术", "农村电商"]):
+        session = gateway.send("POST", f"/trainings/{winter['id']}/sessions", {
+            "held_on": (day - timedelta(days=2 - n)).isoformat(), "topic": topic}, idempotency_key=f"seed-session-{n}")
+        statuses = rng.choices(["present", "late", "excused", "absent"], weights=[80, 8, 8, 4], k=len(enrolled))
+        gateway.send("POST", f"/trainings/{winter['id']}/sessions/{session['id']}/attendance", {
+            "items": [{"member_id": e["member_id"], "status": status} for e, status in zip(enrolled, statuses)]},
+            idempotency_key=f"seed-attendance-{n}")
+        register.append(session)
+    for n, enrolment in enumerate(enrolled[:20]):
+        gateway.send("POST", f"/trainings/{winter['id']}/skills", {
+            "member_id": enrolment["member_id"], "skill": rng.choice(SKILLS), "acquired_on": day.isoformat()},
+            idempotency_key=f"seed-skill-{n}")
+    return {"talks held": len(opened), "enrolled in 冬训": len(enrolled), "sessions": len(register)}
+
+
 def seed(base_url, seed_value=2021):
     started = time.monotonic()
     gateway = Gateway(base_url)
@@ -329,9 +412,14 @@ def seed(base_url, seed_value=2021):
     } for member, (province, city, day) in zip(away, departures(rng, now))]
     send_batches(gateway, "/members/departures/batch", "departures", reports)
     took["departures"] = time.monotonic() - started - sum(took.values())
+    away_ids = {member["id"] for member in away}
+    home = [item["member"] for item in registered if item["member"]["id"] not in away_ids]
+    education = education_year(gateway, rng, organisations, home, now)
+    took["education"] = time.monotonic() - started - sum(took.values())
     print(f"demo county loaded in {time.monotonic() - started:.0f} s ({gateway.requests} requests; "
           + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in took.items()) + "): "
-          f"{len(organisations)} organisations, {len(registered)} members, {len(reports)} of them away")
+          f"{len(organisations)} organisations, {len(registered)} members, {len(reports)} of them away; "
+          + ", ".join(f"{name} {count}" for name, count in education.items()))
 
 
 if __name__ == "__main__":

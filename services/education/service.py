@@ -9,13 +9,14 @@ never asks roster who may see what.
 """
 from nameko.dependency_providers import Config
 
+from contracts import education as contract
 from contracts import roster_events
 from contracts.education import SERVICE_NAME
 from services.common import tree
 from services.common.clock import Clock
 from services.common.db import Database
 from services.common.messaging import idempotent, reliable_event_handler
-from services.common.rpc import rpc
+from services.common.rpc import load, rpc, scoped_rpc
 from services.education import projection, talks, trainings
 from services.education.models import metadata
 from services.education.usecases import EVENTS
@@ -74,3 +75,70 @@ class EducationService(tree.FollowsOrganisationTree):
     @idempotent()
     def project_member_transferred(self, event):
         projection.member_transferred(self.db.session, event, self.clock.now())
+
+    # ---- talks (行前提醒谈话) ---------------------------------------------------------
+
+    @scoped_rpc
+    def list_talks(self, query, scope):
+        query = load(contract.TalkQuerySchema(), query)
+        return contract.TalkPageSchema().dump(talks.list_talks(self.db, query, self.clock, scope))
+
+    @scoped_rpc
+    def get_talk(self, talk_id, scope):
+        return contract.TalkSchema().dump(talks.get_talk(self.db, talk_id, self.clock, scope))
+
+    @scoped_rpc(write=True)
+    def complete_talk(self, talk_id, payload, scope):
+        command = load(contract.TalkRecordSchema(), payload)
+        return contract.TalkSchema().dump(talks.complete_talk(self.db, talk_id, command, self.clock, scope))
+
+    # ---- trainings (归乡教育, 冬训, 轮训) ------------------------------------------------
+
+    @scoped_rpc(write=True)
+    def create_training(self, payload, scope):
+        command = load(contract.TrainingCreateSchema(), payload)
+        return contract.TrainingSchema().dump(trainings.create_training(self.db, command, self.clock, scope))
+
+    @scoped_rpc
+    def list_trainings(self, query, scope):
+        query = load(contract.TrainingQuerySchema(), query)
+        return contract.TrainingPageSchema().dump(trainings.list_trainings(self.db, query, scope))
+
+    @scoped_rpc
+    def get_training(self, training_id, scope):
+        return contract.TrainingSchema().dump(trainings.get_training(self.db, training_id, scope))
+
+    @scoped_rpc(write=True)
+    def enrol_member(self, training_id, payload, scope):
+        command = load(contract.EnrolmentCreateSchema(), payload)
+        return contract.EnrolmentSchema().dump(trainings.enrol_member(self.db, training_id, command, self.clock, scope))
+
+    @scoped_rpc
+    def list_enrolments(self, training_id, query, scope):
+        query = load(contract.PageQuerySchema(), query)
+        return contract.EnrolmentPageSchema().dump(trainings.list_enrolments(self.db, training_id, query, scope))
+
+    @scoped_rpc(write=True)
+    def add_training_session(self, training_id, payload, scope):
+        command = load(contract.TrainingSessionCreateSchema(), payload)
+        return contract.TrainingSessionSchema().dump(
+            trainings.add_session(self.db, training_id, command, self.clock, scope))
+
+    @scoped_rpc
+    def list_training_sessions(self, training_id, scope):
+        return contract.TrainingSessionListSchema().dump(trainings.list_sessions(self.db, training_id, scope))
+
+    @scoped_rpc(write=True)
+    def record_training_attendance(self, training_id, session_id, payload, scope):
+        command = load(contract.TrainingAttendanceSchema(), payload)
+        return contract.AttendanceListSchema().dump(
+            trainings.record_attendance(self.db, training_id, session_id, command, self.clock, scope))
+
+    @scoped_rpc
+    def training_attendance(self, training_id, session_id, scope):
+        return contract.AttendanceListSchema().dump(trainings.attendance(self.db, training_id, session_id, scope))
+
+    @scoped_rpc(write=True)
+    def record_skill(self, training_id, payload, scope):
+        command = load(contract.SkillCreateSchema(), payload)
+        return contract.SkillSchema().dump(trainings.record_skill(self.db, training_id, command, self.clock, scope))

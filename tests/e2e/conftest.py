@@ -48,13 +48,21 @@ class Process:
         self._log = open(self.log_path, "ab")
         self.popen = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
                                       start_new_session=True)
+        self._terminated = False
 
     def alive(self):
         return self.popen.poll() is None
 
+    def terminate(self):
+        """Ask it to stop (SIGTERM) without waiting: ``stop`` waits."""
+        if self.alive() and not self._terminated:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            self._terminated = True
+
     def stop(self, sig=signal.SIGTERM, timeout=15):
-        if self.alive():
+        if self.alive() and not (self._terminated and sig == signal.SIGTERM):
             os.killpg(self.popen.pid, sig)
+        if self.alive():
             try:
                 self.popen.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -220,9 +228,11 @@ class Platform:
             engine.dispose()
 
     def close(self):
-        for process in (self.gateway, *self.services.values()):
-            if process is not None:
-                process.stop()
+        processes = [process for process in (self.gateway, *self.services.values()) if process is not None]
+        for process in processes:  # all at once: each shuts down gracefully, and they need not take turns
+            process.terminate()
+        for process in processes:
+            process.stop()
         for url in (*self.database_urls.values(), self.gateway_database_url):
             drop_database(url)
         self.broker.close()

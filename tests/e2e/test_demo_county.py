@@ -64,6 +64,13 @@ def test_the_demo_county_has_the_countys_figures_and_loads_once(demo):
     pairings = demo.get("/api/v1/town-community-pairings", params={"state": "active"}).json()
     assert pairings["total"] == 8 and len({p["town_id"] for p in pairings["items"]}) == 8
 
+    # issue 9: a year of education: the talks the departures opened, 300 held; the winter training, 60 enrolled
+    # on their return, three sessions with their registers
+    assert demo.get("/api/v1/talks", params={"per_page": 1}).json()["total"] >= 1807
+    assert demo.get("/api/v1/talks", params={"state": "completed", "per_page": 1}).json()["total"] == 300
+    [winter] = demo.get("/api/v1/trainings", params={"kind": "winter"}).json()["items"]
+    assert (winter["enrolled"], winter["sessions"]) == (60, 3)
+
     again, _ = seed(demo)
     assert "already loaded" in again
     assert demo.get("/api/v1/statistics").json()["members"] == 7009

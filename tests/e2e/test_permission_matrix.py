@@ -28,13 +28,13 @@ from typing import Callable
 
 import pytest
 
-from contracts import roster
+from contracts import education, roster
 from contracts.access import mask_id_number, mask_phone
 from gateway import auth
 from gateway.access import policy
 from gateway.app import create_app
 from tests.e2e.conftest import KEY_SCOPES
-from tests.support import backdate_transfer, id_number
+from tests.support import backdate_transfer, id_number, wait_for
 
 _serial = itertools.count(1)
 
@@ -150,6 +150,7 @@ def world(platform):
     platform.education_knows([w[m]["id"] for m in ("M1", "M2", "M3")], [w[o]["id"] for o in ("C", "T1", "T2", "B1", "B2", "C2", "B3")])
     officer = user_id(w["passwords"]["security_officer"][0])
     w["officer_grant"] = setup_get("/api/v1/grants", principal=f"user:{officer}")["items"][0]["id"]
+    w["education"] = _education_world(w)
     return w
 
 
@@ -720,4 +721,116 @@ EXAMPLES.update({
         {"pocket_member_id": _candidate(w, s["branch"])["id"]}, None,
         {"branch_id": s["branch"]["id"], "phone": "13700001111", "joined_on": "2015-07-01"}), 201,
         POCKET_MEMBER_NOT_FOUND),
+})
+
+
+# ---- issue 9: education: talks and trainings ----
+# The world's education (set up with the world, before any example moves M1): M1, M2 and M3 each left
+# 30 days ago and came home 10 days ago, so each has a talk, and each branch runs a winter training
+# (open from 30 days ago to 60 days ahead) in which its member's return enrolled them, with a session today.
+
+def _education_world(w):
+    platform, today = w["platform"], datetime.date.today()
+    def ago(days):
+        return (today - datetime.timedelta(days=days)).isoformat()
+
+    branches, people = ("B1", "B2", "B3"), ("M1", "M2", "M3")
+    trainings = {w[b]["id"]: ok(platform.post("/api/v1/trainings", {
+        "organisation_id": w[b]["id"], "kind": "winter", "title": f"冬训{b}", "starts_on": ago(30),
+        "ends_on": (today + datetime.timedelta(days=60)).isoformat(), "capacity": 1000}), 201) for b in branches}
+    for m in people:
+        ok(platform.post(f"/api/v1/members/{w[m]['id']}/departures", {**DEPARTURE, "departed_on": ago(30)}), 201)
+        ok(platform.post(f"/api/v1/members/{w[m]['id']}/returns", {"returned_on": ago(10)}), 201)
+    talks = {w[m]["id"]: _talk_opened(w, w[m]["id"]) for m in people}
+    for b, m in zip(branches, people):
+        path, member_id = f"/api/v1/trainings/{trainings[w[b]['id']]['id']}/enrolments", w[m]["id"]
+        wait_for(lambda path=path, member_id=member_id: [
+            e for e in platform.get(path).json()["items"] if e["member_id"] == member_id], message=f"{m} enrolled")
+    sessions = {branch_id: ok(platform.post(f"/api/v1/trainings/{training['id']}/sessions", {
+        "held_on": today.isoformat(), "topic": "设施农业"}), 201) for branch_id, training in trainings.items()}
+    return {"talks": talks, "trainings": trainings, "sessions": sessions}
+
+
+def _talk_opened(w, member_id):
+    return wait_for(lambda: w["platform"].get("/api/v1/talks", params={"member_id": member_id}).json()["items"],
+                    message="education to open the talk")[0]
+
+
+def _may(role, permission):
+    return permission in permissions_of(role)
+
+
+def _talk_to_record(w, s, r):
+    """Inside, for a role that records talks: a fresh member of the own branch who just left; otherwise the side's."""
+    if s["own"] and _may(r, education.TALKS_WRITE):
+        member = _fresh_member(w, s["branch"])
+        ok(w["platform"].post(f"/api/v1/members/{member['id']}/departures", DEPARTURE), 201)
+        return _talk_opened(w, member["id"])
+    return w["education"]["talks"][s["member"]["id"]]
+
+
+def _member_to_enrol(w, s, r):
+    if s["own"] and _may(r, education.TRAININGS_WRITE):
+        member = _fresh_member(w, s["branch"])
+        w["platform"].education_knows([member["id"]])
+        return member["id"]
+    return s["member"]["id"]
+
+
+def _training(w, s):
+    return {"training_id": w["education"]["trainings"][s["branch"]["id"]]["id"]}
+
+
+def _session(w, s):
+    return {**_training(w, s), "session_id": w["education"]["sessions"][s["branch"]["id"]]["id"]}
+
+
+def _lists_own_only(kind, member=False):
+    def check(body, own, other, role):
+        key = "member_id" if member else "organisation_id"
+        values = {item[key] for item in body["items"]}
+        assert own[kind]["id"] in values and other[kind]["id"] not in values, values
+        if role == "member":
+            assert values == {own[kind]["id"]}, values
+
+    return check
+
+
+TALK = {"held_on": datetime.date.today().isoformat(), "held_by": "矩阵书记", "method": "phone",
+        "study_plan": "每月学习一次", "reporting_rhythm": "monthly"}
+TRAINING_NOT_FOUND = (404, "training_not_found")
+EXAMPLES.update({
+    "listTalks": Example(lambda w, s, r: ({}, {"per_page": 100} if s["own"] else {"organisation_id": s["branch"]["id"]},
+                                          None), outside=UNKNOWN, check=_lists_own_only("member", member=True)),
+    "getTalk": Example(lambda w, s, r: ({"talk_id": w["education"]["talks"][s["member"]["id"]]["id"]}, None, None),
+                       outside=(404, "talk_not_found")),
+    "recordTalk": Example(lambda w, s, r: ({"talk_id": _talk_to_record(w, s, r)["id"]}, None, TALK),
+                          outside=(404, "talk_not_found"),
+                          check=lambda body, own, other, role: body["state"] == "completed" or _fail(body)),
+    "createTraining": Example(lambda w, s, r: ({}, None, {
+        "organisation_id": s["branch"]["id"], "kind": "homecoming", "title": "归乡教育", "capacity": 30,
+        "starts_on": "2027-01-10", "ends_on": "2027-01-12"}), 201, UNKNOWN),
+    "listTrainings": Example(lambda w, s, r: ({}, {"per_page": 100} if s["own"] else {"organisation_id": s["branch"]["id"]},
+                                              None), outside=UNKNOWN,
+                             check=lambda body, own, other, role: (
+                                 own["branch"]["id"] in {t["organisation_id"] for t in body["items"]}
+                                 and other["branch"]["id"] not in {t["organisation_id"] for t in body["items"]})
+                             or _fail(body)),
+    "getTraining": Example(lambda w, s, r: (_training(w, s), None, None), outside=TRAINING_NOT_FOUND),
+    "enrolMember": Example(lambda w, s, r: (_training(w, s), None, {"member_id": _member_to_enrol(w, s, r)}), 201,
+                           TRAINING_NOT_FOUND),
+    "listEnrolments": Example(lambda w, s, r: (_training(w, s), None, None), outside=TRAINING_NOT_FOUND,
+                              check=lambda body, own, other, role: (
+                                  own["member"]["id"] in {e["member_id"] for e in body["items"]}
+                                  and (role != "member" or {e["member_id"] for e in body["items"]} == {own["member"]["id"]}))
+                              or _fail(body)),
+    "addTrainingSession": Example(lambda w, s, r: (_training(w, s), None, {
+        "held_on": datetime.date.today().isoformat(), "topic": "电商运营"}), 201, TRAINING_NOT_FOUND),
+    "listTrainingSessions": Example(lambda w, s, r: (_training(w, s), None, None), outside=TRAINING_NOT_FOUND),
+    "recordTrainingAttendance": Example(lambda w, s, r: (_session(w, s), None, {
+        "items": [{"member_id": s["member"]["id"], "status": "present"}]}), outside=TRAINING_NOT_FOUND),
+    "getTrainingAttendance": Example(lambda w, s, r: (_session(w, s), None, None), outside=TRAINING_NOT_FOUND),
+    "recordSkill": Example(lambda w, s, r: (_training(w, s), None, {
+        "member_id": s["member"]["id"], "skill": "设施农业", "acquired_on": datetime.date.today().isoformat()}), 201,
+        TRAINING_NOT_FOUND),
 })

@@ -323,7 +323,7 @@ def test_writes_a_client_may_retry_take_an_idempotency_key(document):
         ("post", "/api/v1/members/{member_id}/membership-decisions"),
         # issue 8: member field changes
         ("patch", "/api/v1/members/{member_id}"),
-    } | IDEMPOTENT_POCKET_MEMBER_WRITES | ORGANISATION_WRITES
+    } | IDEMPOTENT_POCKET_MEMBER_WRITES | ORGANISATION_WRITES | EDUCATION_WRITES
 
 
 # ---- issue 8: pocket members (口袋党员) ----
@@ -338,3 +338,20 @@ FOR_KEYS_TOO |= {(path, method) for path, methods in POCKET_MEMBER_OPERATIONS.it
 IDEMPOTENT_POCKET_MEMBER_WRITES = {
     ("post", "/api/v1/pocket-members/sightings"), ("post", "/api/v1/pocket-members/{pocket_member_id}/placement"),
 }
+
+# ---- issue 9: education: talks and trainings ----
+EDUCATION_OPERATIONS = {
+    "/api/v1/talks": {"get": "200"},
+    "/api/v1/talks/{talk_id}": {"get": "200"},
+    "/api/v1/talks/{talk_id}/record": {"post": "200"},
+    "/api/v1/trainings": {"get": "200", "post": "201"},
+    "/api/v1/trainings/{training_id}": {"get": "200"},
+    "/api/v1/trainings/{training_id}/enrolments": {"get": "200", "post": "201"},
+    "/api/v1/trainings/{training_id}/sessions": {"get": "200", "post": "201"},
+    "/api/v1/trainings/{training_id}/sessions/{session_id}/attendance": {"get": "200", "post": "200"},
+    "/api/v1/trainings/{training_id}/skills": {"post": "201"},
+}
+OPERATIONS.update(EDUCATION_OPERATIONS)
+FOR_KEYS_TOO |= {(path, method) for path, methods in EDUCATION_OPERATIONS.items() for method in methods}
+EDUCATION_WRITES = {  # every education write takes an Idempotency-Key
+    ("post", path) for path, methods in EDUCATION_OPERATIONS.items() if "post" in methods}
