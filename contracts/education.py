@@ -18,11 +18,12 @@ SERVICE_NAME = "education"
 # ---- permissions: what a caller may ask of education, and which roles hold them -----
 EDUCATION_READ = "education:read"      # talks, materials, pushes, deliveries, study, trainings, rates
 TALKS_WRITE = "talks:write"            # record a pre-departure talk as held
-STUDY_WRITE = "study:write"            # study records; sessions and their attendance
+STUDY_WRITE = "study:write"            # study records (a member records their own)
+SESSIONS_WRITE = "sessions:write"      # the branch's sessions (主题党日, 三会一课) and their registers
 PUSHES_WRITE = "pushes:write"          # materials and pushes over the channels
 TRAININGS_WRITE = "trainings:write"    # trainings, their sessions, attendance, skills, technical leaders
 
-PERMISSIONS = (EDUCATION_READ, TALKS_WRITE, STUDY_WRITE, PUSHES_WRITE, TRAININGS_WRITE)
+PERMISSIONS = (EDUCATION_READ, TALKS_WRITE, STUDY_WRITE, SESSIONS_WRITE, PUSHES_WRITE, TRAININGS_WRITE)
 
 # Education reveals no personal data: it stores none (a phone number is asked of roster at send time).
 REVEALS = {}
@@ -30,9 +31,10 @@ REVEALS = {}
 ROLE_PERMISSIONS = {
     "county_admin": frozenset(PERMISSIONS),
     # The town runs the rotation training (轮训) and reviews its branches' study.
-    "town_admin": frozenset({EDUCATION_READ, PUSHES_WRITE, TRAININGS_WRITE, STUDY_WRITE}),
-    "branch_secretary": frozenset({EDUCATION_READ, TALKS_WRITE, STUDY_WRITE, PUSHES_WRITE, TRAININGS_WRITE}),
-    "liaison": frozenset({EDUCATION_READ, TALKS_WRITE, STUDY_WRITE}),
+    "town_admin": frozenset({EDUCATION_READ, PUSHES_WRITE, TRAININGS_WRITE, STUDY_WRITE, SESSIONS_WRITE}),
+    "branch_secretary": frozenset(
+        {EDUCATION_READ, TALKS_WRITE, STUDY_WRITE, SESSIONS_WRITE, PUSHES_WRITE, TRAININGS_WRITE}),
+    "liaison": frozenset({EDUCATION_READ, TALKS_WRITE, STUDY_WRITE, SESSIONS_WRITE}),
     "system_integration": frozenset(PERMISSIONS),
     # Over the member's own record only: reads their talks, deliveries, study and trainings, and
     # records their own study (read the mailed material, minutes on the app).
@@ -260,3 +262,146 @@ class SkillSchema(ResultSchema):
     acquired_on = fields.Date(required=True)
     recorded_by = fields.Str(required=True)
     created_at = fields.AwareDateTime(required=True)
+
+
+# ---- while away: sessions (主题党日, 三会一课) and study records ----------------------------
+# Offline study is attested: by whom (the member's own word counts when they record it themselves).
+OFFLINE_STUDY_KINDS = ("read_mailed_material", "phone_lesson", "home_delivery")
+MAX_STUDY_MINUTES = 24 * 60
+
+
+class StudySessionCreateSchema(StrictSchema):
+    organisation_id = fields.UUID(required=True, metadata={"description": "who held it: a branch, or a town or the "
+                                                            "county for a party lesson"})
+    kind = fields.Str(required=True, validate=validate.OneOf(list(SESSION_KINDS)),
+                      metadata={"description": ", ".join(f"{k} ({v})" for k, v in SESSION_KINDS.items())})
+    held_on = fields.Date(required=True, metadata={"description": "not in the future"})
+    mode = fields.Str(required=True, validate=validate.OneOf(list(SESSION_MODES)),
+                      metadata={"description": "online: away members are expected; offline: members at home; both"})
+    topic = Text(required=True, validate=validate.Length(min=1, max=200))
+
+
+class StudySessionSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    kind = fields.Str(required=True)
+    kind_label = fields.Str(required=True)
+    held_on = fields.Date(required=True)
+    mode = fields.Str(required=True)
+    topic = fields.Str(required=True)
+    created_by = fields.Str(required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class StudySessionQuerySchema(PageQuerySchema):
+    organisation_id = fields.UUID(metadata={"description": "sessions held by this organisation or any under it"})
+    kind = fields.Str(validate=validate.OneOf(list(SESSION_KINDS)))
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+
+
+class StudySessionPageSchema(PageSchema):
+    items = fields.List(fields.Nested(StudySessionSchema), required=True)
+
+
+class SessionAttendanceEntrySchema(AttendanceEntrySchema):
+    mode = fields.Str(validate=validate.OneOf(list(ATTENDANCE_MODES)),
+                      metadata={"description": "how they took part; by default the session's own (offline for both)"})
+
+
+class SessionAttendanceSchema(TrainingAttendanceSchema):
+    items = fields.List(fields.Nested(SessionAttendanceEntrySchema), required=True,
+                        validate=validate.Length(min=1, max=500))
+
+
+class SessionAttendanceRowSchema(ResultSchema):
+    session_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    status = fields.Str(required=True)
+    status_label = fields.Str(required=True)
+    mode = fields.Str(required=True)
+    recorded_by = fields.Str(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+
+
+class SessionAttendanceListSchema(ResultSchema):
+    items = fields.List(fields.Nested(SessionAttendanceRowSchema), required=True)
+
+
+class StudyRecordCreateSchema(StrictSchema):
+    member_id = fields.UUID(required=True)
+    studied_on = fields.Date(required=True, metadata={"description": "not in the future"})
+    kind = fields.Str(required=True, validate=validate.OneOf(list(STUDY_KINDS)),
+                      metadata={"description": ", ".join(f"{k} ({v})" for k, v in STUDY_KINDS.items())})
+    channel = fields.Str(required=True, validate=validate.OneOf(list(CHANNELS)),
+                         metadata={"description": ", ".join(f"{k} ({v})" for k, v in CHANNELS.items())})
+    minutes = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_STUDY_MINUTES),
+                         metadata={"description": "required for online study"})
+    material_id = fields.UUID(load_default=None, allow_none=True)
+    attested_by = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100),
+                       metadata={"description": "who attests offline study (required for it)"})
+
+    @validates_schema
+    def _online_has_minutes_offline_is_attested(self, data, **kwargs):
+        if data.get("kind") == "online" and not data.get("minutes"):
+            raise ValidationError("online study is counted in minutes", "minutes")
+        if data.get("kind") in OFFLINE_STUDY_KINDS and not data.get("attested_by"):
+            raise ValidationError("offline study is attested by someone", "attested_by")
+
+
+class StudyRecordSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    studied_on = fields.Date(required=True)
+    kind = fields.Str(required=True)
+    channel = fields.Str(required=True)
+    minutes = fields.Int(allow_none=True)
+    material_id = fields.UUID(allow_none=True)
+    attested_by = fields.Str(allow_none=True)
+    recorded_by = fields.Str(required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class StudyRecordQuerySchema(PageQuerySchema):
+    organisation_id = fields.UUID()
+    member_id = fields.UUID()
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+
+
+class StudyRecordPageSchema(PageSchema):
+    items = fields.List(fields.Nested(StudyRecordSchema), required=True)
+
+
+# ---- the participation rate (参学率) ---------------------------------------------------------
+
+class ParticipationQuerySchema(StrictSchema):
+    organisation_id = fields.UUID(metadata={"description": "the subtree (the county, a town, a branch)"})
+    member_id = fields.UUID(metadata={"description": "one member instead"})
+    from_ = fields.Date(data_key="from", metadata={"description": "by default the 1st of January of `to`'s year"})
+    to = fields.Date(metadata={"description": "by default today"})
+
+    @validates_schema
+    def _one_subject_and_a_period(self, data, **kwargs):
+        if bool(data.get("organisation_id")) == bool(data.get("member_id")):
+            raise ValidationError("name either organisation_id or member_id", "organisation_id")
+        if data.get("from_") and data.get("to") and data["to"] < data["from_"]:
+            raise ValidationError("must not be before from", "to")
+
+
+class ParticipationRowSchema(ResultSchema):
+    organisation_id = fields.UUID(required=True)
+    organisation_name = fields.Str(allow_none=True)
+    expected = fields.Int(required=True, metadata={"description": "member-sessions expected (the denominator)"})
+    participated = fields.Int(required=True, metadata={"description": "present or late"})
+    rate_percent = fields.Float(allow_none=True, metadata={"description": "one decimal; null when nobody was expected"})
+
+
+class ParticipationSchema(ParticipationRowSchema):
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+    sessions = fields.Int(required=True)
+    member_id = fields.UUID(allow_none=True)
+    by_organisation = fields.List(fields.Nested(ParticipationRowSchema), required=True,
+                                  metadata={"description": "one row per organisation directly under it"})

@@ -213,3 +213,5 @@ HTTP_STATUS.update({
     ErrorCode.ALREADY_ENROLLED: 409,
     ErrorCode.NOT_ENROLLED: 409,
 })
+ErrorCode.STUDY_SESSION_NOT_FOUND = "study_session_not_found"
+HTTP_STATUS[ErrorCode.STUDY_SESSION_NOT_FOUND] = 404

@@ -37,6 +37,9 @@ class MemberRegisteredV1(Schema):
     member_id = fields.UUID(required=True)
     organisation_id = fields.UUID(required=True)
     membership = fields.Str(required=True)  # full | probationary
+    # Added in issue 9 (an added field, not a new version): the day the member joined the Party, the first day
+    # they were on a branch's roll as far as the platform knows; absent from events published before it.
+    joined_on = fields.Date(allow_none=True, load_default=None)
 
 
 class MemberDepartedV1(Schema):

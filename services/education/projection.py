@@ -59,14 +59,19 @@ def _ensure_member(session, member_id, organisation_id, now, status="normal", re
 
 
 def member_registered(session, event, today, now):
+    """The member on the roll of their branch from the day they joined the Party (``joined_on``, when the
+    event carries it: a member entered on the platform today has been on the branch's roll for years), else
+    from the day of the registration."""
     data = event["data"]
     member_id, organisation_id = str(data["member_id"]), str(data["organisation_id"])
-    if not _ensure_member(session, member_id, organisation_id, now, registered_on=today):
+    on_roll_from = data.get("joined_on") or today
+    if not _ensure_member(session, member_id, organisation_id, now, registered_on=on_roll_from):
         # Seen first through a later event: registration tells the day the member joined the roll.
         session.execute(update(members).where(members.c.member_id == member_id).values(
-            registered_on=today, updated_at=now))
+            registered_on=on_roll_from, updated_at=now))
     session.execute(placements.insert().values(
-        event_id=str(event["event_id"]), member_id=member_id, organisation_id=organisation_id, from_date=today))
+        event_id=str(event["event_id"]), member_id=member_id, organisation_id=organisation_id,
+        from_date=on_roll_from))
 
 
 def member_departed(session, event, reported_on, now):

@@ -17,7 +17,7 @@ from services.common.clock import Clock
 from services.common.db import Database
 from services.common.messaging import idempotent, reliable_event_handler
 from services.common.rpc import load, rpc, scoped_rpc
-from services.education import projection, talks, trainings
+from services.education import participation, projection, study, talks, trainings
 from services.education.models import metadata
 from services.education.usecases import EVENTS
 
@@ -142,3 +142,40 @@ class EducationService(tree.FollowsOrganisationTree):
     def record_skill(self, training_id, payload, scope):
         command = load(contract.SkillCreateSchema(), payload)
         return contract.SkillSchema().dump(trainings.record_skill(self.db, training_id, command, self.clock, scope))
+
+    # ---- while away: sessions (主题党日, 三会一课), study records; the participation rate ---------
+
+    @scoped_rpc(write=True)
+    def create_study_session(self, payload, scope):
+        command = load(contract.StudySessionCreateSchema(), payload)
+        return contract.StudySessionSchema().dump(study.create_session(self.db, command, self.clock, scope))
+
+    @scoped_rpc
+    def list_study_sessions(self, query, scope):
+        query = load(contract.StudySessionQuerySchema(), query)
+        return contract.StudySessionPageSchema().dump(study.list_sessions(self.db, query, scope))
+
+    @scoped_rpc(write=True)
+    def record_session_attendance(self, session_id, payload, scope):
+        command = load(contract.SessionAttendanceSchema(), payload)
+        return contract.SessionAttendanceListSchema().dump(
+            study.record_attendance(self.db, session_id, command, self.clock, scope))
+
+    @scoped_rpc
+    def session_attendance(self, session_id, scope):
+        return contract.SessionAttendanceListSchema().dump(study.attendance(self.db, session_id, scope))
+
+    @scoped_rpc(write=True)
+    def record_study(self, payload, scope):
+        command = load(contract.StudyRecordCreateSchema(), payload)
+        return contract.StudyRecordSchema().dump(study.record_study(self.db, command, self.clock, scope))
+
+    @scoped_rpc
+    def list_study_records(self, query, scope):
+        query = load(contract.StudyRecordQuerySchema(), query)
+        return contract.StudyRecordPageSchema().dump(study.list_study(self.db, query, scope))
+
+    @scoped_rpc
+    def participation_rate(self, query, scope):
+        query = load(contract.ParticipationQuerySchema(), query)
+        return contract.ParticipationSchema().dump(participation.participation(self.db, query, self.clock, scope))

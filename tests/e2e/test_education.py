@@ -95,3 +95,18 @@ def test_bad_input_at_the_education_endpoints_is_a_4xx_that_names_the_field(plat
     assert answer(platform.get("/api/v1/trainings/00000000-0000-4000-8000-000000000000"), 404)["error"]["code"] == \
         "training_not_found"
     assert platform.get("/api/v1/trainings", params={"organisation_id": world["town"]["id"]}).json()["total"] == 0
+
+
+def test_a_session_with_its_register_gives_the_branch_its_participation_rate(platform, world):
+    member, today = world["member"], date.today().isoformat()
+    session = created(platform.post("/api/v1/study-sessions", {
+        "organisation_id": world["branch"]["id"], "kind": "fixed_activity_day", "held_on": today, "mode": "both",
+        "topic": "主题党日: 学习党章"}))
+    answer(platform.post(f"/api/v1/study-sessions/{session['id']}/attendance",
+                         {"items": [{"member_id": member["id"], "status": "present", "mode": "online"}]}))
+    created(platform.post("/api/v1/study-records", {"member_id": member["id"], "studied_on": today, "kind": "online",
+                                                    "channel": "app", "minutes": 40}))
+    rate = answer(platform.get("/api/v1/participation", params={"organisation_id": world["town"]["id"]}))
+    assert (rate["expected"], rate["participated"], rate["rate_percent"]) == (1, 1, 100.0)
+    assert [(row["organisation_id"], row["rate_percent"]) for row in rate["by_organisation"]] == [
+        (world["branch"]["id"], 100.0)]

@@ -748,7 +748,18 @@ def _education_world(w):
             e for e in platform.get(path).json()["items"] if e["member_id"] == member_id], message=f"{m} enrolled")
     sessions = {branch_id: ok(platform.post(f"/api/v1/trainings/{training['id']}/sessions", {
         "held_on": today.isoformat(), "topic": "设施农业"}), 201) for branch_id, training in trainings.items()}
-    return {"talks": talks, "trainings": trainings, "sessions": sessions}
+    # 主题党日 in each branch, its member present; a study record of each member.
+    study_sessions = {}
+    for b, m in zip(branches, people):
+        held = ok(platform.post("/api/v1/study-sessions", {
+            "organisation_id": w[b]["id"], "kind": "fixed_activity_day", "held_on": today.isoformat(), "mode": "both",
+            "topic": "主题党日"}), 201)
+        ok(platform.post(f"/api/v1/study-sessions/{held['id']}/attendance",
+                         {"items": [{"member_id": w[m]["id"], "status": "present"}]}), 200)
+        ok(platform.post("/api/v1/study-records", {"member_id": w[m]["id"], "studied_on": today.isoformat(),
+                                                   "kind": "online", "channel": "app", "minutes": 30}), 201)
+        study_sessions[w[b]["id"]] = held
+    return {"talks": talks, "trainings": trainings, "sessions": sessions, "study_sessions": study_sessions}
 
 
 def _talk_opened(w, member_id):
@@ -833,4 +844,45 @@ EXAMPLES.update({
     "recordSkill": Example(lambda w, s, r: (_training(w, s), None, {
         "member_id": s["member"]["id"], "skill": "设施农业", "acquired_on": datetime.date.today().isoformat()}), 201,
         TRAINING_NOT_FOUND),
+})
+
+
+def _study_session(w, s):
+    return {"session_id": w["education"]["study_sessions"][s["branch"]["id"]]["id"]}
+
+
+def _lists_own_side_only(key, own_value, other_value):
+    def check(body, own, other, role):
+        values = {item[key] for item in body["items"]}
+        assert own_value(own) in values and other_value(other) not in values, values
+
+    return check
+
+
+SESSION_NOT_FOUND = (404, "study_session_not_found")
+EXAMPLES.update({
+    "recordStudySession": Example(lambda w, s, r: ({}, None, {
+        "organisation_id": s["branch"]["id"], "kind": "party_lesson", "held_on": datetime.date.today().isoformat(),
+        "mode": "online", "topic": "党课"}), 201, UNKNOWN),
+    "listStudySessions": Example(lambda w, s, r: ({}, {"per_page": 100} if s["own"] else
+                                                  {"organisation_id": s["branch"]["id"]}, None), outside=UNKNOWN,
+                                 check=_lists_own_side_only("organisation_id", lambda side: side["branch"]["id"],
+                                                            lambda side: side["branch"]["id"])),
+    "recordSessionAttendance": Example(lambda w, s, r: (_study_session(w, s), None, {
+        "items": [{"member_id": s["member"]["id"], "status": "present"}]}), outside=SESSION_NOT_FOUND),
+    "getSessionAttendance": Example(lambda w, s, r: (_study_session(w, s), None, None), outside=SESSION_NOT_FOUND,
+                                    check=lambda body, own, other, role: (
+                                        own["member"]["id"] in {row["member_id"] for row in body["items"]})
+                                    or _fail(body)),
+    "recordStudy": Example(lambda w, s, r: ({}, None, {
+        "member_id": s["member"]["id"], "studied_on": datetime.date.today().isoformat(), "kind": "read_mailed_material",
+        "channel": "mail", "attested_by": "本人"}), 201, UNKNOWN),
+    "listStudyRecords": Example(lambda w, s, r: ({}, {"per_page": 100} if s["own"] else
+                                                 {"organisation_id": s["branch"]["id"]}, None), outside=UNKNOWN,
+                                check=_lists_own_side_only("member_id", lambda side: side["member"]["id"],
+                                                           lambda side: side["member"]["id"])),
+    # A member asks for their own rate; the others for their branch's.
+    "getParticipationRate": Example(lambda w, s, r: ({}, {"member_id": s["member"]["id"]} if r == "member" else
+                                                     {"organisation_id": s["branch"]["id"]}, None), outside=UNKNOWN,
+                                    check=lambda body, own, other, role: body["expected"] >= 1 or _fail(body)),
 })

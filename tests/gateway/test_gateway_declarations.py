@@ -105,10 +105,10 @@ def test_roster_declares_its_permissions_and_bundles():
 
 
 def test_education_declares_its_permissions_and_bundles():
-    assert set(education.PERMISSIONS) == {"education:read", "talks:write", "study:write", "pushes:write",
-                                          "trainings:write"}
+    assert set(education.PERMISSIONS) == {"education:read", "talks:write", "study:write", "sessions:write",
+                                          "pushes:write", "trainings:write"}
     assert education.REVEALS == {}  # education keeps no personal data
-    # A member reads their own and records their own study; never pushes, talks or trainings.
+    # A member reads their own and records their own study; never pushes, talks, sessions or trainings.
     assert policy.ROLE_PERMISSIONS["member"] & set(education.PERMISSIONS) == {"education:read", "study:write"}
     # The auditor and the officers of 三员分立 hold nothing of education's.
     for role in ("auditor", "security_officer", "system_admin"):

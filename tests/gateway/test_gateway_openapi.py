@@ -350,6 +350,10 @@ EDUCATION_OPERATIONS = {
     "/api/v1/trainings/{training_id}/sessions": {"get": "200", "post": "201"},
     "/api/v1/trainings/{training_id}/sessions/{session_id}/attendance": {"get": "200", "post": "200"},
     "/api/v1/trainings/{training_id}/skills": {"post": "201"},
+    "/api/v1/study-sessions": {"get": "200", "post": "201"},
+    "/api/v1/study-sessions/{session_id}/attendance": {"get": "200", "post": "200"},
+    "/api/v1/study-records": {"get": "200", "post": "201"},
+    "/api/v1/participation": {"get": "200"},
 }
 OPERATIONS.update(EDUCATION_OPERATIONS)
 FOR_KEYS_TOO |= {(path, method) for path, methods in EDUCATION_OPERATIONS.items() for method in methods}

@@ -57,9 +57,11 @@ def tree(container, dispatch):
             "other_village": other_village}
 
 
-def registered(member_id, organisation_id, occurred_at=None):
-    return envelope("member_registered", {"member_id": member_id, "organisation_id": organisation_id,
-                                          "membership": "full"}, occurred_at)
+def registered(member_id, organisation_id, occurred_at=None, joined_on=None):
+    data = {"member_id": member_id, "organisation_id": organisation_id, "membership": "full"}
+    if joined_on is not None:
+        data["joined_on"] = joined_on.isoformat()
+    return envelope("member_registered", data, occurred_at)
 
 
 def departed(member_id, organisation_id, departure_id=None, departed_on=None, occurred_at=None):

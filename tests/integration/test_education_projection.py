@@ -43,3 +43,16 @@ def test_the_same_event_twice_takes_effect_once_and_an_older_status_never_overwr
          status_changed(member, ids["village"], "awaiting_check_in", effective_on=days_ago(2) - timedelta(days=10)))
     [row] = rows(education_database_url, select(members).where(members.c.member_id == member))
     assert (row.status, row.status_effective_on) == ("away", days_ago(2))
+
+
+def test_a_member_registered_today_who_joined_years_ago_is_on_the_roll_since_joining(education, dispatch,
+                                                                                     education_database_url):
+    ids = tree(education, dispatch)
+    joined, unknown = new_id(), new_id()
+    feed(education, dispatch, registered(joined, ids["village"], joined_on=days_ago(3650)),
+         registered(unknown, ids["village"]))  # an event published before joined_on was added
+    on_roll = dict(rows(education_database_url, select(members.c.member_id, members.c.registered_on)
+                        .where(members.c.member_id.in_([joined, unknown]))))
+    assert on_roll == {joined: days_ago(3650), unknown: days_ago(0)}
+    [placement] = rows(education_database_url, select(placements).where(placements.c.member_id == joined))
+    assert placement.from_date == days_ago(3650)

@@ -19,6 +19,7 @@ class MemberRegistered:
     member_id: str
     organisation_id: str
     membership: str
+    joined_on: date | None = None
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,8 @@ class Member:
         self.last_returned_on = None
 
     def registered(self):
-        return MemberRegistered(member_id=self.id, organisation_id=self.organisation_id, membership=self.membership)
+        return MemberRegistered(member_id=self.id, organisation_id=self.organisation_id, membership=self.membership,
+                                joined_on=self.joined_on)
 
     def report_departure(self, *, departure_id, report, reported_at, reported_by=None):
         if self.current_departure is not None:

@@ -107,7 +107,8 @@ def test_registering_records_the_member_with_member_registered(uow, branch):
     assert uow.members.get(member.id) is member
     [event] = [e for e in uow.events if e.event_type == "member_registered"]
     assert event.event_type == "member_registered"
-    assert event.envelope()["data"] == {"member_id": member.id, "organisation_id": branch.id, "membership": "full"}
+    assert event.envelope()["data"] == {"member_id": member.id, "organisation_id": branch.id, "membership": "full",
+                                        "joined_on": "2010-07-01"}
 
 
 def test_a_duplicate_id_number_is_a_conflict_and_records_nothing(uow, branch):
