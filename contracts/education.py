@@ -405,3 +405,123 @@ class ParticipationSchema(ParticipationRowSchema):
     member_id = fields.UUID(allow_none=True)
     by_organisation = fields.List(fields.Nested(ParticipationRowSchema), required=True,
                                   metadata={"description": "one row per organisation directly under it"})
+
+
+# ---- while away: materials pushed over the channels, and their deliveries --------------------
+AUDIENCES = {"away": "外出党员", "all": "全体党员"}
+
+
+class MaterialCreateSchema(StrictSchema):
+    organisation_id = fields.UUID(required=True, metadata={"description": "who publishes it; its subtree and the "
+                                                            "organisations above see it"})
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.Str(required=True, validate=validate.OneOf(list(MATERIAL_KINDS)),
+                      metadata={"description": ", ".join(f"{k} ({v})" for k, v in MATERIAL_KINDS.items())})
+    summary = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    url = fields.Url(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    published_on = fields.Date(load_default=None, allow_none=True, metadata={"description": "by default today"})
+
+
+class MaterialSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    title = fields.Str(required=True)
+    kind = fields.Str(required=True)
+    kind_label = fields.Str(required=True)
+    summary = fields.Str(allow_none=True)
+    url = fields.Str(allow_none=True)
+    published_on = fields.Date(required=True)
+    created_by = fields.Str(required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class MaterialQuerySchema(PageQuerySchema):
+    kind = fields.Str(validate=validate.OneOf(list(MATERIAL_KINDS)))
+
+
+class MaterialPageSchema(PageSchema):
+    items = fields.List(fields.Nested(MaterialSchema), required=True)
+
+
+class PushCreateSchema(StrictSchema):
+    material_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True, metadata={"description": "the subtree whose members it goes to"})
+    channel = fields.Str(required=True, validate=validate.OneOf(list(CHANNELS)),
+                         metadata={"description": ", ".join(f"{k} ({v})" for k, v in CHANNELS.items())})
+    audience = fields.Str(load_default="away", validate=validate.OneOf(list(AUDIENCES)),
+                          metadata={"description": "away (the default): members away from home; all"})
+    message = Text(required=True, validate=validate.Length(min=1, max=500),
+                   metadata={"description": "what the member receives (an SMS, the group post, the cover note)"})
+
+
+class PushSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    material_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    channel = fields.Str(required=True)
+    channel_label = fields.Str(required=True)
+    audience = fields.Str(required=True)
+    message = fields.Str(required=True)
+    pushed_on = fields.Date(required=True)
+    recipients = fields.Int(required=True)
+    sent = fields.Int(required=True)
+    failed = fields.Int(required=True)
+    pushed_by = fields.Str(required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class PushQuerySchema(PageQuerySchema):
+    organisation_id = fields.UUID()
+    channel = fields.Str(validate=validate.OneOf(list(CHANNELS)))
+
+
+class PushPageSchema(PageSchema):
+    items = fields.List(fields.Nested(PushSchema), required=True)
+
+
+class DeliveryQuerySchema(PageQuerySchema):
+    status = fields.Str(validate=validate.OneOf(list(DELIVERY_STATUSES)))
+
+
+class DeliverySchema(ResultSchema):
+    id = fields.UUID(required=True)
+    push_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    channel = fields.Str(required=True)
+    status = fields.Str(required=True)
+    reason = fields.Str(allow_none=True)
+    address = fields.Str(allow_none=True, metadata={"description": "where the channel sent it, masked (139****1234)"})
+    sent_at = fields.AwareDateTime(required=True)
+    logged_at = fields.AwareDateTime(allow_none=True)
+
+
+class DeliveryPageSchema(PageSchema):
+    items = fields.List(fields.Nested(DeliverySchema), required=True)
+
+
+# ---- technical leaders (技术能手, 致富带头人) ------------------------------------------------
+
+class TechnicalLeaderCreateSchema(StrictSchema):
+    member_id = fields.UUID(required=True)
+    field = Text(required=True, validate=validate.Length(min=1, max=100),
+                 metadata={"description": "the field they lead in (设施农业, 电商, 养殖...)"})
+    recognised_on = fields.Date(required=True, metadata={"description": "not in the future"})
+
+
+class TechnicalLeaderSchema(ResultSchema):
+    id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    field = fields.Str(required=True)
+    recognised_on = fields.Date(required=True)
+    recorded_by = fields.Str(required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class TechnicalLeaderQuerySchema(PageQuerySchema):
+    organisation_id = fields.UUID()
+
+
+class TechnicalLeaderPageSchema(PageSchema):
+    items = fields.List(fields.Nested(TechnicalLeaderSchema), required=True)

@@ -215,3 +215,8 @@ HTTP_STATUS.update({
 })
 ErrorCode.STUDY_SESSION_NOT_FOUND = "study_session_not_found"
 HTTP_STATUS[ErrorCode.STUDY_SESSION_NOT_FOUND] = 404
+ErrorCode.MATERIAL_NOT_FOUND = "material_not_found"
+ErrorCode.PUSH_NOT_FOUND = "push_not_found"
+HTTP_STATUS.update({ErrorCode.MATERIAL_NOT_FOUND: 404, ErrorCode.PUSH_NOT_FOUND: 404})
+ErrorCode.ALREADY_RECORDED = "already_recorded"
+HTTP_STATUS[ErrorCode.ALREADY_RECORDED] = 409

@@ -21,13 +21,17 @@ class ServiceSpec:
     personal data and needs the personal-data keys. ``calls``: the other services'
     methods it calls, ``{"roster": ("organisation_tree_page",)}``; a service
     accepts a call signed by another (``contracts.caller_context``) only for a
-    method that the caller declares here, and never with a reveal.
+    method that the caller declares here, and never with a reveal, but for the
+    personal fields declared in ``reveals`` for that one method,
+    ``{"roster": {"member_contact_for_delivery": ("phone",)}}``: a trust decision
+    made here, in review, not by the calling service at run time.
     """
 
     name: str
     contract: str
     personal_data: bool = False
     calls: dict = field(default_factory=dict, hash=False, compare=False)
+    reveals: dict = field(default_factory=dict, hash=False, compare=False)
 
     def __post_init__(self):
         # A Python package, a Kubernetes object name (DNS label) and a queue-name
@@ -37,6 +41,10 @@ class ServiceSpec:
 
     def may_call(self, service, method) -> bool:
         return method in self.calls.get(service, ())
+
+    def may_reveal(self, service, method) -> frozenset:
+        """The personal fields a call of ``service.method`` may have revealed (none unless declared)."""
+        return frozenset(self.reveals.get(service, {}).get(method, ())) if self.may_call(service, method) else frozenset()
 
     @property
     def signing_key_variable(self) -> str:
@@ -88,7 +96,9 @@ SERVICES = (
     # Keeps its own projections of roster's tree and members; asks roster for a phone number only at
     # send time (member_contact_for_delivery), never storing it.
     ServiceSpec("education", contract="contracts.education",
-                calls={"roster": ("organisation_tree_page", "member_contact_for_delivery")}),
+                calls={"roster": ("organisation_tree_page", "member_contact_for_delivery")},
+                # The SMS and phone channels: the number at send time, never stored (services.education.channels).
+                reveals={"roster": {"member_contact_for_delivery": ("phone",)}}),
 )
 
 

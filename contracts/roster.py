@@ -1359,3 +1359,20 @@ class PairingQuerySchema(PageQuerySchema):
 
 class PairingPageSchema(PageSchema):
     items = fields.List(fields.Nested(PairingSchema), required=True)
+
+
+# ---- issue 9: a phone number at send time, for a service delivering study material ----
+MAX_CONTACTS = 500
+
+
+class DeliveryContactQuerySchema(StrictSchema):
+    member_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=MAX_CONTACTS))
+
+
+class DeliveryContactSchema(ResultSchema):
+    member_id = fields.UUID(required=True)
+    phone = fields.Str(allow_none=True, metadata={"description": "null for a member not on the roll any more"})
+
+
+class DeliveryContactListSchema(ResultSchema):
+    items = fields.List(fields.Nested(DeliveryContactSchema), required=True)

@@ -342,6 +342,6 @@ from gateway.api import pocket_members  # noqa: E402
 BLUEPRINTS = BLUEPRINTS + (pocket_members,)
 
 # ---- issue 9: education: talks and trainings ----
-from gateway.api import study, talks, trainings  # noqa: E402
+from gateway.api import pushes, study, talks, technical_leaders, trainings  # noqa: E402
 
-BLUEPRINTS = BLUEPRINTS + (talks, trainings, study)
+BLUEPRINTS = BLUEPRINTS + (talks, trainings, study, pushes, technical_leaders)

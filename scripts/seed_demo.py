@@ -12,7 +12,8 @@ many"), through the gateway, as another county system would:
   departure opened, 300 of them recorded as held; 60 seasonal workers home today, whom
   their return enrolled in the winter training, with three sessions' registers and skills;
   the monthly activity day of 24 village branches over the past year, participation rising from
-  40% to 85%; 400 study records of away members.
+  40% to 85%; 400 study records of away members; three courses pushed to every town's
+  away members by SMS, WeChat group and the app.
 
 Members and departures go in batches (POST /members/batch and
 /members/departures/batch, 200 items each (the API takes up to 500, but a
@@ -25,7 +26,7 @@ and idempotent: a county already there is left alone.
     LIUDONG_API_KEY=ld_... .venv/bin/python scripts/seed_demo.py http://127.0.0.1:8000
 
 The key needs organisations:read/write, members:read/write, movements:write,
-education:read, talks:write, trainings:write, sessions:write and study:write.
+education:read, talks:write, trainings:write, sessions:write, study:write and pushes:write.
 """
 import os
 import random
@@ -321,6 +322,11 @@ EDUCATION_WAIT = 600      # seconds education may take to fold roster's events i
 SESSION_BRANCHES = 24     # village branches whose monthly activity day of the past year is on record
 PARTICIPATION_FROM, PARTICIPATION_TO = 0.40, 0.85   # 参学率 a year ago and now (DOMAIN.md)
 STUDY_RECORDS = 400       # away members' study on record
+PUSHES = [  # (title, kind, channel, message): 空中学堂, 小微课堂, 网络讲堂
+    ("新修订《中国共产党章程》学习", "course", "sms", "【空中学堂】新修订党章第一讲已上线, 请回复\"学\"收听"),
+    ("冬春农闲时节外出务工安全须知", "text", "wechat_group", "【小微课堂】外出务工安全须知, 请在群内学习并接龙"),
+    ("枸杞种植与电商销售", "video", "app", "【网络讲堂】枸杞种植与电商销售视频课, 党建App首页可看"),
+]
 
 
 def wait_until(what, condition, timeout=EDUCATION_WAIT):
@@ -389,7 +395,12 @@ def education_year(gateway, rng, organisations, home_members, now):
         gateway.send("POST", f"/trainings/{winter['id']}/skills", {
             "member_id": enrolment["member_id"], "skill": rng.choice(SKILLS), "acquired_on": day.isoformat()},
             idempotency_key=f"seed-skill-{n}")
-    return {"talks held": len(opened), "enrolled in 冬训": len(enrolled), "sessions": len(register)}
+    for n, enrolment in enumerate(enrolled[:5]):
+        gateway.send("POST", "/technical-leaders", {
+            "member_id": enrolment["member_id"], "field": SKILLS[n], "recognised_on": day.isoformat()},
+            idempotency_key=f"seed-technical-leader-{n}")
+    return {"talks held": len(opened), "enrolled in 冬训": len(enrolled), "sessions": len(register),
+            "technical leaders": 5}
 
 
 def study_year(gateway, rng, village_branches, registered, day):
@@ -422,6 +433,26 @@ def study_year(gateway, rng, village_branches, registered, day):
     with ThreadPoolExecutor(THREADS) as pool:
         list(pool.map(hold, range(len(plan))))
     return {"study sessions": len(plan)}
+
+
+def pushes(gateway, organisations, day):
+    """The county's courses and materials, each pushed over a channel to the away members of every town."""
+    county = organisations["county"]["id"]
+    towns = [organisations[town]["id"] for town in TOWNS]
+    sent = 0
+    for n, (title, kind, channel, message) in enumerate(PUSHES):
+        material = gateway.send("POST", "/materials", {
+            "organisation_id": county, "title": title, "kind": kind, "published_on": day.isoformat()},
+            idempotency_key=f"seed-material-{n}")
+
+        def push(k, material=material, channel=channel, message=message, n=n):
+            return gateway.send("POST", "/pushes", {"material_id": material["id"], "organisation_id": towns[k],
+                                                    "channel": channel, "message": message},
+                                idempotency_key=f"seed-push-{n}-{k}")["sent"]
+
+        with ThreadPoolExecutor(2) as pool:
+            sent += sum(pool.map(push, range(len(towns))))
+    return {"pushes": len(PUSHES) * len(towns), "deliveries sent": sent}
 
 
 def study_records(gateway, rng, away_members, day):
@@ -476,6 +507,7 @@ def seed(base_url, seed_value=2021):
     education = education_year(gateway, rng, organisations, home, now)
     education.update(study_year(gateway, rng, village_branches, registered, now))
     education.update(study_records(gateway, rng, away, now))
+    education.update(pushes(gateway, organisations, now))
     took["education"] = time.monotonic() - started - sum(took.values())
     print(f"demo county loaded in {time.monotonic() - started:.0f} s ({gateway.requests} requests; "
           + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in took.items()) + "): "

@@ -151,3 +151,4 @@ class Skills(MethodView):
         """Record a practical skill a member gained at the training (announced as ``skill_acquired``)"""
         return call(education.SERVICE_NAME, "record_skill", str(training_id), education.SkillCreateSchema().dump(skill),
                     reply_schema=education.SkillSchema)
+

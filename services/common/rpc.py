@@ -166,9 +166,11 @@ class CallerTrust(SharedExtension):
             raise caller_context.CallerNotTrusted(
                 "not_declared", f"{context.issuer} does not declare {self.service_name}.{method_name} in "
                                 f"contracts.platform", claimed)
-        if context.scope.get("reveal"):
-            raise caller_context.CallerNotTrusted("reveal_not_allowed", "a service's call never reveals personal data",
-                                                  claimed)
+        beyond = set(context.scope.get("reveal") or ()) - spec.may_reveal(self.service_name, method_name)
+        if beyond:
+            raise caller_context.CallerNotTrusted(
+                "reveal_not_allowed", f"a service's call reveals no personal data but what contracts.platform declares "
+                                      f"for the method (asked for {sorted(beyond)})", claimed)
 
     def _purge_expired(self):
         from services.common.db import Database

@@ -17,7 +17,8 @@ from services.common.clock import Clock
 from services.common.db import Database
 from services.common.messaging import idempotent, reliable_event_handler
 from services.common.rpc import load, rpc, scoped_rpc
-from services.education import participation, projection, study, talks, trainings
+from services.common.service_calls import ServiceCalls
+from services.education import participation, projection, pushes, study, talks, trainings
 from services.education.models import metadata
 from services.education.usecases import EVENTS
 
@@ -29,6 +30,8 @@ class EducationService(tree.FollowsOrganisationTree):
 
     db = Database(metadata, migrations="services.education:migrations", events=EVENTS)
     config = Config()
+    # Phone numbers at send time (member_contact_for_delivery), under education's own identity.
+    peers = ServiceCalls("ROSTER_RPC_TIMEOUT")
 
     @property
     def clock(self):
@@ -179,3 +182,46 @@ class EducationService(tree.FollowsOrganisationTree):
     def participation_rate(self, query, scope):
         query = load(contract.ParticipationQuerySchema(), query)
         return contract.ParticipationSchema().dump(participation.participation(self.db, query, self.clock, scope))
+
+    # ---- while away: materials, pushes over the channels, deliveries -------------------------
+
+    @scoped_rpc(write=True)
+    def publish_material(self, payload, scope):
+        command = load(contract.MaterialCreateSchema(), payload)
+        return contract.MaterialSchema().dump(pushes.publish_material(self.db, command, self.clock, scope))
+
+    @scoped_rpc
+    def list_materials(self, query, scope):
+        query = load(contract.MaterialQuerySchema(), query)
+        return contract.MaterialPageSchema().dump(pushes.list_materials(self.db, query, scope))
+
+    @scoped_rpc(write=True)
+    def push_material(self, payload, scope):
+        command = load(contract.PushCreateSchema(), payload)
+        return contract.PushSchema().dump(
+            pushes.push_material(self.db, command, self.clock, scope, self.peers, self.config))
+
+    @scoped_rpc
+    def list_pushes(self, query, scope):
+        query = load(contract.PushQuerySchema(), query)
+        return contract.PushPageSchema().dump(pushes.list_pushes(self.db, query, scope))
+
+    @scoped_rpc
+    def get_push(self, push_id, scope):
+        return contract.PushSchema().dump(pushes.get_push(self.db, push_id, scope))
+
+    @scoped_rpc
+    def list_deliveries(self, push_id, query, scope):
+        query = load(contract.DeliveryQuerySchema(), query)
+        return contract.DeliveryPageSchema().dump(pushes.list_deliveries(self.db, push_id, query, scope))
+
+    @scoped_rpc(write=True)
+    def record_technical_leader(self, payload, scope):
+        command = load(contract.TechnicalLeaderCreateSchema(), payload)
+        return contract.TechnicalLeaderSchema().dump(
+            trainings.record_technical_leader(self.db, command, self.clock, scope))
+
+    @scoped_rpc
+    def list_technical_leaders(self, query, scope):
+        query = load(contract.TechnicalLeaderQuerySchema(), query)
+        return contract.TechnicalLeaderPageSchema().dump(trainings.list_technical_leaders(self.db, query, scope))

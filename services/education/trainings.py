@@ -12,6 +12,7 @@ from services.education.domain import trainings as rules
 from services.education.domain.events import (
     EnrolmentDeferred,
     SkillAcquired,
+    TechnicalLeaderRecorded,
     TrainingAttended,
     TrainingEnrolled,
     TrainingOpened,
@@ -21,6 +22,7 @@ from services.education.models import (
     enrolments,
     members,
     skills,
+    technical_leaders,
     training_attendance,
     training_sessions,
     trainings,
@@ -288,3 +290,32 @@ def record_skill(db, training_id, command, clock, scope):
     db.add_event(SkillAcquired(skill_id=skill["id"], member_id=member_id, organisation_id=organisation_id,
                                training_id=training.id, skill=command["skill"], acquired_on=command["acquired_on"]))
     return skill
+
+
+# ---- technical leaders (技术能手, 致富带头人) -------------------------------------------------
+
+def record_technical_leader(db, command, clock, scope):
+    member = usecases.visible_member(db, command["member_id"], scope, field="member_id")
+    rules.check_not_future(command["recognised_on"], clock.today(), "recognised_on")
+    if db.session.execute(select(technical_leaders.c.id).where(
+            technical_leaders.c.member_id == member.member_id, technical_leaders.c.field == command["field"])).first():
+        raise RuleViolation(ErrorCode.ALREADY_RECORDED, "the member is recorded as a technical leader in this field",
+                            {"field": ["already recorded for this member"]})
+    leader = {"id": new_id(), "member_id": member.member_id, "organisation_id": member.organisation_id,
+              "field": command["field"], "recognised_on": command["recognised_on"], "recorded_by": scope.principal,
+              "created_at": clock.now()}
+    db.session.execute(technical_leaders.insert().values(**leader))
+    db.add_event(TechnicalLeaderRecorded(member_id=member.member_id, organisation_id=member.organisation_id,
+                                         field=command["field"], recognised_on=command["recognised_on"]))
+    return leader
+
+
+def list_technical_leaders(db, query, scope):
+    statement = select(technical_leaders).where(
+        usecases.scope_clause(db, scope, technical_leaders.c.organisation_id, technical_leaders.c.member_id))
+    if query.get("organisation_id"):
+        usecases.visible_organisation(db, query["organisation_id"], scope)
+        statement = statement.where(usecases.within(db, query["organisation_id"], technical_leaders.c.organisation_id))
+    rows, total = usecases.page(db, statement, query, (technical_leaders.c.recognised_on.desc(), technical_leaders.c.id))
+    return {"items": [dict(row._mapping) for row in rows], "total": total,
+            "page": query.get("page", 1), "per_page": query.get("per_page", 20)}

@@ -103,6 +103,14 @@ class RosterService:
         items, more = usecases.organisation_tree_page(self.db, after_id, int(limit), scope)
         return schemas.dump_tree_page(items, more)
 
+    @scoped_rpc
+    def member_contact_for_delivery(self, query, scope):
+        """For a service delivering study material (education's SMS and phone channels): the members' phone
+        numbers at send time, never kept by the caller. Other services only, with the phone revealed."""
+        query = load(contract.DeliveryContactQuerySchema(), query)
+        return contract.DeliveryContactListSchema().dump(
+            usecases.contacts_for_delivery(self.db, [str(member_id) for member_id in query["member_ids"]], scope))
+
     # ---- members ---------------------------------------------------------
 
     @scoped_rpc(write=True)

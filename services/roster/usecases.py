@@ -117,6 +117,21 @@ def register_member(uow, command, clock, scope, due_days=DEFAULT_DUE_DAYS):
     return member
 
 
+DELIVERING = ("removed", "transferred_out")  # no number is handed out for members off the roll
+
+
+def contacts_for_delivery(uow, member_ids, scope):
+    """The phone number of each member, for a service sending them study material at this moment."""
+    if not (scope.principal or "").startswith("service:") or not scope.reveals("phone"):
+        raise ServiceError(ErrorCode.FORBIDDEN, "phone numbers are handed to a delivering service only")
+    items = []
+    for member_id in member_ids:
+        member = uow.members.get(member_id)
+        on_roll = member is not None and member.status not in DELIVERING
+        items.append({"member_id": member_id, "phone": member.phone if on_roll else None})
+    return {"items": items}
+
+
 def get_member(uow, member_id, scope):
     return _member(uow, scope, member_id)
 

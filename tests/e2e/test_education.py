@@ -110,3 +110,23 @@ def test_a_session_with_its_register_gives_the_branch_its_participation_rate(pla
     assert (rate["expected"], rate["participated"], rate["rate_percent"]) == (1, 1, 100.0)
     assert [(row["organisation_id"], row["rate_percent"]) for row in rate["by_organisation"]] == [
         (world["branch"]["id"], 100.0)]
+
+
+def test_a_push_reaches_an_away_member_by_sms_with_the_number_asked_of_roster_at_send_time(platform, world,
+                                                                                          education_events):
+    away = created(platform.post("/api/v1/members", {
+        "name": "赵海军", "gender": "male", "birth_date": "1979-03-04", "id_number": id_number("1979-03-04", 803),
+        "phone": "13900008031", "joined_on": "2001-07-01", "organisation_id": world["branch"]["id"]}))
+    created(platform.post(f"/api/v1/members/{away['id']}/departures", {
+        "destination_province": "甘肃省", "destination_city": "嘉峪关市", "work": "钢铁厂", "contact": "13900008031"}))
+    wait_for(lambda: platform.get("/api/v1/talks", params={"member_id": away["id"]}).json()["items"],
+             message="education to know the member is away")
+    course = created(platform.post("/api/v1/materials", {"organisation_id": world["county"]["id"], "title": "新修订党章",
+                                                         "kind": "course"}))
+    push = created(platform.post("/api/v1/pushes", {"material_id": course["id"], "organisation_id": world["town"]["id"],
+                                                    "channel": "sms", "message": "【空中学堂】请学习新修订党章"}))
+    assert (push["recipients"], push["sent"], push["failed"]) == (1, 1, 0)
+    [delivery] = answer(platform.get(f"/api/v1/pushes/{push['id']}/deliveries"))["items"]
+    assert (delivery["member_id"], delivery["status"], delivery["address"]) == (away["id"], "sent", "139****8031")
+    [recorded] = education_events.wait_for("delivery_recorded")
+    assert recorded["data"]["push_id"] == push["id"] and "13900008031" not in str(recorded)

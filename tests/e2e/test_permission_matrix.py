@@ -759,7 +759,14 @@ def _education_world(w):
         ok(platform.post("/api/v1/study-records", {"member_id": w[m]["id"], "studied_on": today.isoformat(),
                                                    "kind": "online", "channel": "app", "minutes": 30}), 201)
         study_sessions[w[b]["id"]] = held
-    return {"talks": talks, "trainings": trainings, "sessions": sessions, "study_sessions": study_sessions}
+    # A course of the county's (and one of C2's), pushed over the app to every member of each branch.
+    courses = {c: ok(platform.post("/api/v1/materials", {"organisation_id": w[c]["id"], "title": "党章学习",
+                                                          "kind": "course"}), 201) for c in ("C", "C2")}
+    pushes = {w[b]["id"]: ok(platform.post("/api/v1/pushes", {
+        "material_id": courses["C2" if b == "B3" else "C"]["id"], "organisation_id": w[b]["id"], "channel": "app",
+        "audience": "all", "message": "网络讲堂: 党章学习"}), 201) for b in branches}
+    return {"talks": talks, "trainings": trainings, "sessions": sessions, "study_sessions": study_sessions,
+            "course": courses["C"], "pushes": pushes}
 
 
 def _talk_opened(w, member_id):
@@ -885,4 +892,33 @@ EXAMPLES.update({
     "getParticipationRate": Example(lambda w, s, r: ({}, {"member_id": s["member"]["id"]} if r == "member" else
                                                      {"organisation_id": s["branch"]["id"]}, None), outside=UNKNOWN,
                                     check=lambda body, own, other, role: body["expected"] >= 1 or _fail(body)),
+})
+
+
+PUSH_NOT_FOUND = (404, "push_not_found")
+EXAMPLES.update({
+    "publishMaterial": Example(lambda w, s, r: ({}, None, {"organisation_id": s["branch"]["id"], "title": "致富经",
+                                                           "kind": "video"}), 201, UNKNOWN),
+    "listMaterials": Example(lambda w, s, r: ({}, None, None)),
+    "pushMaterial": Example(lambda w, s, r: ({}, None, {
+        "material_id": w["education"]["course"]["id"], "organisation_id": s["branch"]["id"], "channel": "wechat_group",
+        "message": "小微课堂: 党章学习"}), 201, UNKNOWN),
+    "listPushes": Example(lambda w, s, r: ({}, {"per_page": 100} if s["own"] else {"organisation_id": s["branch"]["id"]},
+                                           None), outside=UNKNOWN,
+                          check=_lists_own_side_only("organisation_id", lambda side: side["branch"]["id"],
+                                                     lambda side: side["branch"]["id"])),
+    "getPush": Example(lambda w, s, r: ({"push_id": w["education"]["pushes"][s["branch"]["id"]]["id"]}, None, None),
+                       outside=PUSH_NOT_FOUND),
+    "listDeliveries": Example(lambda w, s, r: ({"push_id": w["education"]["pushes"][s["branch"]["id"]]["id"]}, None,
+                                               None), outside=PUSH_NOT_FOUND,
+                              check=lambda body, own, other, role: (
+                                  own["member"]["id"] in {d["member_id"] for d in body["items"]}) or _fail(body)),
+})
+
+EXAMPLES.update({
+    "recordTechnicalLeader": Example(lambda w, s, r: ({}, None, {
+        "member_id": s["member"]["id"], "field": f"设施农业{next(_serial)}", "recognised_on": datetime.date.today().isoformat()}),
+        201, UNKNOWN),
+    "listTechnicalLeaders": Example(lambda w, s, r: ({}, {"per_page": 100} if s["own"] else
+                                                     {"organisation_id": s["branch"]["id"]}, None), outside=UNKNOWN),
 })

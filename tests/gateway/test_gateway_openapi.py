@@ -354,6 +354,11 @@ EDUCATION_OPERATIONS = {
     "/api/v1/study-sessions/{session_id}/attendance": {"get": "200", "post": "200"},
     "/api/v1/study-records": {"get": "200", "post": "201"},
     "/api/v1/participation": {"get": "200"},
+    "/api/v1/materials": {"get": "200", "post": "201"},
+    "/api/v1/pushes": {"get": "200", "post": "201"},
+    "/api/v1/pushes/{push_id}": {"get": "200"},
+    "/api/v1/pushes/{push_id}/deliveries": {"get": "200"},
+    "/api/v1/technical-leaders": {"get": "200", "post": "201"},
 }
 OPERATIONS.update(EDUCATION_OPERATIONS)
 FOR_KEYS_TOO |= {(path, method) for path, methods in EDUCATION_OPERATIONS.items() for method in methods}

@@ -142,3 +142,17 @@ def test_a_member_home_with_no_training_open_waits_and_joins_the_next_one_opened
     assert homecoming["enrolled"] == 1
     [wait] = rows(education_database_url, select(enrolment_waits).where(enrolment_waits.c.member_id == member))
     assert wait.enrolment_id is not None
+
+
+def test_a_technical_leader_is_recorded_once_per_field(education, dispatch, education_events):
+    ids = tree(education, dispatch)
+    member = new_id()
+    feed(education, dispatch, registered(member, ids["village"]))
+    leader = {"member_id": member, "field": "设施农业", "recognised_on": date.today().isoformat()}
+    assert call(education, "record_technical_leader", leader)["organisation_id"] == ids["village"]
+    with pytest.raises(ServiceError) as twice:
+        call(education, "record_technical_leader", leader)
+    assert twice.value.code == "already_recorded"
+    assert call(education, "list_technical_leaders", {"organisation_id": ids["town"]})["total"] == 1
+    [recorded] = education_events.wait_for("technical_leader_recorded")
+    assert recorded["data"]["field"] == "设施农业"

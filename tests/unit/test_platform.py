@@ -53,3 +53,12 @@ def test_a_name_that_cannot_name_a_package_queue_and_kubernetes_object_is_refuse
 def test_an_unknown_service_is_a_lookup_error():
     with pytest.raises(LookupError):
         service("nobody")
+
+
+def test_a_service_may_have_revealed_only_what_the_platform_declares_for_one_method():
+    from contracts.platform import service
+
+    education = service("education")
+    assert education.may_reveal("roster", "member_contact_for_delivery") == {"phone"}
+    assert education.may_reveal("roster", "organisation_tree_page") == frozenset()
+    assert education.may_reveal("roster", "get_member") == frozenset()  # not even declared as a call
