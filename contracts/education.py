@@ -525,3 +525,25 @@ class TechnicalLeaderQuerySchema(PageQuerySchema):
 
 class TechnicalLeaderPageSchema(PageSchema):
     items = fields.List(fields.Nested(TechnicalLeaderSchema), required=True)
+
+
+# ---- the county's education figures --------------------------------------------------------
+
+class EducationFiguresQuerySchema(StrictSchema):
+    organisation_id = fields.UUID(metadata={"description": "the subtree (the county, a town, a branch); by default "
+                                                           "everything the caller sees"})
+    from_ = fields.Date(data_key="from", metadata={"description": "by default the 1st of January of `to`'s year"})
+    to = fields.Date(metadata={"description": "by default today"})
+
+
+class EducationFiguresSchema(ResultSchema):
+    organisation_id = fields.UUID(allow_none=True)
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+    classes_held = fields.Int(required=True, metadata={"description": "sessions of trainings run in the subtree"})
+    person_times_trained = fields.Int(required=True, metadata={"description": "present or late at those sessions"})
+    members_learned_skills = fields.Int(required=True)
+    technical_leaders = fields.Int(required=True)
+    talks_opened = fields.Int(required=True)
+    talks_held = fields.Int(required=True)
+    deliveries_sent = fields.Int(required=True)

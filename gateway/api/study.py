@@ -111,3 +111,16 @@ class Participation(MethodView):
         """
         return call(education.SERVICE_NAME, "participation_rate", education.ParticipationQuerySchema().dump(query),
                     reply_schema=education.ParticipationSchema)
+
+
+@blp.route("/education-figures")
+class EducationFigures(MethodView):
+    @blp.arguments(education.EducationFiguresQuerySchema, location="query")
+    @blp.response(200, education.EducationFiguresSchema)
+    @blp.calls(education.SERVICE_NAME, UNKNOWN_ORGANISATION)
+    @blp.requires(education.EDUCATION_READ, operation_id="getEducationFigures")
+    def get(self, query):
+        """The subtree's education figures for a period: classes held, person-times trained, members who learned
+        a skill, technical leaders, talks opened and held, deliveries sent"""
+        return call(education.SERVICE_NAME, "education_figures", education.EducationFiguresQuerySchema().dump(query),
+                    reply_schema=education.EducationFiguresSchema)

@@ -18,7 +18,7 @@ from services.common.db import Database
 from services.common.messaging import idempotent, reliable_event_handler
 from services.common.rpc import load, rpc, scoped_rpc
 from services.common.service_calls import ServiceCalls
-from services.education import participation, projection, pushes, study, talks, trainings
+from services.education import figures, participation, projection, pushes, study, talks, trainings
 from services.education.models import metadata
 from services.education.usecases import EVENTS
 
@@ -225,3 +225,8 @@ class EducationService(tree.FollowsOrganisationTree):
     def list_technical_leaders(self, query, scope):
         query = load(contract.TechnicalLeaderQuerySchema(), query)
         return contract.TechnicalLeaderPageSchema().dump(trainings.list_technical_leaders(self.db, query, scope))
+
+    @scoped_rpc
+    def education_figures(self, query, scope):
+        query = load(contract.EducationFiguresQuerySchema(), query)
+        return contract.EducationFiguresSchema().dump(figures.figures(self.db, query, self.clock, scope))

@@ -81,6 +81,9 @@ def test_the_demo_county_has_the_countys_figures_and_loads_once(demo):
     print(f"two participation rates over the county took {time.monotonic() - started:.3f} s")  # measured, not asserted
     assert 30 <= first["rate_percent"] <= 50 and 75 <= last["rate_percent"] <= 95, (first, last)
     assert demo.get("/api/v1/study-records", params={"per_page": 1}).json()["total"] == 400
+    figures = demo.get("/api/v1/education-figures", params={"organisation_id": county["id"]}).json()
+    assert (figures["classes_held"], figures["technical_leaders"], figures["talks_held"]) == (3, 5, 300), figures
+    assert figures["deliveries_sent"] >= 3 * 1807 and figures["person_times_trained"] > 0, figures
 
     again, _ = seed(demo)
     assert "already loaded" in again

@@ -130,3 +130,13 @@ def test_a_push_reaches_an_away_member_by_sms_with_the_number_asked_of_roster_at
     assert (delivery["member_id"], delivery["status"], delivery["address"]) == (away["id"], "sent", "139****8031")
     [recorded] = education_events.wait_for("delivery_recorded")
     assert recorded["data"]["push_id"] == push["id"] and "13900008031" not in str(recorded)
+
+
+def test_the_towns_education_figures_come_out_of_the_records(platform, world):
+    figures = answer(platform.get("/api/v1/education-figures", params={"organisation_id": world["town"]["id"]}))
+    # Run after the tests above (pytest keeps the file's order): one winter class held by the county is not the
+    # town's; the talks opened for the town's members are.
+    assert figures["classes_held"] == 0 and figures["talks_opened"] >= 2 and figures["talks_held"] == 1
+    county = answer(platform.get("/api/v1/education-figures", params={"organisation_id": world["county"]["id"]}))
+    assert (county["classes_held"], county["person_times_trained"]) == (1, 1)
+    assert county["deliveries_sent"] == 1

@@ -922,3 +922,6 @@ EXAMPLES.update({
     "listTechnicalLeaders": Example(lambda w, s, r: ({}, {"per_page": 100} if s["own"] else
                                                      {"organisation_id": s["branch"]["id"]}, None), outside=UNKNOWN),
 })
+# A member has no subtree: their figures are everything they see (nothing); the others ask for their branch.
+EXAMPLES["getEducationFigures"] = Example(lambda w, s, r: ({}, {} if r == "member" and s["own"] else
+                                                           {"organisation_id": s["branch"]["id"]}, None), outside=UNKNOWN)

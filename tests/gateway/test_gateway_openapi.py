@@ -359,6 +359,7 @@ EDUCATION_OPERATIONS = {
     "/api/v1/pushes/{push_id}": {"get": "200"},
     "/api/v1/pushes/{push_id}/deliveries": {"get": "200"},
     "/api/v1/technical-leaders": {"get": "200", "post": "201"},
+    "/api/v1/education-figures": {"get": "200"},
 }
 OPERATIONS.update(EDUCATION_OPERATIONS)
 FOR_KEYS_TOO |= {(path, method) for path, methods in EDUCATION_OPERATIONS.items() for method in methods}
