@@ -35,3 +35,45 @@ def _make_psycopg_green():
         from psycogreen.eventlet import patch_psycopg
 
         patch_psycopg()
+
+
+SQLITE_WRITER_WAIT = 30.0  # seconds a transaction waits for the one before it, as SQLite's own busy timeout
+
+
+def serialise_sqlite_transactions(engine, wait=SQLITE_WRITER_WAIT):
+    """One transaction at a time on an embedded SQLite database, waited for cooperatively.
+
+    SQLite lets one writer in; a second one waits in SQLite's busy handler, which
+    sleeps in C and so blocks every greenthread of the process. If the first
+    transaction is itself waiting on the network (an RPC to another service, the
+    broker), nothing can wake it: both wait out the busy timeout and the call fails
+    with "database is locked". Taking a green semaphore at each transaction's
+    begin (and giving it back at commit or rollback) makes the second one wait in
+    the event loop instead, so the first completes. Only for SQLite, the embedded
+    development default; PostgreSQL has row locks and a green driver.
+    """
+    import threading  # patched by eventlet in a service process: a green semaphore
+
+    if engine.dialect.name != "sqlite":
+        return
+    turn = threading.Semaphore(1)
+
+    @event.listens_for(engine, "begin")
+    def _take_turn(connection):
+        if not turn.acquire(timeout=wait):
+            raise TimeoutError(f"another transaction held the SQLite database for over {wait:g} s")
+        connection.info["sqlite_turn"] = True
+
+    def _give_turn(connection):
+        if connection.info.pop("sqlite_turn", False):
+            turn.release()
+
+    event.listen(engine, "commit", _give_turn)
+    event.listen(engine, "rollback", _give_turn)
+
+    @event.listens_for(engine, "reset")
+    def _given_back_unended(_dbapi_connection, record, *_state):
+        # A connection returned to the pool with its transaction never ended (the pool rolls it back):
+        # Connection.info is the pool record's, so the turn is found and given back here.
+        if record.info.pop("sqlite_turn", False):
+            turn.release()

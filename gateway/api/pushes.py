@@ -53,7 +53,7 @@ class Pushes(MethodView):
     @blp.requires(education.PUSHES_WRITE, operation_id="pushMaterial", audit_action="materials.push",
                   resource_type="organisation")
     def post(self, push):
-        """Push a material over one channel to the away (or all) members of a subtree, at most 5,000
+        """Push a material over one channel to the away (or all) members of a subtree, at most 1,000
 
         Each member's delivery is kept with its status (sent, or failed and why) and announced as
         ``delivery_recorded``; a phone channel asks roster for the numbers at send time.

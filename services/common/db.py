@@ -12,7 +12,7 @@ from sqlalchemy.orm import sessionmaker
 
 from contracts.errors import ServiceError
 
-from persistence.engine import make_engine
+from persistence.engine import make_engine, serialise_sqlite_transactions
 from persistence.migrations import PERSONAL_DATA_CIPHER, upgrade_to_head
 from services.common.crypto import PersonalDataCipher
 from services.common.outbox import OutboxRelay
@@ -240,6 +240,8 @@ class Database(DependencyProvider):
             upgrade_to_head(self.engine, self.migrations, metadata=self.metadata, **migration_attributes)
         else:  # services under test and throwaway tools without a migration history
             self.metadata.create_all(self.engine)
+        # After the migrations, which open connections of their own: from here on, one transaction at a time.
+        serialise_sqlite_transactions(self.engine)
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         relay_config = config.get("OUTBOX_RELAY") or {}
         self.relay = OutboxRelay(

@@ -1,5 +1,5 @@
 """The README's demo county at full size, loaded as ``scripts/start`` loads it
-(scripts/seed_demo.py over HTTP, the roster and the gateway on SQLite under a
+(scripts/seed_demo.py over HTTP, the services and the gateway on SQLite under a
 folder of their own), answers GET /statistics with the county's own figures
 (DOMAIN.md, "Who and how many"), and a second start does not load it twice."""
 import subprocess
@@ -21,6 +21,7 @@ def demo(tmp_path_factory):
         tmp_path_factory.mktemp("demo-logs"),
         LIUDONG_ROSTER_DATABASE_URL=f"sqlite:///{folder}/roster.db",
         LIUDONG_GATEWAY_DATABASE_URL=f"sqlite:///{folder}/gateway.db",
+        LIUDONG_EDUCATION_DATABASE_URL=f"sqlite:///{folder}/education.db",
     ) as platform:
         yield platform
 
