@@ -4,6 +4,7 @@ service) must not leave a second one stuck in SQLite's busy handler, which sleep
 would stop the first from ever being woken. Run under ``nameko test`` (eventlet patched)."""
 import eventlet
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select
+from sqlalchemy.exc import OperationalError
 
 from persistence.engine import serialise_sqlite_transactions
 
@@ -40,7 +41,7 @@ def run_both(engine):
         try:
             thread.wait()
             outcomes.append("committed")
-        except Exception as exc:  # what SQLite answers a stuck writer
+        except (OperationalError, TimeoutError) as exc:  # what SQLite answers a stuck writer
             outcomes.append(type(exc).__name__)
     return outcomes
 
