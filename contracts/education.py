@@ -43,7 +43,8 @@ ROLE_PERMISSIONS = {
 
 # ---- the county's words ----------------------------------------------------------
 TALK_METHODS = {"heart_to_heart": "谈心谈话", "home_visit": "上门走访", "phone": "电话谈话"}
-TALK_STATES = {"open": "待谈话", "completed": "已谈话"}
+# lapsed: the member came home before the talk was held (it may still be recorded, if it was held).
+TALK_STATES = {"open": "待谈话", "completed": "已谈话", "lapsed": "未谈即返"}
 REPORTING_RHYTHMS = {"weekly": "每周", "fortnightly": "每半月", "monthly": "每月", "quarterly": "每季度"}
 
 # Each channel is an adapter behind one interface (services.education.channels).

@@ -13,6 +13,7 @@ SOURCE = "education"
 
 TALK_OPENED = "talk_opened"
 TALK_COMPLETED = "talk_completed"
+TALK_LAPSED = "talk_lapsed"
 MATERIAL_PUBLISHED = "material_published"
 MATERIAL_PUSHED = "material_pushed"
 DELIVERY_RECORDED = "delivery_recorded"
@@ -51,6 +52,15 @@ class TalkCompletedV1(Schema):
     held_by = fields.Str(required=True)
     method = fields.Str(required=True)
     overdue = fields.Bool(required=True)
+
+
+class TalkLapsedV1(Schema):
+    """The member came home (``returned_on``) before the talk was held: it leaves the branch's open list."""
+
+    talk_id = fields.UUID(required=True)
+    member_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    returned_on = fields.Date(required=True)
 
 
 class MaterialPublishedV1(Schema):
@@ -186,6 +196,7 @@ class TechnicalLeaderRecordedV1(Schema):
 SCHEMAS = {
     (TALK_OPENED, 1): TalkOpenedV1,
     (TALK_COMPLETED, 1): TalkCompletedV1,
+    (TALK_LAPSED, 1): TalkLapsedV1,
     (MATERIAL_PUBLISHED, 1): MaterialPublishedV1,
     (MATERIAL_PUSHED, 1): MaterialPushedV1,
     (DELIVERY_RECORDED, 1): DeliveryRecordedV1,

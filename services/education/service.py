@@ -1,6 +1,7 @@
 """The education service's entrypoints: roster's events folded into its
-projection (and what each sets off: a departure opens a talk, a return enrols
-the member in homecoming training), and the RPCs the gateway calls.
+projection (and what each sets off: a departure opens a talk, a return lapses
+the talk if it was never held and enrols the member in homecoming training),
+and the RPCs the gateway calls.
 
 Every RPC but ``ping`` takes the caller's signed context as its last positional
 argument (``services.common.rpc.scoped_rpc``) and is checked against
@@ -62,6 +63,7 @@ class EducationService(tree.FollowsOrganisationTree):
     @idempotent()
     def enrol_on_return(self, event):
         absence = projection.member_returned(self.db.session, event, self.clock.now())
+        talks.lapse_on_return(self.db, absence)
         trainings.enrol_returned_member(self.db, absence, self.clock)
 
     @reliable_event_handler(ROSTER, roster_events.MEMBER_CHECKED_IN)

@@ -7,7 +7,7 @@ from contracts.errors import ErrorCode, RuleViolation
 from services.common.clock import new_id
 from services.education import usecases
 from services.education.domain import talks as rules
-from services.education.domain.events import TalkCompleted, TalkOpened
+from services.education.domain.events import TalkCompleted, TalkLapsed, TalkOpened
 from services.education.models import talks
 
 
@@ -37,6 +37,18 @@ def open_for_departure(db, absence, clock, config):
         late_report=due.late_report,
     ))
     return talk_id
+
+
+def lapse_on_return(db, absence):
+    """The member came home: the departure's talk, if still open, lapses (once; a repeat finds it lapsed)."""
+    if absence is None or absence.returned_on is None:
+        return
+    talk = db.session.execute(select(talks).where(talks.c.departure_id == absence.departure_id)).first()
+    if talk is None or not rules.lapses_on_return(talk.state):
+        return
+    db.session.execute(update(talks).where(talks.c.id == talk.id).values(state=rules.LAPSED))
+    db.add_event(TalkLapsed(talk_id=talk.id, member_id=talk.member_id, organisation_id=talk.organisation_id,
+                            returned_on=absence.returned_on))
 
 
 def _visible_talk(db, talk_id, scope):

@@ -156,3 +156,22 @@ def test_a_technical_leader_is_recorded_once_per_field(education, dispatch, educ
     assert call(education, "list_technical_leaders", {"organisation_id": ids["town"]})["total"] == 1
     [recorded] = education_events.wait_for("technical_leader_recorded")
     assert recorded["data"]["field"] == "设施农业"
+
+
+def test_a_talk_still_open_when_the_member_comes_home_lapses_once(education, dispatch, education_database_url,
+                                                                  education_events):
+    ids = tree(education, dispatch)
+    member, departure = new_id(), new_id()
+    feed(education, dispatch, registered(member, ids["village"]),
+         departed(member, ids["village"], departure, departed_on=days_ago(20)))
+    home = returned(member, ids["village"], departure, returned_on=days_ago(1))
+    feed(education, dispatch, home, home)
+    [talk] = rows(education_database_url, select(talks).where(talks.c.member_id == member))
+    assert talk.state == "lapsed"
+    assert call(education, "list_talks", {"member_id": member, "overdue": True})["total"] == 0
+    [lapsed] = education_events.wait_for("talk_lapsed")
+    assert lapsed["data"]["returned_on"] == days_ago(1).isoformat()
+    held = call(education, "complete_talk", talk.id, {  # it had been held by phone, and is recorded now
+        "held_on": days_ago(2).isoformat(), "held_by": "王书记", "method": "phone", "study_plan": "学党章",
+        "reporting_rhythm": "monthly", "notes": None})
+    assert held["state"] == "completed"

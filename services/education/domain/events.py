@@ -27,6 +27,14 @@ class TalkCompleted:
 
 
 @dataclass(frozen=True)
+class TalkLapsed:
+    talk_id: str
+    member_id: str
+    organisation_id: str
+    returned_on: date
+
+
+@dataclass(frozen=True)
 class MaterialPublished:
     material_id: str
     organisation_id: str

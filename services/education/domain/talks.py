@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from contracts.errors import ErrorCode, RuleViolation
 
-OPEN, COMPLETED = "open", "completed"
+OPEN, COMPLETED, LAPSED = "open", "completed", "lapsed"
 DEFAULT_DUE_DAYS = 7
 
 
@@ -36,14 +36,19 @@ def opens_for(departed_on, returned_on):
     return departed_on is not None and returned_on is None
 
 
+def lapses_on_return(state):
+    """A talk still open when the member comes home lapses: it is no longer the branch's to do."""
+    return state == OPEN
+
+
 def overdue(state, due_on, today):
     """An open talk is overdue from the day after it was due."""
     return state == OPEN and today > due_on
 
 
 def check_completion(state, held_on, today):
-    """Refuses recording a talk twice, or one held on a day still to come. Answers whether it was
-    held late (after its due day)."""
+    """Refuses recording a talk twice, or one held on a day still to come. A lapsed talk may still be
+    recorded: it may have been held before the member came home and recorded only now."""
     if state == COMPLETED:
         raise RuleViolation(ErrorCode.TALK_ALREADY_COMPLETED, "the talk has been recorded as held already")
     if held_on > today:

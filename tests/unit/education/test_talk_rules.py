@@ -55,3 +55,10 @@ def test_a_talk_is_recorded_once_and_not_ahead_of_time():
     with pytest.raises(RuleViolation) as twice:
         rules.check_completion(rules.COMPLETED, date(2026, 3, 9), date(2026, 3, 9))
     assert twice.value.code == ErrorCode.TALK_ALREADY_COMPLETED
+
+
+def test_an_open_talk_lapses_when_the_member_comes_home_and_may_still_be_recorded():
+    assert rules.lapses_on_return(rules.OPEN)
+    assert not rules.lapses_on_return(rules.COMPLETED) and not rules.lapses_on_return(rules.LAPSED)
+    rules.check_completion(rules.LAPSED, date(2026, 3, 9), date(2026, 3, 9))
+    assert not rules.overdue(rules.LAPSED, date(2026, 3, 9), date(2026, 4, 1))
