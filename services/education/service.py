@@ -19,7 +19,15 @@ from services.common.db import Database
 from services.common.messaging import idempotent, reliable_event_handler
 from services.common.rpc import load, rpc, scoped_rpc
 from services.common.service_calls import ServiceCalls
-from services.education import figures, participation, projection, pushes, study, talks, trainings
+from services.education import (
+    figures,
+    participation,
+    projection,
+    pushes,
+    study,
+    talks,
+    trainings,
+)
 from services.education.models import metadata
 from services.education.usecases import EVENTS
 
