@@ -27,8 +27,7 @@ from services.education.models import (
 
 def _line(db, organisation_id, cache):
     if organisation_id not in cache:
-        node = tree.node(db.session, usecases.organisation_tree(db), organisation_id)
-        cache[organisation_id] = [part for part in node.path.split("/") if part] if node else [organisation_id]
+        cache[organisation_id] = usecases.line_of(db, organisation_id)
     return cache[organisation_id]
 
 

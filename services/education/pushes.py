@@ -20,6 +20,7 @@ from services.education.domain.events import (
     MaterialPublished,
     MaterialPushed,
 )
+from services.education.domain.participation import OUT_OF_ROLL
 from services.education.models import (
     channel_log,
     deliveries,
@@ -29,7 +30,6 @@ from services.education.models import (
 )
 
 AWAY_STATUSES = ("away", "awaiting_check_in", "should_transfer", "transfer_pending")
-OFF_THE_ROLL = ("suspended", "removed", "transferred_out")
 # A push is sent within its RPC. On the embedded SQLite here a town's ~200 SMS took 0.5-0.8 s and the county's 1,807
 # over 4 s, past the gateway's timeout: a larger audience is pushed town by town until the fan-out moves to a
 # background sender.
@@ -78,9 +78,8 @@ def list_materials(db, query, scope):
     statement = select(materials).where(_reachable(db, scope))
     if query.get("kind"):
         statement = statement.where(materials.c.kind == query["kind"])
-    rows, total = usecases.page(db, statement, query, (materials.c.published_on.desc(), materials.c.id))
-    return {"items": [material_view(dict(row._mapping)) for row in rows], "total": total,
-            "page": query.get("page", 1), "per_page": query.get("per_page", 20)}
+    return usecases.paged(db, statement, query, (materials.c.published_on.desc(), materials.c.id),
+                          lambda row: material_view(dict(row._mapping)))
 
 
 # ---- pushes -----------------------------------------------------------------------------
@@ -94,14 +93,15 @@ def push_material(db, command, clock, scope, roster, config):
     audience = select(members.c.member_id, members.c.organisation_id).where(
         usecases.within(db, command["organisation_id"], members.c.organisation_id),
         members.c.status.in_(AWAY_STATUSES) if command["audience"] == "away"
-        else members.c.status.not_in(OFF_THE_ROLL))
+        else members.c.status.not_in(OUT_OF_ROLL))
     count = db.session.execute(select(func.count()).select_from(audience.subquery())).scalar()
     if count > MAX_RECIPIENTS:
         raise RuleViolation(ErrorCode.VALIDATION_FAILED, f"a push reaches at most {MAX_RECIPIENTS} members",
                             {"organisation_id": [f"{count} members: push to smaller subtrees"]})
     recipients = db.session.execute(audience.order_by(members.c.member_id)).all()
     channel = channels.adapter(command["channel"], config)
-    phones = _phones(roster, [row.member_id for row in recipients]) if channel.needs_phone and recipients else {}
+    phones, unreachable = ({}, None) if not (channel.needs_phone and recipients) else _phones(
+        roster, [row.member_id for row in recipients])
     now = clock.now()
     push = {"id": new_id(), "material_id": material.id, "organisation_id": str(command["organisation_id"]),
             "channel": command["channel"], "audience": command["audience"], "message": command["message"],
@@ -112,8 +112,7 @@ def push_material(db, command, clock, scope, roster, config):
     for row in recipients:
         delivery = channels.Delivery(id=new_id(), member_id=row.member_id, message=command["message"],
                                      phone=phones.get(row.member_id))
-        outcome = (channels.Failed(phones["_unavailable"]) if "_unavailable" in phones
-                   else channel.send(db, delivery, now))
+        outcome = channels.Failed(unreachable) if unreachable else channel.send(db, delivery, now)
         db.session.execute(deliveries.insert().values(
             id=delivery.id, push_id=push["id"], member_id=row.member_id, organisation_id=row.organisation_id,
             channel=push["channel"], status=outcome.status, reason=outcome.reason, sent_at=now))
@@ -124,8 +123,8 @@ def push_material(db, command, clock, scope, roster, config):
 
 
 def _phones(roster, member_ids):
-    """{member_id: phone} from roster, a batch at a time; roster not answering fails every delivery (kept, with
-    the reason, so that the push can be sent again) rather than the push."""
+    """({member_id: phone} from roster, a batch at a time; None), or ({}, why) when roster does not answer:
+    then every delivery fails with that reason (kept, so that the push can be sent again), not the push."""
     phones = {}
     try:
         for start in range(0, len(member_ids), CONTACT_BATCH):
@@ -133,12 +132,12 @@ def _phones(roster, member_ids):
                                  {"member_ids": member_ids[start:start + CONTACT_BATCH]}, reveal=("phone",))
             phones.update({item["member_id"]: item["phone"] for item in answer["items"]})
     except PeerUnavailable:
-        return {"_unavailable": "roster did not answer for the phone numbers; send the push again"}
-    return phones
+        return {}, "roster did not answer for the phone numbers; send the push again"
+    return phones, None
 
 
 def _sees_pusher(db, scope, push):
-    return tree.sees_organisation(db.session, usecases.organisation_tree(db), scope, push.organisation_id)
+    return usecases.sees_organisation(db, scope, push.organisation_id)
 
 
 def _visible_push(db, push_id, scope):
@@ -170,9 +169,8 @@ def list_pushes(db, query, scope):
         statement = statement.where(usecases.within(db, query["organisation_id"], pushes.c.organisation_id))
     if query.get("channel"):
         statement = statement.where(pushes.c.channel == query["channel"])
-    rows, total = usecases.page(db, statement, query, (pushes.c.created_at.desc(), pushes.c.id))
-    return {"items": [push_view(db, dict(row._mapping)) for row in rows], "total": total,
-            "page": query.get("page", 1), "per_page": query.get("per_page", 20)}
+    return usecases.paged(db, statement, query, (pushes.c.created_at.desc(), pushes.c.id),
+                          lambda row: push_view(db, dict(row._mapping)))
 
 
 def list_deliveries(db, push_id, query, scope):
@@ -185,6 +183,4 @@ def list_deliveries(db, push_id, query, scope):
         statement = statement.where(deliveries.c.member_id == scope.member_id)
     if query.get("status"):
         statement = statement.where(deliveries.c.status == query["status"])
-    rows, total = usecases.page(db, statement, query, (deliveries.c.member_id,))
-    return {"items": [dict(row._mapping) for row in rows], "total": total,
-            "page": query.get("page", 1), "per_page": query.get("per_page", 20)}
+    return usecases.paged(db, statement, query, (deliveries.c.member_id,))

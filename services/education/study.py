@@ -46,7 +46,7 @@ def _registered_self(scope):
 
 
 def _sees_holder(db, scope, row):
-    return usecases.sees_member_of(db, scope, None, row.organisation_id)
+    return usecases.sees_organisation(db, scope, row.organisation_id)
 
 
 def _visible_session(db, session_id, scope):
@@ -70,9 +70,8 @@ def list_sessions(db, query, scope):
         statement = statement.where(study_sessions.c.held_on <= query["to"])
     if query.get("kind"):
         statement = statement.where(study_sessions.c.kind == query["kind"])
-    rows, total = usecases.page(db, statement, query, (study_sessions.c.held_on.desc(), study_sessions.c.id))
-    return {"items": [session_view(dict(row._mapping)) for row in rows], "total": total,
-            "page": query.get("page", 1), "per_page": query.get("per_page", 20)}
+    return usecases.paged(db, statement, query, (study_sessions.c.held_on.desc(), study_sessions.c.id),
+                          lambda row: session_view(dict(row._mapping)))
 
 
 def record_attendance(db, session_id, command, clock, scope):
@@ -144,6 +143,4 @@ def list_study(db, query, scope):
         statement = statement.where(study_records.c.studied_on >= query["from_"])
     if query.get("to"):
         statement = statement.where(study_records.c.studied_on <= query["to"])
-    rows, total = usecases.page(db, statement, query, (study_records.c.studied_on.desc(), study_records.c.id))
-    return {"items": [dict(row._mapping) for row in rows], "total": total,
-            "page": query.get("page", 1), "per_page": query.get("per_page", 20)}
+    return usecases.paged(db, statement, query, (study_records.c.studied_on.desc(), study_records.c.id))

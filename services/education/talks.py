@@ -91,9 +91,7 @@ def list_talks(db, query, clock, scope):
         statement = statement.where(talks.c.state == rules.OPEN, talks.c.due_on < today)
     elif query.get("overdue") is False:
         statement = statement.where((talks.c.state != rules.OPEN) | (talks.c.due_on >= today))
-    rows, total = usecases.page(db, statement, query, (talks.c.due_on, talks.c.id))
-    return {"items": [view(row, today) for row in rows], "total": total,
-            "page": query.get("page", 1), "per_page": query.get("per_page", 20)}
+    return usecases.paged(db, statement, query, (talks.c.due_on, talks.c.id), lambda row: view(row, today))
 
 
 def view(row, today):

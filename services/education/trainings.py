@@ -5,7 +5,6 @@ from sqlalchemy import func, select, update
 
 from contracts.education import ATTENDANCE_STATUSES, TRAINING_KINDS
 from contracts.errors import ErrorCode, RuleViolation
-from services.common import tree
 from services.common.clock import new_id
 from services.education import usecases
 from services.education.domain import trainings as rules
@@ -30,21 +29,13 @@ from services.education.models import (
 
 # ---- enrolment on return ------------------------------------------------------------
 
-def _line(db, organisation_id):
-    """The ids of the organisation and of every one above it (the member's line)."""
-    node = tree.node(db.session, usecases.organisation_tree(db), organisation_id)
-    if node is None:  # the tree's event is still on its way: the branch alone
-        return [organisation_id]
-    return [part for part in node.path.split("/") if part]
-
-
 def _enrolled_count(db, training_id):
     return db.session.execute(
         select(func.count()).select_from(enrolments).where(enrolments.c.training_id == training_id)).scalar()
 
 
 def _candidates(db, organisation_id):
-    line = _line(db, organisation_id)
+    line = usecases.line_of(db, organisation_id)
     depth = {node_id: n for n, node_id in enumerate(line)}
     counts = (select(enrolments.c.training_id, func.count().label("enrolled"))
               .group_by(enrolments.c.training_id).subquery())
@@ -134,10 +125,6 @@ def create_training(db, command, clock, scope):
     return get_training(db, training["id"], scope)
 
 
-def _sees_organisation(db, scope, organisation_id):
-    return tree.sees_organisation(db.session, usecases.organisation_tree(db), scope, organisation_id)
-
-
 def _enrolled_self(scope):
     """The trainings the caller is enrolled in, as a member (none for a caller who is no member)."""
     return select(enrolments.c.training_id).where(enrolments.c.member_id == (scope.member_id or ""))
@@ -146,7 +133,7 @@ def _enrolled_self(scope):
 def _visible_training(db, training_id, scope):
     """A training run in the caller's organisations, or one the caller is enrolled in as a member."""
     row = db.session.execute(select(trainings).where(trainings.c.id == str(training_id))).first()
-    if row is None or not (_sees_organisation(db, scope, row.organisation_id) or db.session.execute(
+    if row is None or not (usecases.sees_organisation(db, scope, row.organisation_id) or db.session.execute(
             _enrolled_self(scope).where(enrolments.c.training_id == row.id)).first()):
         raise RuleViolation(ErrorCode.TRAINING_NOT_FOUND, f"training {training_id} not found")
     return row
@@ -155,20 +142,25 @@ def _visible_training(db, training_id, scope):
 def _own_rows_only(db, scope, training, member_column):
     """A clause: all of a training's rows for those who see its organisation; a member enrolled in it
     sees their own rows only."""
-    if _sees_organisation(db, scope, training.organisation_id):
+    if usecases.sees_organisation(db, scope, training.organisation_id):
         return member_column.is_not(None)
     return member_column == scope.member_id
 
 
-def _training_view(db, row):
-    sessions = db.session.execute(select(func.count()).select_from(training_sessions)
-                                  .where(training_sessions.c.training_id == row.id)).scalar()
-    return {**row._mapping, "kind_label": TRAINING_KINDS[row.kind], "enrolled": _enrolled_count(db, row.id),
-            "sessions": sessions}
+def _counts(db, column, training_ids):
+    """{training id: rows of ``column``'s table} for the trainings, in one grouped query."""
+    return dict(db.session.execute(select(column, func.count()).where(column.in_(training_ids)).group_by(column)).all())
+
+
+def _training_views(db, rows):
+    ids = [row.id for row in rows]
+    enrolled, sessions = _counts(db, enrolments.c.training_id, ids), _counts(db, training_sessions.c.training_id, ids)
+    return [{**row._mapping, "kind_label": TRAINING_KINDS[row.kind], "enrolled": enrolled.get(row.id, 0),
+             "sessions": sessions.get(row.id, 0)} for row in rows]
 
 
 def get_training(db, training_id, scope):
-    return _training_view(db, _visible_training(db, training_id, scope))
+    return _training_views(db, [_visible_training(db, training_id, scope)])[0]
 
 
 def list_trainings(db, query, scope):
@@ -182,7 +174,7 @@ def list_trainings(db, query, scope):
     if query.get("open_on"):
         statement = statement.where(trainings.c.starts_on <= query["open_on"], trainings.c.ends_on >= query["open_on"])
     rows, total = usecases.page(db, statement, query, (trainings.c.starts_on.desc(), trainings.c.id))
-    return {"items": [_training_view(db, row) for row in rows], "total": total,
+    return {"items": _training_views(db, rows), "total": total,
             "page": query.get("page", 1), "per_page": query.get("per_page", 20)}
 
 
@@ -203,9 +195,7 @@ def list_enrolments(db, training_id, query, scope):
     training = _visible_training(db, training_id, scope)
     statement = select(enrolments).where(enrolments.c.training_id == training.id,
                                          _own_rows_only(db, scope, training, enrolments.c.member_id))
-    rows, total = usecases.page(db, statement, query, (enrolments.c.enrolled_at, enrolments.c.id))
-    return {"items": [dict(row._mapping) for row in rows], "total": total,
-            "page": query.get("page", 1), "per_page": query.get("per_page", 20)}
+    return usecases.paged(db, statement, query, (enrolments.c.enrolled_at, enrolments.c.id))
 
 
 # ---- sessions and their registers ---------------------------------------------------------
@@ -316,6 +306,5 @@ def list_technical_leaders(db, query, scope):
     if query.get("organisation_id"):
         usecases.visible_organisation(db, query["organisation_id"], scope)
         statement = statement.where(usecases.within(db, query["organisation_id"], technical_leaders.c.organisation_id))
-    rows, total = usecases.page(db, statement, query, (technical_leaders.c.recognised_on.desc(), technical_leaders.c.id))
-    return {"items": [dict(row._mapping) for row in rows], "total": total,
-            "page": query.get("page", 1), "per_page": query.get("per_page", 20)}
+    return usecases.paged(db, statement, query,
+                          (technical_leaders.c.recognised_on.desc(), technical_leaders.c.id))

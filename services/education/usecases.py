@@ -40,11 +40,23 @@ def visible_organisation(db, organisation_id, scope, field="organisation_id"):
     return node
 
 
+def sees_organisation(db, scope, organisation_id):
+    """Whether ``organisation_id`` is in education's tree and inside the caller's subtrees."""
+    return tree.sees_organisation(db.session, organisation_tree(db), scope, organisation_id)
+
+
 def sees_member_of(db, scope, member_id, organisation_id):
     """Whether the caller sees a member of ``organisation_id`` (their own record, or their branch)."""
     if scope.unrestricted or scope.is_self(member_id):
         return True
-    return tree.sees_organisation(db.session, organisation_tree(db), scope, organisation_id)
+    return sees_organisation(db, scope, organisation_id)
+
+
+def line_of(db, organisation_id):
+    """The ids of the organisation and of every one above it, root first; the organisation alone while its
+    ``organisation_created`` event is still on its way."""
+    node = tree.node(db.session, organisation_tree(db), organisation_id)
+    return [part for part in node.path.split("/") if part] if node else [organisation_id]
 
 
 def visible_member(db, member_id, scope, error=ErrorCode.MEMBER_NOT_FOUND, field=None):
@@ -72,6 +84,13 @@ def within(db, organisation_id, organisation_column):
     node = tree.node(db.session, organisation_tree(db), str(organisation_id))
     inside = select(organisation_tree(db).c.id).where(tree.in_subtrees(organisation_tree(db).c.path, [node.path]))
     return organisation_column.in_(inside)
+
+
+def paged(db, statement, query, order_by, view=lambda row: dict(row._mapping)):
+    """The requested page of a SELECT as the contracts' page schemas answer it, each row through ``view``."""
+    rows, total = page(db, statement, query, order_by)
+    return {"items": [view(row) for row in rows], "total": total,
+            "page": query.get("page", 1), "per_page": query.get("per_page", 20)}
 
 
 def page(db, statement, query, order_by):
