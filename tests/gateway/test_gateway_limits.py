@@ -120,7 +120,9 @@ def test_an_unknown_username_is_throttled_alike(sign_in_app):
 
     known, unknown = (throttled(answers[name]) for name in ("liaison-1", "nobody-at-all"))
     assert known == unknown
-    assert answers["liaison-1"].headers["Retry-After"] == answers["nobody-at-all"].headers["Retry-After"]
+    # The two windows opened a moment apart: their Retry-After may straddle a second (59 and 60), no more.
+    waits = [int(answers[name].headers["Retry-After"]) for name in ("liaison-1", "nobody-at-all")]
+    assert abs(waits[0] - waits[1]) <= 1, waits
 
 
 def test_successful_sign_ins_are_not_counted_against_the_account(sign_in_app):
