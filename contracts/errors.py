@@ -220,3 +220,26 @@ ErrorCode.PUSH_NOT_FOUND = "push_not_found"
 HTTP_STATUS.update({ErrorCode.MATERIAL_NOT_FOUND: 404, ErrorCode.PUSH_NOT_FOUND: 404})
 ErrorCode.ALREADY_RECORDED = "already_recorded"
 HTTP_STATUS[ErrorCode.ALREADY_RECORDED] = 409
+
+# ---- issue 10: scoring ----
+# No version of the rule set is in force on the day asked about (the county's first starts 2015-01-01).
+ErrorCode.NO_RULE_SET = "no_rule_set"
+# A rule set may not take effect before today: credited points are never revalued.
+ErrorCode.RULE_SET_RETROACTIVE = "rule_set_retroactive"
+# The year has been graded: no entry, rule change or second run reaches it.
+ErrorCode.YEAR_CLOSED = "year_closed"
+ErrorCode.YEAR_NOT_OVER = "year_not_over"
+ErrorCode.SCORE_ENTRY_NOT_FOUND = "score_entry_not_found"
+ErrorCode.GRADING_RUN_NOT_FOUND = "grading_run_not_found"
+ErrorCode.FOLLOW_UP_NOT_FOUND = "follow_up_not_found"
+ErrorCode.FOLLOW_UP_CLOSED = "follow_up_closed"
+HTTP_STATUS.update({
+    ErrorCode.NO_RULE_SET: 409,
+    ErrorCode.RULE_SET_RETROACTIVE: 422,
+    ErrorCode.YEAR_CLOSED: 409,
+    ErrorCode.YEAR_NOT_OVER: 422,
+    ErrorCode.SCORE_ENTRY_NOT_FOUND: 404,
+    ErrorCode.GRADING_RUN_NOT_FOUND: 404,
+    ErrorCode.FOLLOW_UP_NOT_FOUND: 404,
+    ErrorCode.FOLLOW_UP_CLOSED: 409,
+})

@@ -18,6 +18,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
@@ -89,7 +90,7 @@ class Event:
 def _json_default(value):
     if isinstance(value, (date, datetime)):
         return value.isoformat()
-    if isinstance(value, uuid.UUID):
+    if isinstance(value, (uuid.UUID, Decimal)):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 

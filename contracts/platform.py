@@ -99,6 +99,8 @@ SERVICES = (
                 calls={"roster": ("organisation_tree_page", "member_contact_for_delivery")},
                 # The SMS and phone channels: the number at send time, never stored (services.education.channels).
                 reveals={"roster": {"member_contact_for_delivery": ("phone",)}}),
+    # Keeps its own projections of roster's tree and members; grades from its own ledger alone.
+    ServiceSpec("scoring", contract="contracts.scoring", calls={"roster": ("organisation_tree_page",)}),
 )
 
 

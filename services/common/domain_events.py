@@ -28,3 +28,12 @@ class EventMap:
             ) from None
         return Event(source=self.source, event_type=event_type, data=dataclasses.asdict(domain_event),
                      version=self.versions.get(type(domain_event), 1))
+
+
+def event_types_by_name(domain_events_module, schemas):
+    """``{DomainEventClass: event_type}`` for a contract whose events are named like the domain's
+    classes (``TalkOpened`` is ``talk_opened``): every event in ``schemas`` must have its class."""
+    def class_name(event_type):
+        return "".join(part.capitalize() for part in event_type.split("_"))
+
+    return {getattr(domain_events_module, class_name(event_type)): event_type for event_type, _ in schemas}

@@ -86,3 +86,28 @@ def education(container_factory, education_config):
     container = container_factory(EducationService, education_config)
     container.start()
     return container
+
+
+@pytest.fixture
+def scoring_database_url():
+    url = create_database("liudong_test_scoring")
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def scoring(container_factory, rabbit_config, scoring_database_url):
+    """The scoring service in a real container on PostgreSQL and the test vhost (no roster: tests feed
+    roster's and education's events themselves)."""
+    from services.scoring.service import ScoringService
+
+    container = container_factory(ScoringService, {
+        **rabbit_config,
+        **caller_key_config("scoring"),
+        "DATABASE_URL": scoring_database_url,
+        "OUTBOX_RELAY": {"enabled": True, "poll_interval": 0.2, "batch_size": 50},
+        "EVENT_RETRY": {"max_attempts": 3, "initial_delay": 0.05, "multiplier": 2, "max_delay": 1},
+        "ORGANISATION_TREE_RPC_TIMEOUT": 2,
+    })
+    container.start()
+    return container

@@ -9,15 +9,31 @@ from nameko.testing.services import entrypoint_waiter
 
 from contracts.events import Event
 
-# The handler of each roster event, in services that follow the projection (education's names).
+# The handler of each event, per service that follows it.
 HANDLERS = {
-    "organisation_created": "project_organisation",
-    "member_registered": "project_member_registered",
-    "member_departed": "open_talk_on_departure",
-    "member_returned": "enrol_on_return",
-    "member_checked_in": "project_member_checked_in",
-    "member_status_changed": "project_member_status",
-    "member_transferred": "project_member_transferred",
+    "education": {
+        "organisation_created": "project_organisation",
+        "member_registered": "project_member_registered",
+        "member_departed": "open_talk_on_departure",
+        "member_returned": "enrol_on_return",
+        "member_checked_in": "project_member_checked_in",
+        "member_status_changed": "project_member_status",
+        "member_transferred": "project_member_transferred",
+    },
+    "scoring": {
+        "organisation_created": "project_organisation",
+        "member_registered": "project_member_registered",
+        "member_departed": "credit_departure",
+        "member_returned": "credit_return",
+        "member_checked_in": "credit_check_in",
+        "member_status_changed": "project_member_status",
+        "member_transferred": "project_member_transferred",
+        "talk_completed": "credit_talk",
+        "study_recorded": "credit_study",
+        "session_attended": "credit_session_attendance",
+        "training_attended": "credit_training_attendance",
+        "grading_run_requested": "grade_year",
+    },
 }
 
 
@@ -25,17 +41,18 @@ def new_id():
     return str(uuid.uuid4())
 
 
-def envelope(event_type, data, occurred_at=None):
-    event = Event(source="roster", event_type=event_type, data=data,
+def envelope(event_type, data, occurred_at=None, source="roster"):
+    event = Event(source=source, event_type=event_type, data=data,
                   occurred_at=occurred_at or datetime.now(timezone.utc))
     return event.envelope()
 
 
 def feed(container, dispatch, *envelopes):
-    """Publish each envelope on roster.events and wait until the container's handler has taken it."""
+    """Publish each envelope on its source's exchange (roster.events, ...) and wait until the container's
+    handler has taken it."""
     for body in envelopes:
-        with entrypoint_waiter(container, HANDLERS[body["event_type"]]):
-            dispatch("roster", body["event_type"], body)
+        with entrypoint_waiter(container, HANDLERS[container.service_name][body["event_type"]]):
+            dispatch(body["source"], body["event_type"], body)
 
 
 def organisation(path, kind="branch", name=None):

@@ -13,8 +13,8 @@ from deploy import broker, passwords, render
 from services.common import messaging
 
 ROOT = Path(__file__).resolve().parents[2]
-SCORING = ServiceSpec("scoring", contract="contracts.scoring")
-WITH_SCORING = (*SERVICES, SCORING)
+OUTREACH = ServiceSpec("outreach", contract="contracts.outreach")
+WITH_OUTREACH = (*SERVICES, OUTREACH)
 
 
 def secrets_for(services):
@@ -41,14 +41,14 @@ def test_the_check_mode_names_a_file_that_was_not_re_rendered(tmp_path):
         shutil.copy(ROOT / path, tmp_path / path)
     assert render.differences(root=tmp_path) == []
 
-    assert render.differences(root=tmp_path, services=WITH_SCORING) == [
+    assert render.differences(root=tmp_path, services=WITH_OUTREACH) == [
         Path("docker-compose.yml"), Path("deploy/k8s/kustomization.yaml"), Path("deploy/k8s/secret.example.yaml"),
         Path("deploy/k8s/postgres.yaml"), Path("deploy/k8s/broker-users.yaml"), Path("deploy/rabbitmq/definitions.json"),
-        Path("deploy/k8s/scoring.yaml"),
+        Path("deploy/k8s/outreach.yaml"),
     ]
     # A service dropped from the list leaves its rendered file behind: stale.
-    (tmp_path / "deploy/k8s/scoring.yaml").write_text(render.k8s_service(SCORING))
-    assert render.differences(root=tmp_path) == [Path("deploy/k8s/scoring.yaml")]
+    (tmp_path / "deploy/k8s/outreach.yaml").write_text(render.k8s_service(OUTREACH))
+    assert render.differences(root=tmp_path) == [Path("deploy/k8s/outreach.yaml")]
 
 
 def test_the_rabbitmq_definitions_declare_what_the_code_declares():
@@ -69,47 +69,47 @@ def test_the_rabbitmq_definitions_declare_what_the_code_declares():
 
 
 def test_a_new_service_gets_every_part_of_every_file():
-    files = render.render(WITH_SCORING)
+    files = render.render(WITH_OUTREACH)
 
     compose = yaml.safe_load(files[Path("docker-compose.yml")])
-    scoring = compose["services"]["scoring"]
-    assert scoring["command"] == ["python", "-m", "services.common.run", "--config", "config/scoring.yml",
-                                    "services.scoring.service"]
-    assert scoring["environment"]["LIUDONG_SCORING_DATABASE_URL"].endswith("@postgres:5432/scoring")
-    assert "LIUDONG_PERSONAL_DATA_KEYS" not in scoring["environment"]  # only services that keep personal data
+    outreach = compose["services"]["outreach"]
+    assert outreach["command"] == ["python", "-m", "services.common.run", "--config", "config/outreach.yml",
+                                    "services.outreach.service"]
+    assert outreach["environment"]["LIUDONG_OUTREACH_DATABASE_URL"].endswith("@postgres:5432/outreach")
+    assert "LIUDONG_PERSONAL_DATA_KEYS" not in outreach["environment"]  # only services that keep personal data
     assert "LIUDONG_PERSONAL_DATA_KEYS" in compose["services"]["roster"]["environment"]
-    assert scoring["healthcheck"]["test"][-2:] == ["rpc-scoring", "LIUDONG_SCORING_AMQP_URI"]
-    assert scoring["environment"]["LIUDONG_SCORING_AMQP_URI"] == (
-        "amqp://liudong-scoring:${LIUDONG_SCORING_AMQP_PASSWORD:?run python -m deploy.passwords}@rabbitmq:5672/liudong")
-    assert set(compose["services"]["gateway"]["depends_on"]) == {"rabbitmq", "postgres", "redis", "roster", "education", "scoring"}
-    assert compose["services"]["postgres"]["environment"]["LIUDONG_DATABASES"].split() == ["roster", "education", "scoring", "gateway"]
+    assert outreach["healthcheck"]["test"][-2:] == ["rpc-outreach", "LIUDONG_OUTREACH_AMQP_URI"]
+    assert outreach["environment"]["LIUDONG_OUTREACH_AMQP_URI"] == (
+        "amqp://liudong-outreach:${LIUDONG_OUTREACH_AMQP_PASSWORD:?run python -m deploy.passwords}@rabbitmq:5672/liudong")
+    assert set(compose["services"]["gateway"]["depends_on"]) == {"rabbitmq", "postgres", "redis", "roster", "education", "scoring", "outreach"}
+    assert compose["services"]["postgres"]["environment"]["LIUDONG_DATABASES"].split() == ["roster", "education", "scoring", "outreach", "gateway"]
 
-    documents = list(yaml.safe_load_all(files[Path("deploy/k8s/scoring.yaml")]))
+    documents = list(yaml.safe_load_all(files[Path("deploy/k8s/outreach.yaml")]))
     assert [d["kind"] for d in documents] == ["Deployment", "ScaledObject", "Exchange", "Queue", "Binding", "Policy"]
     (container,) = documents[0]["spec"]["template"]["spec"]["containers"]
-    assert container["command"] == scoring["command"]
+    assert container["command"] == outreach["command"]
     assert [e["name"] for e in container["env"]] == [
-        "LIUDONG_SCORING_AMQP_PASSWORD", "LIUDONG_SCORING_AMQP_URI", "LIUDONG_SCORING_DATABASE_URL",
-        "LIUDONG_SCORING_SIGNING_KEY", "LIUDONG_TRUSTED_CALLER_KEYS"]
-    assert container["env"][0]["valueFrom"]["secretKeyRef"] == {"name": "liudong-broker-scoring", "key": "password"}
+        "LIUDONG_OUTREACH_AMQP_PASSWORD", "LIUDONG_OUTREACH_AMQP_URI", "LIUDONG_OUTREACH_DATABASE_URL",
+        "LIUDONG_OUTREACH_SIGNING_KEY", "LIUDONG_TRUSTED_CALLER_KEYS"]
+    assert container["env"][0]["valueFrom"]["secretKeyRef"] == {"name": "liudong-broker-outreach", "key": "password"}
     assert container["env"][1]["value"] == (
-        "amqp://liudong-scoring:$(LIUDONG_SCORING_AMQP_PASSWORD)@liudong-rabbitmq:5672/liudong")
-    assert documents[1]["spec"]["triggers"][0]["metadata"]["queueName"] == "rpc-scoring"
+        "amqp://liudong-outreach:$(LIUDONG_OUTREACH_AMQP_PASSWORD)@liudong-rabbitmq:5672/liudong")
+    assert documents[1]["spec"]["triggers"][0]["metadata"]["queueName"] == "rpc-outreach"
     assert documents[3]["spec"] | {"rabbitmqClusterReference": None} == {
-        "name": "scoring.dead-letter", "type": "quorum", "durable": True, "autoDelete": False, "vhost": "liudong",
+        "name": "outreach.dead-letter", "type": "quorum", "durable": True, "autoDelete": False, "vhost": "liudong",
         "rabbitmqClusterReference": None,
     }
-    assert documents[5]["spec"]["pattern"] == r"^evt-.+--scoring\.[^.]+$"
-    assert "scoring.yaml" in yaml.safe_load(files[Path("deploy/k8s/kustomization.yaml")])["resources"]
+    assert documents[5]["spec"]["pattern"] == r"^evt-.+--outreach\.[^.]+$"
+    assert "outreach.yaml" in yaml.safe_load(files[Path("deploy/k8s/kustomization.yaml")])["resources"]
     secret = next(yaml.safe_load_all(files[Path("deploy/k8s/secret.example.yaml")]))["stringData"]
-    assert secret["LIUDONG_SCORING_DATABASE_URL"].endswith("@postgres:5432/scoring")
+    assert secret["LIUDONG_OUTREACH_DATABASE_URL"].endswith("@postgres:5432/outreach")
     statefulset = list(yaml.safe_load_all(files[Path("deploy/k8s/postgres.yaml")]))[2]
     (env,) = [e for e in statefulset["spec"]["template"]["spec"]["containers"][0]["env"] if e["name"] == "LIUDONG_DATABASES"]
-    assert env["value"].split() == ["roster", "education", "scoring", "gateway"]
+    assert env["value"].split() == ["roster", "education", "scoring", "outreach", "gateway"]
 
     definitions = json.loads(files[Path("deploy/rabbitmq/definitions.json")])
-    assert {"scoring.events", "education.events", "roster.events"} <= {e["name"] for e in definitions["exchanges"]}
-    assert {"name": "scoring.dead-letter", "vhost": "liudong", "durable": True, "auto_delete": False,
+    assert {"outreach.events", "education.events", "roster.events"} <= {e["name"] for e in definitions["exchanges"]}
+    assert {"name": "outreach.dead-letter", "vhost": "liudong", "durable": True, "auto_delete": False,
             "arguments": {"x-queue-type": "quorum"}} in definitions["queues"]
 
 
@@ -119,7 +119,7 @@ def test_the_postgres_configmap_carries_the_init_script_as_it_is():
 
 
 @pytest.mark.skipif(DOCKER_COMPOSE is None, reason="docker-compose is not installed")
-@pytest.mark.parametrize("services", [SERVICES, WITH_SCORING], ids=["committed", "with-scoring"])
+@pytest.mark.parametrize("services", [SERVICES, WITH_OUTREACH], ids=["committed", "with-outreach"])
 def test_docker_compose_accepts_the_file(tmp_path, services):
     compose_file = ROOT / "docker-compose.yml"
     if services is not SERVICES:
@@ -134,8 +134,8 @@ def test_docker_compose_accepts_the_file(tmp_path, services):
     required = secrets_for(services)
     result = config(required)
     assert result.returncode == 0, result.stderr
-    # The secrets have no defaults: without them compose refuses (with-scoring: its own ones).
-    for name in (required if services is SERVICES else [n for n in required if "SCORING" in n]):
+    # The secrets have no defaults: without them compose refuses (with-outreach: its own ones).
+    for name in (required if services is SERVICES else [n for n in required if "OUTREACH" in n]):
         refused = config({key: value for key, value in required.items() if key != name})
         assert refused.returncode != 0 and name in refused.stderr, (name, refused.stderr)
 

@@ -1,0 +1,49 @@
+"""What every scoring use case shares: the events map, the rule sets, and the
+caller's scope checked against scoring's own projections (the organisation
+tree and the members), never by asking roster
+(``services.common.projected_scope``).
+
+The use cases themselves sit by resource: ``ledger`` (crediting events and
+approved entries, line by line), ``entries`` (manual entries and their
+approval), ``rule_sets``, ``grading`` (runs, grades, follow-ups) and
+``standings``. Each takes the unit of work (``db``), the clock and the
+caller's scope as arguments; none commits (the entrypoint does).
+"""
+from sqlalchemy import select
+
+from contracts.errors import ErrorCode
+from contracts.scoring_events import SCHEMAS, SOURCE
+from services.common.domain_events import EventMap, event_types_by_name
+from services.common.projected_scope import (  # noqa: F401 - the use cases' shared vocabulary
+    organisation_tree,
+    paged,
+    scope_clause,
+    sees_member_of,
+    visible_organisation,
+    within,
+)
+from services.common.projected_scope import visible_member as _visible_member
+from services.scoring.domain import events as domain_events
+from services.scoring.domain.rules import RuleSet, in_force
+from services.scoring.models import grading_runs, members, rule_sets
+
+EVENTS = EventMap(SOURCE, event_types_by_name(domain_events, SCHEMAS))
+
+
+def visible_member(db, member_id, scope, field=None):
+    return _visible_member(db, members, member_id, scope, ErrorCode.MEMBER_NOT_FOUND, field)
+
+
+def all_rule_sets(db):
+    return [RuleSet.from_document(row.id, row.effective_from, row.document)
+            for row in db.session.execute(select(rule_sets)).all()]
+
+
+def rule_set_on(db, on):
+    """The version of the rule set in force on ``on``."""
+    return in_force(all_rule_sets(db), on)
+
+
+def closed_years(db):
+    """Years graded, or being graded: their ledgers and rules are closed."""
+    return set(db.session.execute(select(grading_runs.c.year)).scalars())

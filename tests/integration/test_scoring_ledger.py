@@ -1,0 +1,199 @@
+"""Scoring on the real broker and PostgreSQL: roster's and education's events (made up,
+tests.integration.roster_feed) credit the ledger once each, whatever the redeliveries and
+the order; manual entries need a second person; a grading run grades the year from the
+ledger alone and opens the follow-ups; every effect leaves on scoring.events."""
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from contracts.access import unrestricted
+from contracts.errors import ServiceError
+from services.scoring.models import grades, ledger_lines
+from tests.integration.roster_feed import (
+    checked_in,
+    departed,
+    envelope,
+    feed,
+    new_id,
+    registered,
+    returned,
+    tree,
+)
+from tests.integration.rpc import call
+from tests.support import EventTap
+
+LAST_YEAR = date.today().year - 1
+SECRETARY = unrestricted("user:secretary")
+TOWN_OFFICER = unrestricted("user:town-officer")
+
+
+@pytest.fixture
+def scoring_events(rabbit_config):
+    tap = EventTap(rabbit_config["AMQP_URI"], exchange="scoring.events")
+    yield tap
+    tap.close()
+
+
+def rows(database_url, query):
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(query).all()
+    finally:
+        engine.dispose()
+
+
+def at(day):
+    return datetime(day.year, day.month, day.day, 4, tzinfo=timezone.utc)  # noon in the county
+
+
+def education_event(event_type, data):
+    return envelope(event_type, data, source="education")
+
+
+def attended(member, organisation, held_on, status="present"):
+    return education_event("session_attended", {
+        "session_id": new_id(), "member_id": member, "organisation_id": organisation,
+        "held_on": held_on.isoformat(), "status": status, "mode": "online"})
+
+
+def test_roster_and_education_events_credit_the_right_points_once_each(scoring, dispatch, scoring_database_url,
+                                                                        scoring_events):
+    ids = tree(scoring, dispatch)
+    member, departure = new_id(), new_id()
+    leaving_on = date(LAST_YEAR, 3, 10)
+    leaving = departed(member, ids["village"], departure, departed_on=leaving_on, occurred_at=at(date(LAST_YEAR, 3, 1)))
+    check_in = checked_in(member, ids["village"], departure, checked_in_on=date(LAST_YEAR, 3, 20))
+    talk = education_event("talk_completed", {
+        "talk_id": new_id(), "member_id": member, "organisation_id": ids["village"],
+        "held_on": date(LAST_YEAR, 3, 5).isoformat(), "held_by": "王书记", "method": "home_visit", "overdue": False})
+    home = returned(member, ids["village"], departure, returned_on=date(LAST_YEAR, 11, 1), departed_on=leaving_on)
+    # The check-in arrives before its departure; every event comes twice.
+    feed(scoring, dispatch, registered(member, ids["village"], joined_on=date(2004, 7, 1)),
+         check_in, check_in, leaving, leaving, talk, talk, home, home)
+
+    lines = rows(scoring_database_url, select(ledger_lines).where(ledger_lines.c.member_id == member)
+                 .order_by(ledger_lines.c.occurred_on))
+    assert [(line.rule, line.points, line.category) for line in lines] == [
+        ("departure_reported_in_advance", Decimal("3.0"), "duty"),
+        ("talk_held", Decimal("2.0"), "duty"),
+        ("checked_in_in_time", Decimal("3.0"), "duty"),
+        ("return_reported", Decimal("2.0"), "duty"),
+    ]
+    credited = scoring_events.wait_for("points_credited", count=4)
+    assert sorted(event["data"]["source_event_id"] for event in credited) == sorted(
+        [leaving["event_id"], talk["event_id"], check_in["event_id"], home["event_id"]])
+
+    standing = call(scoring, "member_standing", member, {"on": date(LAST_YEAR, 12, 31).isoformat()})
+    assert (standing["score"], standing["grade"]) == (70.0, "qualified")
+    assert [line["rule"] for line in standing["lines"]] == [line.rule for line in lines]
+    assert standing["lines"][0]["explanation"].startswith("外出报备")
+
+
+def test_caps_hold_a_line_back_and_say_which(scoring, dispatch, scoring_database_url):
+    ids = tree(scoring, dispatch)
+    member = new_id()
+    feed(scoring, dispatch, registered(member, ids["village"]))
+    # At most 4 points of sessions a month: the third session of March credits nothing.
+    feed(scoring, dispatch, *[attended(member, ids["village"], date(LAST_YEAR, 3, day)) for day in (6, 16, 26)])
+    # ...and at most 20 a year of organisational life: months of sessions fill it.
+    feed(scoring, dispatch, *[attended(member, ids["village"], date(LAST_YEAR, month, 6 + turn))
+                              for month in range(4, 10) for turn in (0, 1)])
+    lines = rows(scoring_database_url, select(ledger_lines.c.occurred_on, ledger_lines.c.points,
+                                               ledger_lines.c.capped_by)
+                 .where(ledger_lines.c.member_id == member).order_by(ledger_lines.c.occurred_on))
+    assert lines[2] == (date(LAST_YEAR, 3, 26), Decimal("0.0"), "period")
+    assert sum(line.points for line in lines) == Decimal("20.0")
+    assert lines[-1].capped_by == "category"
+
+
+def test_a_manual_entry_counts_once_someone_else_approves_it(scoring, dispatch, scoring_events):
+    ids = tree(scoring, dispatch)
+    member = new_id()
+    feed(scoring, dispatch, registered(member, ids["village"]))
+    entry = call(scoring, "submit_score_entry", {
+        "member_id": member, "category": "role", "points": 4, "occurred_on": date.today().isoformat(),
+        "reason": "带领群众抗洪抢险"}, scope=SECRETARY)
+    assert entry["state"] == "pending"
+    with pytest.raises(ServiceError) as own:
+        call(scoring, "decide_score_entry", entry["id"], {"decision": "approved"}, scope=SECRETARY)
+    assert own.value.code == "separation_of_duties"
+    decided = call(scoring, "decide_score_entry", entry["id"], {"decision": "approved", "note": "属实"},
+                   scope=TOWN_OFFICER)
+    assert decided["state"] == "approved" and decided["line_id"]
+    [line] = call(scoring, "list_ledger_lines", {"member_id": member})["items"]
+    assert (line["rule"], line["points"], line["reason"], line["source"]) == ("manual", 4.0, "带领群众抗洪抢险", "manual")
+    with pytest.raises(ServiceError) as again:
+        call(scoring, "decide_score_entry", entry["id"], {"decision": "rejected"}, scope=TOWN_OFFICER)
+    assert again.value.code == "not_pending"
+
+    # A correction is a new line naming the one it corrects, never an edit.
+    correction = call(scoring, "submit_score_entry", {
+        "member_id": member, "category": "role", "points": -4, "occurred_on": date.today().isoformat(),
+        "reason": "重复录入, 更正", "corrects_line_id": line["id"]}, scope=TOWN_OFFICER)
+    call(scoring, "decide_score_entry", correction["id"], {"decision": "approved"}, scope=SECRETARY)
+    assert [item["points"] for item in call(scoring, "list_ledger_lines", {"member_id": member})["items"]] == [4.0, -4.0]
+
+
+def test_a_grading_run_grades_the_year_from_the_ledger_and_closes_it(scoring, dispatch, scoring_database_url,
+                                                                    scoring_events):
+    ids = tree(scoring, dispatch)
+    keen, idle, gone = new_id(), new_id(), new_id()
+    feed(scoring, dispatch, *[registered(member, ids["village"], joined_on=date(2010, 1, 1))
+                              for member in (keen, idle, gone)])
+    feed(scoring, dispatch, *[attended(keen, ids["village"], date(LAST_YEAR, month, 6)) for month in range(1, 13)])
+    for points, category in ((10, "role"), (10, "duty")):
+        entry = call(scoring, "submit_score_entry", {
+            "member_id": keen, "category": category, "points": points,
+            "occurred_on": date(LAST_YEAR, 12, 1).isoformat(), "reason": "表现突出"}, scope=SECRETARY)
+        call(scoring, "decide_score_entry", entry["id"], {"decision": "approved"}, scope=TOWN_OFFICER)
+    penalty = call(scoring, "submit_score_entry", {
+        "member_id": idle, "category": "discipline", "points": -5, "occurred_on": date(LAST_YEAR, 6, 1).isoformat(),
+        "reason": "无故不参加组织生活"}, scope=SECRETARY)
+    call(scoring, "decide_score_entry", penalty["id"], {"decision": "approved"}, scope=TOWN_OFFICER)
+    feed(scoring, dispatch, envelope("member_status_changed", {
+        "member_id": gone, "organisation_id": ids["village"], "status": "transferred_out", "previous_status": "normal",
+        "effective_on": date(LAST_YEAR, 5, 1).isoformat(), "cause": "member_transferred"}))
+
+    with pytest.raises(ServiceError) as not_over:
+        call(scoring, "request_grading_run", {"year": date.today().year})
+    assert not_over.value.code == "year_not_over"
+    with entrypoint_waiter_for(scoring, "grade_year"):
+        run = call(scoring, "request_grading_run", {"year": LAST_YEAR})
+    assert call(scoring, "get_grading_run", run["id"])["state"] == "completed"
+
+    graded = {row.member_id: (row.score, row.grade) for row in rows(scoring_database_url, select(grades))}
+    assert graded == {keen: (Decimal("100.0"), "excellent"), idle: (Decimal("55.0"), "unqualified")}
+    events = scoring_events.wait_for("member_graded", count=2)
+    assert {event["data"]["member_id"]: event["data"]["grade"] for event in events} == {
+        keen: "excellent", idle: "unqualified"}
+    opened = scoring_events.wait_for("follow_up_opened", count=2)
+    assert {event["data"]["kind"] for event in opened} == {"commendation", "disposition"}
+
+    with pytest.raises(ServiceError) as twice:
+        call(scoring, "request_grading_run", {"year": LAST_YEAR})
+    assert twice.value.code == "year_closed"
+    # A late event of the graded year stays on the ledger at 0 points: the grade does not move.
+    late = attended(idle, ids["village"], date(LAST_YEAR, 12, 20))
+    feed(scoring, dispatch, late)
+    [kept] = rows(scoring_database_url, select(ledger_lines).where(ledger_lines.c.source_event_id == late["event_id"]))
+    assert (kept.points, kept.capped_by) == (Decimal("0.0"), "year_closed")
+
+    [disposition] = call(scoring, "list_follow_ups", {"member_id": idle})["items"]
+    with pytest.raises(ServiceError) as wrong:
+        call(scoring, "close_follow_up", disposition["id"], {
+            "outcome": "commended", "closed_on": date.today().isoformat(), "decided_by": "支部党员大会"})
+    assert wrong.value.code == "validation_failed"
+    closed = call(scoring, "close_follow_up", disposition["id"], {
+        "outcome": "rectification", "rectify_by": date(date.today().year + 1, 6, 30).isoformat(),
+        "closed_on": date.today().isoformat(), "decided_by": "支部党员大会", "note": "限期整改六个月"})
+    assert (closed["state"], closed["outcome"]) == ("closed", "rectification")
+    [closed_event] = scoring_events.wait_for("follow_up_closed")
+    assert closed_event["data"]["outcome"] == "rectification"
+
+
+def entrypoint_waiter_for(container, method):
+    from nameko.testing.services import entrypoint_waiter
+    return entrypoint_waiter(container, method, timeout=30)
