@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from contracts.roster import PageQuerySchema, PageSchema, ResultSchema, StrictSchema
+from contracts.roster import MAX_BATCH, BatchErrorSchema, PageQuerySchema, PageSchema, ResultSchema, StrictSchema
 from contracts.text import Text
 
 SERVICE_NAME = "scoring"
@@ -287,6 +287,37 @@ class ScoreEntrySchema(ResultSchema):
 
 class ScoreEntryPageSchema(PageSchema):
     items = fields.List(fields.Nested(ScoreEntrySchema), required=True)
+
+
+# A county adopting the platform enters its paper ledger (纸质积分台账) of a year still open, and the
+# town checks it: each item is validated and answered on its own, as the roster's batches are.
+
+class ScoreEntryBatchSchema(StrictSchema):
+    items = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=MAX_BATCH), metadata={
+        "description": f"1 to {MAX_BATCH} entries, each as the body of POST /score-entries (submitScoreEntry)"})
+
+
+class ScoreDecisionItemSchema(ScoreEntryDecisionSchema):
+    entry_id = fields.UUID(required=True)
+
+
+class ScoreDecisionBatchSchema(StrictSchema):
+    items = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=MAX_BATCH), metadata={
+        "description": f"1 to {MAX_BATCH} decisions, each an entry_id beside the body of "
+                       "POST /score-entries/{entry_id}/decision (decideScoreEntry)"})
+
+
+class ScoreEntryBatchItemSchema(ResultSchema):
+    index = fields.Int(required=True, metadata={"description": "the item's place in the request, from 0"})
+    status = fields.Int(required=True, metadata={"description": "what the single request would have answered"})
+    error = fields.Nested(BatchErrorSchema, allow_none=True)
+    entry = fields.Nested(ScoreEntrySchema, allow_none=True)
+
+
+class ScoreEntryBatchResultSchema(ResultSchema):
+    items = fields.List(fields.Nested(ScoreEntryBatchItemSchema), required=True)
+    succeeded = fields.Int(required=True)
+    refused = fields.Int(required=True)
 
 
 # ---- standings ----------------------------------------------------------------------------

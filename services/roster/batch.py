@@ -6,29 +6,9 @@ adds anything (services.roster.usecases), so a refused item leaves nothing
 behind and the items that passed commit together with their events.
 """
 from contracts import roster as contract
-from contracts.access import AUDIT_ONLY_DETAILS
-from contracts.errors import HTTP_STATUS, RuleViolation, ServiceError
+from services.common.batch import each_item
 from services.common.rpc import load
 from services.roster import schemas, usecases
-
-
-def _refusal(index, exc):
-    details = dict(exc.details) if isinstance(exc.details, dict) else exc.details
-    if isinstance(details, dict):
-        details.pop(AUDIT_ONLY_DETAILS, None)  # the hash index of a duplicate never leaves the service
-    return {"index": index, "status": HTTP_STATUS.get(exc.code, 422),
-            "error": {"code": exc.code, "message": exc.message, "details": details}}
-
-
-def _each(items, run):
-    answers = []
-    for index, item in enumerate(items):
-        try:
-            answers.append({"index": index, "status": 201, "error": None, **run(item)})
-        except (ServiceError, RuleViolation) as exc:
-            answers.append(_refusal(index, exc))
-    succeeded = sum(1 for answer in answers if answer["status"] == 201)
-    return {"items": answers, "succeeded": succeeded, "refused": len(answers) - succeeded}
 
 
 def register_members(db, payload, clock, scope, due_days=usecases.DEFAULT_DUE_DAYS):
@@ -40,7 +20,7 @@ def register_members(db, payload, clock, scope, due_days=usecases.DEFAULT_DUE_DA
         return {"member": schemas.dump_member(member, scope)}
 
     # Each item is dumped already (schemas.dump_*), masked as the caller's scope says.
-    return _each(items, register)
+    return each_item(items, register)
 
 
 def report_departures(db, payload, clock, scope, home_code, due_days=usecases.DEFAULT_DUE_DAYS):
@@ -54,7 +34,7 @@ def report_departures(db, payload, clock, scope, home_code, due_days=usecases.DE
         departure = usecases.report_departure(db, str(member_id), command, clock, scope, home_code, due_days)
         return {"departure": schemas.dump_departure(departure, scope)}
 
-    return _each(items, depart)
+    return each_item(items, depart)
 
 
 class _MemberIdSchema(contract.StrictSchema):

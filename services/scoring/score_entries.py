@@ -3,7 +3,10 @@ approves (a ledger line follows) or rejects. Rules: ``domain.entries``."""
 from sqlalchemy import select, update
 
 from contracts.errors import ErrorCode, RuleViolation
+from contracts import scoring as contract
+from services.common.batch import each_item
 from services.common.clock import new_id
+from services.common.rpc import load
 from services.scoring import ledger, usecases
 from services.scoring.domain import entries as rules
 from services.scoring.domain.events import ScoreEntryDecided, ScoreEntrySubmitted
@@ -74,3 +77,20 @@ def list_entries(db, query, scope):
     if query.get("state"):
         statement = statement.where(score_entries.c.state == query["state"])
     return usecases.paged(db, statement, query, (score_entries.c.submitted_at, score_entries.c.id))
+
+
+def submit_batch(db, payload, clock, scope):
+    items = load(contract.ScoreEntryBatchSchema(), payload)["items"]
+    schema = contract.ScoreEntryCreateSchema()  # one per batch: building a schema costs more than loading an item
+    return each_item(items, lambda item: {"entry": submit(db, load(schema, item), clock, scope)})
+
+
+def decide_batch(db, payload, clock, scope):
+    items = load(contract.ScoreDecisionBatchSchema(), payload)["items"]
+    schema = contract.ScoreDecisionItemSchema()
+
+    def run(item):
+        command = load(schema, item)
+        return {"entry": decide(db, command["entry_id"], command, clock, scope)}
+
+    return each_item(items, run, status=200)

@@ -162,6 +162,14 @@ class ScoringService(tree.FollowsOrganisationTree):
         command = load(contract.ScoreEntryDecisionSchema(), payload)
         return contract.ScoreEntrySchema().dump(score_entries.decide(self.db, entry_id, command, self.clock, scope))
 
+    @scoped_rpc(write=True)
+    def submit_score_entries(self, payload, scope):
+        return contract.ScoreEntryBatchResultSchema().dump(score_entries.submit_batch(self.db, payload, self.clock, scope))
+
+    @scoped_rpc(write=True)
+    def decide_score_entries(self, payload, scope):
+        return contract.ScoreEntryBatchResultSchema().dump(score_entries.decide_batch(self.db, payload, self.clock, scope))
+
     # ---- year end: grading runs, grades, follow-ups ------------------------------------------------
 
     @scoped_rpc(write=True)

@@ -197,3 +197,30 @@ def test_a_grading_run_grades_the_year_from_the_ledger_and_closes_it(scoring, di
 def entrypoint_waiter_for(container, method):
     from nameko.testing.services import entrypoint_waiter
     return entrypoint_waiter(container, method, timeout=30)
+
+
+def test_a_paper_ledger_is_entered_and_checked_in_batches_item_by_item(scoring, dispatch):
+    ids = tree(scoring, dispatch)
+    members = [new_id() for _ in range(3)]
+    feed(scoring, dispatch, *[registered(member, ids["village"]) for member in members])
+    day = date.today().isoformat()
+    submitted = call(scoring, "submit_score_entries", {"items": [
+        {"member_id": members[0], "category": "organisational_life", "points": 12, "occurred_on": day,
+         "reason": "纸质台账: 组织生活"},
+        {"member_id": members[1], "category": "nonsense", "points": 3, "occurred_on": day, "reason": "x"},
+        {"member_id": new_id(), "category": "duty", "points": 3, "occurred_on": day, "reason": "no such member"},
+        {"member_id": members[2], "category": "duty", "points": 6, "occurred_on": day, "reason": "纸质台账: 履行义务"},
+    ]}, scope=SECRETARY)
+    assert [(item["status"], item["error"] and item["error"]["code"]) for item in submitted["items"]] == [
+        (201, None), (422, "validation_failed"), (422, "unknown_reference"), (201, None)]
+    assert "category" in submitted["items"][1]["error"]["details"]
+    entries = [submitted["items"][0]["entry"]["id"], submitted["items"][3]["entry"]["id"]]
+    own = call(scoring, "decide_score_entries", {"items": [{"entry_id": entries[0], "decision": "approved"}]},
+               scope=SECRETARY)
+    assert own["items"][0]["error"]["code"] == "separation_of_duties" and own["succeeded"] == 0
+    decided = call(scoring, "decide_score_entries", {"items": [
+        {"entry_id": entry, "decision": "approved", "note": "镇党委核实"} for entry in entries]}, scope=TOWN_OFFICER)
+    assert decided["succeeded"] == 2
+    lines = call(scoring, "list_ledger_lines", {"organisation_id": ids["village"]})["items"]
+    assert sorted((line["member_id"], line["points"]) for line in lines) == sorted(
+        [(members[0], 12.0), (members[2], 6.0)])
