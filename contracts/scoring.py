@@ -13,7 +13,14 @@ from decimal import Decimal
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from contracts.roster import MAX_BATCH, BatchErrorSchema, PageQuerySchema, PageSchema, ResultSchema, StrictSchema
+from contracts.roster import (
+    MAX_BATCH,
+    BatchErrorSchema,
+    PageQuerySchema,
+    PageSchema,
+    ResultSchema,
+    StrictSchema,
+)
 from contracts.text import Text
 
 SERVICE_NAME = "scoring"
@@ -23,9 +30,11 @@ SCORING_READ = "scoring:read"            # rules, ledgers, standings, grades, ru
 SCORE_ENTRIES_WRITE = "score_entries:write"  # a branch's manual entry (points with a reason)
 SCORE_ENTRIES_APPROVE = "score_entries:approve"  # approve or reject someone else's entry
 SCORING_RULES_WRITE = "scoring_rules:write"      # publish a new version of the rule set
-GRADING_WRITE = "grading:write"          # run a year's grading; record what was done about a grade
+GRADING_WRITE = "grading:write"          # run a year's grading: county-wide, the county's act
+FOLLOW_UPS_WRITE = "follow_ups:write"    # record what was done about a grade (表彰, 警示谈话, 处置)
 
-PERMISSIONS = (SCORING_READ, SCORE_ENTRIES_WRITE, SCORE_ENTRIES_APPROVE, SCORING_RULES_WRITE, GRADING_WRITE)
+PERMISSIONS = (SCORING_READ, SCORE_ENTRIES_WRITE, SCORE_ENTRIES_APPROVE, SCORING_RULES_WRITE, GRADING_WRITE,
+               FOLLOW_UPS_WRITE)
 
 # Scoring stores no personal data: a member is an id, a branch and dates.
 REVEALS = {}
@@ -33,8 +42,9 @@ REVEALS = {}
 ROLE_PERMISSIONS = {
     "county_admin": frozenset(PERMISSIONS),
     # The town committee approves its branches' entries and sees their grades through.
-    "town_admin": frozenset({SCORING_READ, SCORE_ENTRIES_WRITE, SCORE_ENTRIES_APPROVE, GRADING_WRITE}),
-    "branch_secretary": frozenset({SCORING_READ, SCORE_ENTRIES_WRITE, SCORE_ENTRIES_APPROVE, GRADING_WRITE}),
+    # The rule set and the grading run are the county's (they reach every member): not a town's or a branch's.
+    "town_admin": frozenset({SCORING_READ, SCORE_ENTRIES_WRITE, SCORE_ENTRIES_APPROVE, FOLLOW_UPS_WRITE}),
+    "branch_secretary": frozenset({SCORING_READ, SCORE_ENTRIES_WRITE, SCORE_ENTRIES_APPROVE, FOLLOW_UPS_WRITE}),
     "liaison": frozenset({SCORING_READ, SCORE_ENTRIES_WRITE}),
     "system_integration": frozenset(PERMISSIONS),
     # Over the member's own record only: their ledger, standing and grades.

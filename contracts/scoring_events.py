@@ -37,8 +37,8 @@ class PointsCreditedV1(Schema):
     occurred_on = fields.Date(required=True)
     rule = fields.Str(required=True)
     category = fields.Str(required=True)
-    points = fields.Decimal(required=True, as_string=True)
-    rule_points = fields.Decimal(required=True, as_string=True)
+    points = fields.Decimal(required=True, places=1, as_string=True)
+    rule_points = fields.Decimal(required=True, places=1, as_string=True)
     capped_by = fields.Str(allow_none=True, load_default=None)
     source = fields.Str(required=True)
     source_event_id = fields.UUID(required=True)
@@ -53,7 +53,7 @@ class ScoreEntrySubmittedV1(Schema):
     member_id = fields.UUID(required=True)
     organisation_id = fields.UUID(required=True)
     category = fields.Str(required=True)
-    points = fields.Decimal(required=True, as_string=True)
+    points = fields.Decimal(required=True, places=1, as_string=True)
     occurred_on = fields.Date(required=True)
     corrects_line_id = fields.UUID(allow_none=True, load_default=None)
 
@@ -73,7 +73,7 @@ class RuleSetPublishedV1(Schema):
 
     rule_set_id = fields.UUID(required=True)
     effective_from = fields.Date(required=True)
-    starting_score = fields.Decimal(required=True, as_string=True)
+    starting_score = fields.Decimal(required=True, places=1, as_string=True)
 
 
 class GradingRunRequestedV1(Schema):
@@ -103,7 +103,7 @@ class MemberGradedV1(Schema):
     member_id = fields.UUID(required=True)
     organisation_id = fields.UUID(required=True)
     year = fields.Int(required=True)
-    score = fields.Decimal(required=True, as_string=True)
+    score = fields.Decimal(required=True, places=1, as_string=True)
     grade = fields.Str(required=True)
 
 

@@ -345,3 +345,8 @@ BLUEPRINTS = BLUEPRINTS + (pocket_members,)
 from gateway.api import pushes, study, talks, technical_leaders, trainings  # noqa: E402
 
 BLUEPRINTS = BLUEPRINTS + (talks, trainings, study, pushes, technical_leaders)
+
+# ---- issue 10: scoring ----
+from gateway.api import grading, score_entries, score_ledger, scoring_rules
+
+BLUEPRINTS = BLUEPRINTS + (scoring_rules, score_ledger, score_entries, grading)

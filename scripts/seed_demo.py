@@ -13,7 +13,14 @@ many"), through the gateway, as another county system would:
   their return enrolled in the winter training, with three sessions' registers and skills;
   the monthly activity day of 24 village branches over the past year, participation rising from
   40% to 85%; 400 study records of away members; three courses pushed to every town's
-  away members by SMS, WeChat group and the app.
+  away members by SMS, WeChat group and the app;
+- scoring (issue 10): last year graded. The platform came to the county this year, so last
+  year's points are the branches' paper ledgers (纸质积分台账), entered as manual entries with
+  a reason (POST /score-entries/batch) and checked by a second person, the town's checker
+  (a key of its own: LIUDONG_CHECKER_API_KEY; no one approves their own entry), beside the
+  points last December's activity days earned on the platform. DOMAIN.md gives no figures
+  for the grades; we assumed a spread a county would find plausible: 15% excellent (优秀),
+  76% qualified (合格), 7% warned (警示), 2% unqualified (不合格). Then last year is graded.
 
 Members and departures go in batches (POST /members/batch and
 /members/departures/batch, 200 items each (the API takes up to 500, but a
@@ -26,7 +33,9 @@ and idempotent: a county already there is left alone.
     LIUDONG_API_KEY=ld_... .venv/bin/python scripts/seed_demo.py http://127.0.0.1:8000
 
 The key needs organisations:read/write, members:read/write, movements:write,
-education:read, talks:write, trainings:write, sessions:write, study:write and pushes:write.
+education:read, talks:write, trainings:write, sessions:write, study:write, pushes:write,
+scoring:read, score_entries:write and grading:write; the checker's key, scoring:read and
+score_entries:approve.
 """
 import os
 import random
@@ -92,9 +101,9 @@ def today():
 
 
 class Gateway:
-    def __init__(self, base_url):
+    def __init__(self, base_url, key_variable="LIUDONG_API_KEY"):
         self.base = base_url.rstrip("/") + "/api/v1"
-        self.key = os.environ["LIUDONG_API_KEY"]
+        self.key = os.environ[key_variable]
         self.requests = 0
 
     def _session(self):
@@ -333,7 +342,7 @@ def wait_until(what, condition, timeout=EDUCATION_WAIT):
     deadline = time.monotonic() + timeout
     while not (answer := condition()):
         if time.monotonic() > deadline:
-            raise SystemExit(f"education did not {what} within {timeout} s")
+            raise SystemExit(f"the platform did not {what} within {timeout} s")
         time.sleep(1)
     return answer
 
@@ -477,6 +486,73 @@ def study_records(gateway, rng, away_members, day):
     return {"study records": len(records)}
 
 
+# ---- last year's points and grades (issue 10) ------------------------------------------------------
+GRADE_SHARES = {"excellent": 15, "qualified": 76, "warned": 7, "unqualified": 2}   # assumed: DOMAIN.md has none
+BANDS = {"excellent": (90, 100), "qualified": (70, 89), "warned": (60, 69), "unqualified": (48, 59)}
+STARTING_SCORE = 60
+LIMITS = (("organisational_life", 20, "参加组织生活"), ("duty", 10, "履行党员义务"), ("role", 10, "发挥作用"))
+SCORING_WAIT = 600        # seconds scoring may take to fold roster's members in, and to grade the year
+
+
+def paper_ledger(rng, members, year):
+    """Each member's year as the branch's paper ledger has it: a grade drawn with GRADE_SHARES, a score
+    within its band, and the entries that make it (categories filled in order, within their limits;
+    below the starting score, a deduction for discipline)."""
+    entries = []
+    grades = rng.choices(list(GRADE_SHARES), weights=list(GRADE_SHARES.values()), k=len(members))
+    for member, grade in zip(members, grades):
+        gain = rng.randint(*BANDS[grade]) - STARTING_SCORE
+        parts = []
+        if gain < 0:
+            life = rng.randint(0, 6)
+            parts = [("organisational_life", life, "参加组织生活"), ("discipline", gain - life, "无故不参加组织生活, 经批评教育仍未改正")]
+        else:
+            for category, limit, words in LIMITS:
+                points = min(limit, gain)
+                gain -= points
+                parts.append((category, points, words))
+        for category, points, words in parts:
+            while points:  # an entry is at most 20 points either way
+                step = max(-20, min(20, points))
+                entries.append({"member_id": member["id"], "category": category, "points": step,
+                                "occurred_on": date(year, 12, 31).isoformat(),
+                                "reason": f"{year}年度纸质积分台账: {words}"})
+                points -= step
+    return entries
+
+
+def scoring_last_year(base_url, gateway, rng, registered, now):
+    checker = Gateway(base_url, "LIUDONG_CHECKER_API_KEY")
+    year = now.year - 1
+    # Scoring keeps its own roll from roster's events: wait until it has every member.
+    wait_until("project every member", lambda: gateway.send(
+        "GET", "/grade-distribution", year=now.year)["total"]["members"] >= MEMBERS, timeout=SCORING_WAIT)
+    entries = paper_ledger(rng, [item["member"] for item in registered], year)
+
+    def enter(numbered):
+        n, batch = numbered
+        answer = gateway.send("POST", "/score-entries/batch", {"items": batch}, idempotency_key=f"seed-entries-{n}")
+        refused = [item for item in answer["items"] if item["status"] != 201]
+        if refused:
+            raise SystemExit(f"{len(refused)} score entries refused, e.g. {refused[0]}")
+        decisions = [{"entry_id": item["entry"]["id"], "decision": "approved", "note": "镇党委核对无误"}
+                     for item in answer["items"]]
+        checked = checker.send("POST", "/score-entries/decisions/batch", {"items": decisions},
+                               idempotency_key=f"seed-decisions-{n}")
+        if checked["refused"]:
+            raise SystemExit(f"{checked['refused']} approvals refused, e.g. {checked['items'][0]}")
+        return len(batch)
+
+    with ThreadPoolExecutor(2) as pool:
+        entered = sum(pool.map(enter, enumerate(batches(entries))))
+    run = gateway.send("POST", "/grading-runs", {"year": year}, idempotency_key=f"seed-grading-{year}")
+    wait_until(f"grade {year}", lambda: gateway.send("GET", f"/grading-runs/{run['id']}")["state"] == "completed",
+               timeout=SCORING_WAIT)
+    graded = gateway.send("GET", f"/grading-runs/{run['id']}")
+    return {"score entries": entered, f"graded {year}": graded["graded"],
+            **{grade: graded[grade] for grade in GRADE_SHARES}}
+
+
 def seed(base_url, seed_value=2021):
     started = time.monotonic()
     gateway = Gateway(base_url)
@@ -509,6 +585,8 @@ def seed(base_url, seed_value=2021):
     education.update(study_records(gateway, rng, away, now))
     education.update(pushes(gateway, organisations, now))
     took["education"] = time.monotonic() - started - sum(took.values())
+    education.update(scoring_last_year(base_url, gateway, rng, registered, now))
+    took["scoring"] = time.monotonic() - started - sum(took.values())
     print(f"demo county loaded in {time.monotonic() - started:.0f} s ({gateway.requests} requests; "
           + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in took.items()) + "): "
           f"{len(organisations)} organisations, {len(registered)} members, {len(reports)} of them away; "

@@ -31,6 +31,7 @@ OFF_THE_ROLL = ("removed", "transferred_out", "suspended")
 def request_run(db, command, clock, scope):
     year = command["year"]
     rules.check_year(year, clock.today(), usecases.closed_years(db))
+    usecases.rule_set_on(db, rules.year_end(year))  # no_rule_set: a year before the county's first rule set
     run_id = new_id()
     db.session.execute(grading_runs.insert().values(
         id=run_id, year=year, state=REQUESTED, requested_by=scope.principal, requested_at=clock.now()))

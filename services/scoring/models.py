@@ -7,7 +7,18 @@ The ledger is only ever inserted into; a correction is a new line. One line
 per (source event, rule): a redelivered event that slipped past the inbox
 still cannot credit twice.
 """
-from sqlalchemy import JSON, Column, Date, Index, Integer, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from services.common.tables import UTCDateTime, kernel_tables, new_metadata
 
@@ -17,7 +28,7 @@ kernel_tables(metadata)
 ID = 36  # a UUID as text, as every service keys its rows
 
 
-def Points(name, **kwargs):  # noqa: N802 - a column, named like one
+def Points(name, **kwargs):
     # One decimal place: 59.9 is warned, 60 is not unqualified.
     return Column(name, Numeric(7, 1), **kwargs)
 

@@ -86,8 +86,8 @@ def member_checked_in(session, event, now):
     data = event["data"]
     member_id, departure_id = str(data["member_id"]), str(data["departure_id"])
     ensure_member(session, member_id, str(data["organisation_id"]), now, status="away")
-    values = dict(check_in_event_id=str(event["event_id"]), checked_in_on=data["checked_in_on"],
-                  check_in_organisation_id=str(data["organisation_id"]))
+    values = {"check_in_event_id": str(event["event_id"]), "checked_in_on": data["checked_in_on"],
+              "check_in_organisation_id": str(data["organisation_id"])}
     if _absence(session, departure_id) is None:
         session.execute(absences.insert().values(departure_id=departure_id, member_id=member_id, **values))
     else:

@@ -2,8 +2,8 @@
 approves (a ledger line follows) or rejects. Rules: ``domain.entries``."""
 from sqlalchemy import select, update
 
-from contracts.errors import ErrorCode, RuleViolation
 from contracts import scoring as contract
+from contracts.errors import ErrorCode, RuleViolation
 from services.common.batch import each_item
 from services.common.clock import new_id
 from services.common.rpc import load
@@ -16,6 +16,7 @@ from services.scoring.models import ledger_lines, score_entries
 def submit(db, command, clock, scope):
     member = usecases.visible_member(db, command["member_id"], scope, field="member_id")
     rules.check_submission(command["occurred_on"], clock.today(), usecases.closed_years(db))
+    usecases.rule_set_on(db, command["occurred_on"])  # no_rule_set: before the county's first rule set
     corrects = command.get("corrects_line_id")
     if corrects is not None:
         line = db.session.execute(select(ledger_lines.c.member_id).where(ledger_lines.c.id == str(corrects))).first()

@@ -17,7 +17,14 @@ from services.common.clock import Clock
 from services.common.db import Database
 from services.common.messaging import idempotent, reliable_event_handler
 from services.common.rpc import load, rpc, scoped_rpc
-from services.scoring import grading, ledger, projection, rule_sets, score_entries, standings
+from services.scoring import (
+    grading,
+    ledger,
+    projection,
+    rule_sets,
+    score_entries,
+    standings,
+)
 from services.scoring.models import metadata
 from services.scoring.usecases import EVENTS
 

@@ -57,11 +57,11 @@ def _totals_by_member(db, scope, year, on, organisation_id=None):
                  .group_by(members.c.member_id, members.c.organisation_id, ledger_lines.c.category))
     if organisation_id is not None:
         statement = statement.where(usecases.within(db, organisation_id, members.c.organisation_id))
-    totals = defaultdict(dict)
+    totals = {}
     for member_id, member_organisation, category, points in db.session.execute(statement):
-        totals[(member_id, member_organisation)]
+        member_totals = totals.setdefault((member_id, member_organisation), {})
         if category is not None:
-            totals[(member_id, member_organisation)][category] = Decimal(points)
+            member_totals[category] = Decimal(points)
     return totals
 
 

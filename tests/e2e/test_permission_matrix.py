@@ -28,7 +28,7 @@ from typing import Callable
 
 import pytest
 
-from contracts import education, roster
+from contracts import education, roster, scoring
 from contracts.access import mask_id_number, mask_phone
 from gateway import auth
 from gateway.access import policy
@@ -151,6 +151,7 @@ def world(platform):
     officer = user_id(w["passwords"]["security_officer"][0])
     w["officer_grant"] = setup_get("/api/v1/grants", principal=f"user:{officer}")["items"][0]["id"]
     w["education"] = _education_world(w)
+    w["scoring"] = _scoring_world(w)
     return w
 
 
@@ -925,3 +926,136 @@ EXAMPLES.update({
 # A member has no subtree: their figures are everything they see (nothing); the others ask for their branch.
 EXAMPLES["getEducationFigures"] = Example(lambda w, s, r: ({}, {} if r == "member" and s["own"] else
                                                            {"organisation_id": s["branch"]["id"]}, None), outside=UNKNOWN)
+
+
+# ---- issue 10: scoring ----
+# The world's scoring (set up after education's): scoring has projected M1, M2 and M3 and the tree, and
+# credited each member's return; each member has a pending entry submitted by the platform's key; the
+# years SCORED_YEARS have been graded (M1, M2 and M3, on the roll since joining in 2015, are 警示 at the
+# starting score), so each member has one open 警示谈话 per year to close. The rule set and the grading
+# runs are the county's, for the whole platform: they have no other side.
+SCORED_YEARS = (2015, 2016, 2017, 2018)
+_grading_years = itertools.count(SCORED_YEARS[-1] + 1)  # one year that is over and not graded per caller
+RULE_SET_FIELDS = ("starting_score", "bands", "categories", "rules", "follow_up_due_days")
+
+
+def _score_entry(member_id):
+    return {"member_id": member_id, "category": "role", "points": 1, "occurred_on": datetime.date.today().isoformat(),
+            "reason": "矩阵: 带头参加志愿服务"}
+
+
+def _scoring_world(w):
+    platform = w["platform"]
+    people = [w[m]["id"] for m in ("M1", "M2", "M3")]
+    organisations = [w[o]["id"] for o in ("C", "T1", "T2", "B1", "B2", "C2", "B3")]
+    # Scoring keeps its own projection of roster's members and tree, a moment after roster answered.
+    wait_for(lambda: all(platform.get(f"/api/v1/members/{m}/score").status_code == 200 for m in people),
+             timeout=30, message="scoring to project the members")
+    wait_for(lambda: all(platform.get("/api/v1/score-ledger", params={"organisation_id": o, "per_page": 1}).status_code
+                         == 200 for o in organisations), timeout=30, message="scoring to project the organisations")
+    wait_for(lambda: all(platform.get("/api/v1/score-ledger", params={"member_id": m}).json()["items"] for m in people),
+             timeout=30, message="scoring to credit the education world's returns")
+    entries = {m: ok(platform.post("/api/v1/score-entries", _score_entry(m)), 201) for m in people}
+    runs = [ok(platform.post("/api/v1/grading-runs", {"year": year}), 202) for year in SCORED_YEARS]
+    for run in runs:
+        wait_for(lambda run=run: platform.get(f"/api/v1/grading-runs/{run['id']}").json()["state"] == "completed",
+                 timeout=30, message=f"scoring to grade {run['year']}")
+    follow_ups = {m: ok(platform.get("/api/v1/follow-ups", params={"member_id": m, "year": SCORED_YEARS[0]}), 200)[
+        "items"][0] for m in people}
+    rules = ok(platform.get("/api/v1/scoring-rules", params={"on": datetime.date.today().isoformat()}), 200)["items"][0]
+    return {"entries": entries, "run": runs[0], "follow_ups": follow_ups, "rules": rules}
+
+
+def _rule_set_to_publish(w):
+    """The version in force, again, from a day of its own far ahead (one version a day)."""
+    effective_from = datetime.date(2090, 1, 1) + datetime.timedelta(days=next(_serial))
+    return {**{name: w["scoring"]["rules"][name] for name in RULE_SET_FIELDS},
+            "effective_from": effective_from.isoformat(), "note": "矩阵"}
+
+
+def _entry_to_decide(w, s, r):
+    """Inside, for a role that approves: a fresh entry of the own member, submitted by another principal
+    (the platform's key); otherwise the side's member's entry (refused before its state counts)."""
+    if s["own"] and _may(r, scoring.SCORE_ENTRIES_APPROVE):
+        return ok(w["platform"].post("/api/v1/score-entries", _score_entry(s["member"]["id"])), 201)["id"]
+    return w["scoring"]["entries"][s["member"]["id"]]["id"]
+
+
+def _year_to_grade(s, r):
+    if s["own"] and _may(r, scoring.GRADING_WRITE):
+        year = next(_grading_years)
+        assert year < datetime.date.today().year, "no year left that is over and not graded"
+        return year
+    return SCORED_YEARS[0]
+
+
+def _follow_up_to_close(w, s, r):
+    """Inside, for a role that closes: an open follow-up of the own member; otherwise the side's member's."""
+    if s["own"] and _may(r, scoring.FOLLOW_UPS_WRITE):
+        return ok(w["platform"].get("/api/v1/follow-ups", params={"member_id": s["member"]["id"], "state": "open"}),
+                  200)["items"][0]["id"]
+    return w["scoring"]["follow_ups"][s["member"]["id"]]["id"]
+
+
+def _never_lists_the_other_member(body, own, other, role):
+    values = {item["member_id"] for item in body["items"]}
+    assert other["member"]["id"] not in values, values
+    if role == "member":
+        assert values <= {own["member"]["id"]}, values
+
+
+def _own_or_other_subtree(s, **query):
+    return {**query, "per_page": 100} if s["own"] else {**query, "organisation_id": s["branch"]["id"]}
+
+
+EXAMPLES.update({
+    "listScoringRules": Example(lambda w, s, r: ({}, None, None),
+                                check=lambda body, own, other, role: (
+                                    "2015-01-01" in {v["effective_from"] for v in body["items"]}) or _fail(body)),
+    "publishScoringRules": Example(lambda w, s, r: ({}, None, _rule_set_to_publish(w)), 201),
+    "listScoreLedger": Example(lambda w, s, r: ({}, _own_or_other_subtree(s), None), outside=UNKNOWN,
+                               check=_lists_own_only("member", member=True)),
+    "getMemberScore": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, None),
+                              outside=(404, "member_not_found"),
+                              check=lambda body, own, other, role: body["member_id"] == own["member"]["id"]
+                              or _fail(body)),
+    "listMembersAtRisk": Example(lambda w, s, r: ({}, _own_or_other_subtree(s), None), outside=UNKNOWN,
+                                 check=_never_lists_the_other_member),
+    # A member has no subtree: their distribution is everything they see; the others ask for their branch.
+    "getGradeDistribution": Example(lambda w, s, r: ({}, {"year": SCORED_YEARS[0]} if r == "member" and s["own"] else
+                                                     {"year": SCORED_YEARS[0], "organisation_id": s["branch"]["id"]},
+                                                     None), outside=UNKNOWN,
+                                    check=lambda body, own, other, role: (
+                                        body["graded"] and (role == "member" or body["total"]["members"] >= 1))
+                                    or _fail(body)),
+    "submitScoreEntry": Example(lambda w, s, r: ({}, None, _score_entry(s["member"]["id"])), 201, UNKNOWN,
+                                check=lambda body, own, other, role: body["state"] == "pending" or _fail(body)),
+    "listScoreEntries": Example(lambda w, s, r: ({}, _own_or_other_subtree(s), None), outside=UNKNOWN,
+                                check=_lists_own_only("member", member=True)),
+    "getScoreEntry": Example(lambda w, s, r: ({"entry_id": w["scoring"]["entries"][s["member"]["id"]]["id"]}, None,
+                                              None), outside=(404, "score_entry_not_found")),
+    "decideScoreEntry": Example(lambda w, s, r: ({"entry_id": _entry_to_decide(w, s, r)}, None,
+                                                 {"decision": "approved", "note": "属实"}),
+                                outside=(404, "score_entry_not_found"),
+                                check=lambda body, own, other, role: (
+                                    body["state"] == "approved" and body["line_id"]) or _fail(body)),
+    "submitScoreEntries": Example(lambda w, s, r: ({}, None, {"items": [_score_entry(s["member"]["id"])]}), 200,
+                                  (200, None), check=lambda body, own, other, role: _one_item(body, 201)),
+    # outside, the item is refused (404 score_entry_not_found) inside a 200 batch
+    "decideScoreEntries": Example(lambda w, s, r: ({}, None, {"items": [
+        {"entry_id": _entry_to_decide(w, s, r), "decision": "approved"}]}), 200, (200, None),
+        check=lambda body, own, other, role: _one_item(body, 200)),
+    "requestGradingRun": Example(lambda w, s, r: ({}, None, {"year": _year_to_grade(s, r)}), 202,
+                                 check=lambda body, own, other, role: body["state"] == "requested" or _fail(body)),
+    "listGradingRuns": Example(lambda w, s, r: ({}, None, None)),
+    "getGradingRun": Example(lambda w, s, r: ({"run_id": w["scoring"]["run"]["id"]}, None, None),
+                             check=lambda body, own, other, role: body["state"] == "completed" or _fail(body)),
+    "listGrades": Example(lambda w, s, r: ({}, _own_or_other_subtree(s, year=SCORED_YEARS[0]), None), outside=UNKNOWN,
+                          check=_lists_own_only("member", member=True)),
+    "listFollowUps": Example(lambda w, s, r: ({}, _own_or_other_subtree(s, year=SCORED_YEARS[0]), None),
+                             outside=UNKNOWN, check=_lists_own_only("member", member=True)),
+    "closeFollowUp": Example(lambda w, s, r: ({"follow_up_id": _follow_up_to_close(w, s, r)}, None, {
+        "outcome": "talk_held", "closed_on": datetime.date.today().isoformat(), "decided_by": "矩阵书记"}),
+        outside=(404, "follow_up_not_found"),
+        check=lambda body, own, other, role: body["state"] == "closed" or _fail(body)),
+})

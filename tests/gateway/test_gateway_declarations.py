@@ -7,7 +7,7 @@ import types
 import pytest
 from flask.views import MethodView
 
-from contracts import education, platform, roster
+from contracts import education, platform, roster, scoring
 from contracts.errors import HTTP_STATUS, ErrorCode
 from gateway import app as gateway_app
 from gateway.access import policy
@@ -101,7 +101,8 @@ def test_roster_declares_its_permissions_and_bundles():
     )
     # Everything but what only a person may do (a suspension or removal is confirmed by someone).
     assert policy.ROLE_PERMISSIONS[policy.SYSTEM_INTEGRATION] == (
-        frozenset(roster.PERMISSIONS) - {"membership:decide"}) | frozenset(education.PERMISSIONS)
+        frozenset(roster.PERMISSIONS) - {"membership:decide"}) | frozenset(education.PERMISSIONS) | frozenset(
+        scoring.PERMISSIONS)
 
 
 def test_education_declares_its_permissions_and_bundles():
@@ -113,6 +114,24 @@ def test_education_declares_its_permissions_and_bundles():
     # The auditor and the officers of 三员分立 hold nothing of education's.
     for role in ("auditor", "security_officer", "system_admin"):
         assert not policy.ROLE_PERMISSIONS[role] & set(education.PERMISSIONS)
+
+
+def test_scoring_declares_its_permissions_and_bundles():
+    assert set(scoring.PERMISSIONS) == {"scoring:read", "score_entries:write", "score_entries:approve",
+                                        "scoring_rules:write", "grading:write", "follow_ups:write"}
+    assert scoring.REVEALS == {}  # scoring keeps no personal data
+    # The rule set and the year's grading are the county's: only the county (and a county system's key)
+    # publishes a version or grades a year; towns and branches close the follow-ups of their members.
+    for county_wide in (scoring.SCORING_RULES_WRITE, scoring.GRADING_WRITE):
+        assert {role for role, held in policy.ROLE_PERMISSIONS.items() if county_wide in held} == {
+            "county_admin", "system_integration"}
+    assert {role for role, held in policy.ROLE_PERMISSIONS.items() if scoring.FOLLOW_UPS_WRITE in held} == {
+        "county_admin", "town_admin", "branch_secretary", "system_integration"}
+    # A member reads their own score; a liaison submits entries but approves none.
+    assert policy.ROLE_PERMISSIONS["member"] & set(scoring.PERMISSIONS) == {"scoring:read"}
+    assert policy.ROLE_PERMISSIONS["liaison"] & set(scoring.PERMISSIONS) == {"scoring:read", "score_entries:write"}
+    for role in ("auditor", "security_officer", "system_admin"):
+        assert not policy.ROLE_PERMISSIONS[role] & set(scoring.PERMISSIONS)
 
 
 def test_a_new_service_joins_the_roles_by_declaration():

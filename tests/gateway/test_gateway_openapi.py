@@ -323,7 +323,7 @@ def test_writes_a_client_may_retry_take_an_idempotency_key(document):
         ("post", "/api/v1/members/{member_id}/membership-decisions"),
         # issue 8: member field changes
         ("patch", "/api/v1/members/{member_id}"),
-    } | IDEMPOTENT_POCKET_MEMBER_WRITES | ORGANISATION_WRITES | EDUCATION_WRITES
+    } | IDEMPOTENT_POCKET_MEMBER_WRITES | ORGANISATION_WRITES | EDUCATION_WRITES | SCORING_WRITES
 
 
 # ---- issue 8: pocket members (口袋党员) ----
@@ -365,3 +365,61 @@ OPERATIONS.update(EDUCATION_OPERATIONS)
 FOR_KEYS_TOO |= {(path, method) for path, methods in EDUCATION_OPERATIONS.items() for method in methods}
 EDUCATION_WRITES = {  # every education write takes an Idempotency-Key
     ("post", path) for path, methods in EDUCATION_OPERATIONS.items() if "post" in methods}
+
+# ---- issue 10: scoring ----
+SCORING_OPERATIONS = {
+    "/api/v1/scoring-rules": {"get": "200", "post": "201"},
+    "/api/v1/score-ledger": {"get": "200"},
+    "/api/v1/members/{member_id}/score": {"get": "200"},
+    "/api/v1/score-standings/at-risk": {"get": "200"},
+    "/api/v1/grade-distribution": {"get": "200"},
+    "/api/v1/score-entries": {"get": "200", "post": "201"},
+    "/api/v1/score-entries/{entry_id}": {"get": "200"},
+    "/api/v1/score-entries/{entry_id}/decision": {"post": "200"},
+    "/api/v1/score-entries/batch": {"post": "200"},
+    "/api/v1/score-entries/decisions/batch": {"post": "200"},
+    "/api/v1/grading-runs": {"get": "200", "post": "202"},
+    "/api/v1/grading-runs/{run_id}": {"get": "200"},
+    "/api/v1/grades": {"get": "200"},
+    "/api/v1/follow-ups": {"get": "200"},
+    "/api/v1/follow-ups/{follow_up_id}/closure": {"post": "200"},
+}
+OPERATIONS.update(SCORING_OPERATIONS)
+FOR_KEYS_TOO |= {(path, method) for path, methods in SCORING_OPERATIONS.items() for method in methods}
+SCORING_WRITES = {  # every scoring write takes an Idempotency-Key
+    ("post", path) for path, methods in SCORING_OPERATIONS.items() if "post" in methods}
+
+
+def test_a_grading_run_is_accepted_and_graded_later(document):
+    request = document["paths"]["/api/v1/grading-runs"]["post"]
+    assert request["operationId"] == "requestGradingRun"
+    assert set(request["responses"]) >= {"202", "409", "422"} and "201" not in request["responses"]
+    assert request["responses"]["202"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/GradingRun"}
+    assert "year_not_over" in request["responses"]["422"]["description"]
+    assert "year_closed" in request["responses"]["409"]["description"]
+
+
+def test_the_scoring_errors_are_documented_where_they_can_happen(document):
+    paths = document["paths"]
+    decision = paths["/api/v1/score-entries/{entry_id}/decision"]["post"]["responses"]
+    assert {"separation_of_duties", "not_pending", "year_closed"} <= {
+        code.split(":")[0] for code in decision["409"]["description"].split("; ")}
+    assert decision["404"]["description"].startswith("score_entry_not_found")
+    publish = paths["/api/v1/scoring-rules"]["post"]["responses"]
+    assert "rule_set_retroactive" in publish["422"]["description"]
+    assert "year_closed" in publish["409"]["description"] and "already_recorded" in publish["409"]["description"]
+    assert paths["/api/v1/members/{member_id}/score"]["get"]["responses"]["404"]["description"].startswith(
+        "member_not_found")
+    assert paths["/api/v1/grading-runs/{run_id}"]["get"]["responses"]["404"]["description"].startswith(
+        "grading_run_not_found")
+    closure = paths["/api/v1/follow-ups/{follow_up_id}/closure"]["post"]["responses"]
+    assert closure["404"]["description"].startswith("follow_up_not_found")
+    assert "follow_up_closed" in closure["409"]["description"]
+    assert closure["422"]["description"].startswith("validation_failed")
+    # Points are numbers to one decimal place; a year is required where the year is the question.
+    schemas = document["components"]["schemas"]
+    assert schemas["ScoreEntryCreate"]["properties"]["points"]["type"] == "number"
+    assert "year" in schemas["GradingRunCreate"]["required"]
+    grades = {p["name"]: p for p in paths["/api/v1/grades"]["get"]["parameters"]}
+    assert grades["year"]["required"] is True

@@ -2,7 +2,7 @@
 tests.integration.roster_feed) credit the ledger once each, whatever the redeliveries and
 the order; manual entries need a second person; a grading run grades the year from the
 ledger alone and opens the follow-ups; every effect leaves on scoring.events."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -46,7 +46,7 @@ def rows(database_url, query):
 
 
 def at(day):
-    return datetime(day.year, day.month, day.day, 4, tzinfo=timezone.utc)  # noon in the county
+    return datetime(day.year, day.month, day.day, 4, tzinfo=UTC)  # noon in the county
 
 
 def education_event(event_type, data):

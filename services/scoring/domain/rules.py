@@ -21,7 +21,7 @@ from decimal import Decimal
 from contracts.errors import ErrorCode, RuleViolation
 from contracts.scoring import GRADES
 
-ZERO = Decimal("0")
+ZERO = Decimal(0)
 ONE_PLACE = Decimal("0.1")
 EXCELLENT, QUALIFIED, WARNED, UNQUALIFIED = GRADES
 
