@@ -1,7 +1,11 @@
 """The database dependency: one engine per service container, one unit of work
 per worker, migrations at start, and the outbox relay alongside."""
+import dataclasses
 import logging
-from datetime import datetime, timezone
+import uuid
+from collections import namedtuple
+from datetime import date, datetime, timezone
+from decimal import Decimal
 
 import eventlet
 from nameko.extensions import DependencyProvider
@@ -11,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from contracts.errors import ServiceError
-
 from persistence.engine import make_engine, serialise_sqlite_transactions
 from persistence.migrations import PERSONAL_DATA_CIPHER, upgrade_to_head
 from services.common.crypto import PersonalDataCipher
@@ -19,6 +22,9 @@ from services.common.outbox import OutboxRelay
 from services.common.tables import bind_cipher
 
 log = logging.getLogger(__name__)
+
+# An event added in bulk: what the outbox row needs beside its envelope.
+_BulkEvent = namedtuple("_BulkEvent", "event_id source event_type version")
 
 RELAY_STOP_TIMEOUT = 2.0  # seconds the relay gets at stop to finish the batch it is publishing
 DISPOSE_TIMEOUT = 2.0  # seconds closing the engine's pooled connections may take
@@ -76,6 +82,33 @@ class UnitOfWork:
         if self._events is not None:
             event = self._events.contract_event(event)
         self._pending_events.append((event, event.envelope()))
+
+    def add_events_in_bulk(self, domain_events, checked_every=1000):
+        """Record many domain events of one class at once (a year's grades, one per member).
+
+        ``add_event`` runs the contract's schema over every event (about 0.1 ms each: 10 s for a county of
+        100,000). Here the contract checks the first event of every ``checked_every``, and every event's
+        data must come out of the same plain conversion (ids and numbers as text, dates in ISO form) that
+        gave the checked one exactly what the contract gives: events of one class made from rows of the
+        same columns differ in their values only, never in their shape. Ids must be canonical UUIDs.
+        """
+        occurred_at = datetime.now(timezone.utc).isoformat()
+        domain_events = list(domain_events)
+        kind = type(domain_events[0]) if domain_events else None
+        for number, domain_event in enumerate(domain_events):
+            if type(domain_event) is not kind:
+                raise TypeError(f"events in bulk are of one class: {kind.__name__}, not {type(domain_event).__name__}")
+            data = {name: _plain(value) for name, value in dataclasses.asdict(domain_event).items()}
+            if number % checked_every == 0:
+                event = self._events.contract_event(domain_event)
+                if event.envelope()["data"] != data:
+                    raise ValueError(f"{event.event_type}: the contract makes {event.envelope()['data']} of what "
+                                     f"the bulk path makes {data}")
+            event_id = str(uuid.uuid4())
+            self._pending_events.append((
+                _BulkEvent(event_id, event.source, event.event_type, event.version),
+                {"event_id": event_id, "event_type": event.event_type, "version": event.version,
+                 "occurred_at": occurred_at, "source": event.source, "data": data}))
 
     def first_delivery(self, event_id, handler, event_type):
         """Claim (event_id, handler) in the inbox within this transaction.
@@ -142,21 +175,7 @@ class UnitOfWork:
             return  # nothing was read or written (``ping``): no connection needed
         try:
             if self._pending_events:
-                now = datetime.now(timezone.utc)
-                self.session.execute(
-                    insert(self._tables["outbox"]),
-                    [
-                        {
-                            "event_id": str(event.event_id),
-                            "source": event.source,
-                            "event_type": event.event_type,
-                            "version": event.version,
-                            "envelope": envelope,
-                            "created_at": now,
-                        }
-                        for event, envelope in self._pending_events
-                    ],
-                )
+                self._write_outbox(datetime.now(timezone.utc))
             self.session.commit()
         except IntegrityError as exc:
             self.rollback()
@@ -168,6 +187,14 @@ class UnitOfWork:
         self._pending_events = []
         if had_events:
             self._on_events_committed()
+
+    def _write_outbox(self, now):
+        # One INSERT of many rows (SQLAlchemy's insertmanyvalues). COPY would be about 3x quicker on
+        # PostgreSQL, but psycopg2 refuses it under eventlet's wait callback, which nameko's workers need.
+        self.session.execute(insert(self._tables["outbox"]), [
+            {"event_id": str(event.event_id), "source": event.source, "event_type": event.event_type,
+             "version": event.version, "envelope": envelope, "created_at": now}
+            for event, envelope in self._pending_events])
 
     def rollback(self):
         self._pending_events = []
@@ -335,3 +362,17 @@ def _truthy(value):
     if isinstance(value, str):
         return value.strip().lower() not in {"0", "false", "no", "off", ""}
     return bool(value)
+
+
+def _plain(value):
+    """A domain event's value as the contracts write it: text for ids and numbers, ISO form for dates."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+

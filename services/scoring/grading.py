@@ -21,7 +21,13 @@ from services.scoring.domain.events import (
     GradingRunRequested,
     MemberGraded,
 )
-from services.scoring.models import follow_ups, grades, grading_runs, ledger_lines, members
+from services.scoring.models import (
+    follow_ups,
+    grades,
+    grading_runs,
+    ledger_lines,
+    members,
+)
 
 REQUESTED, COMPLETED = "requested", "completed"
 # roster's statuses that take a member off the county's roll from the day they took effect.
@@ -91,22 +97,26 @@ def grade_year(db, run_id, clock):
         ["year", "member_id", "run_id", "organisation_id", "score", "grade"], graded))
     today = clock.today()
     counts = dict.fromkeys(GRADES, 0)
-    opened = []
+    graded_events, opened, opened_events = [], [], []
     for row in db.session.execute(select(grades.c.member_id, grades.c.organisation_id, grades.c.score,
                                          grades.c.grade).where(grades.c.run_id == run.id)):
         counts[row.grade] += 1
-        db.add_event(MemberGraded(run_id=run.id, member_id=row.member_id, organisation_id=row.organisation_id,
-                                  year=year, score=Decimal(row.score), grade=row.grade))
+        graded_events.append(MemberGraded(run_id=run.id, member_id=row.member_id, organisation_id=row.organisation_id,
+                                          year=year, score=Decimal(row.score), grade=row.grade))
         due = rules.follow_up(row.grade, today, rule_set.follow_up_due_days)
         if due is not None:
-            follow_up = dict(id=new_id(), member_id=row.member_id, organisation_id=row.organisation_id, year=year,
-                             grade=row.grade, kind=due.kind, opened_on=today, due_on=due.due_on, state=rules.OPEN)
+            follow_up = {"id": new_id(), "member_id": row.member_id, "organisation_id": row.organisation_id,
+                         "year": year, "grade": row.grade, "kind": due.kind, "opened_on": today,
+                         "due_on": due.due_on, "state": rules.OPEN}
             opened.append(follow_up)
-            db.add_event(FollowUpOpened(follow_up_id=follow_up["id"], member_id=row.member_id,
-                                        organisation_id=row.organisation_id, year=year, grade=row.grade,
-                                        kind=due.kind, due_on=due.due_on))
+            opened_events.append(FollowUpOpened(
+                follow_up_id=follow_up["id"], member_id=row.member_id, organisation_id=row.organisation_id,
+                year=year, grade=row.grade, kind=due.kind, due_on=due.due_on))
     if opened:
         db.session.execute(insert(follow_ups), opened)
+    # One event per member of the county: in bulk (the contract checks a sample; see add_events_in_bulk).
+    db.add_events_in_bulk(graded_events)
+    db.add_events_in_bulk(opened_events)
     db.session.execute(update(grading_runs).where(grading_runs.c.id == run.id).values(
         state=COMPLETED, completed_at=clock.now(), rule_set_id=rule_set.id, graded=sum(counts.values()), **counts))
     db.add_event(GradingRunCompleted(run_id=run.id, year=year, graded=sum(counts.values()), **counts))

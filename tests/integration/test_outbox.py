@@ -1,6 +1,8 @@
 """The transactional outbox on PostgreSQL: state and event commit together, and
 the relay keeps going through a broker outage."""
-from datetime import datetime, timezone
+import dataclasses
+import uuid
+from datetime import date, datetime, timezone
 
 import eventlet
 import pytest
@@ -8,10 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from contracts.events import Event
+from contracts.events import Event, load_envelope
 from persistence.engine import make_engine
 from persistence.migrations import upgrade_to_head
 from services.common.db import UnitOfWork
+from services.common.domain_events import EventMap
 from services.common.outbox import OutboxRelay
 from services.roster.models import inbox, organisations, outbox
 from tests.support import wait_for
@@ -104,3 +107,44 @@ def test_the_relay_keeps_the_event_through_a_broker_outage(engine, rabbit_config
         relay.stop()
         runner.wait()
     assert event_tap.envelopes() == [envelope]  # published once
+
+
+# ---- many events of one kind at once (a year's grades): services.common.db.UnitOfWork.add_events_in_bulk ----
+
+@dataclasses.dataclass(frozen=True)
+class Registered:
+    member_id: str
+    organisation_id: str
+    membership: str
+    joined_on: object = None
+
+
+def bulk_unit_of_work(engine):
+    return UnitOfWork(sessionmaker(bind=engine), {"outbox": outbox, "inbox": inbox},
+                      events=EventMap("roster", {Registered: "member_registered"}))
+
+
+def test_many_events_in_bulk_are_written_each_a_valid_envelope(engine):
+    uow = bulk_unit_of_work(engine)
+    add_county(uow)
+    members = [str(uuid.uuid4()) for _ in range(2500)]  # more than one sampled check (every 1,000)
+    uow.add_events_in_bulk([Registered(member_id=member, organisation_id="7d9e3a1c-5b2f-4c6d-8e0f-1a2b3c4d5e6f",
+                                       membership="full", joined_on=date(2004, 7, 1)) for member in members])
+    uow.commit()
+    with engine.connect() as connection:
+        rows = connection.execute(select(outbox.c.event_id, outbox.c.envelope, outbox.c.published_at)).all()
+    assert count(engine, organisations) == 1 and len(rows) == len(members)
+    loaded = [load_envelope(row.envelope) for row in rows]
+    assert sorted(str(envelope["data"]["member_id"]) for envelope in loaded) == sorted(members)
+    assert {envelope["data"]["joined_on"] for envelope in loaded} == {date(2004, 7, 1)}
+    assert all(row.event_id == row.envelope["event_id"] and row.published_at is None for row in rows)
+
+
+def test_a_bulk_whose_data_the_contract_would_write_otherwise_is_refused(engine):
+    uow = bulk_unit_of_work(engine)
+    odd = Registered(member_id=str(uuid.uuid4()), organisation_id="7D9E3A1C-5B2F-4C6D-8E0F-1A2B3C4D5E6F",
+                     membership="full")  # the contract writes ids in lower case
+    with pytest.raises(ValueError, match="the contract makes"):
+        uow.add_events_in_bulk([odd])
+    uow.close()
+    assert count(engine, outbox) == 0
