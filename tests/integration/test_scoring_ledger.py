@@ -224,3 +224,16 @@ def test_a_paper_ledger_is_entered_and_checked_in_batches_item_by_item(scoring, 
     lines = call(scoring, "list_ledger_lines", {"organisation_id": ids["village"]})["items"]
     assert sorted((line["member_id"], line["points"]) for line in lines) == sorted(
         [(members[0], 12.0), (members[2], 6.0)])
+
+
+def test_study_earns_per_record_never_per_minute(scoring, dispatch, scoring_database_url):
+    ids = tree(scoring, dispatch)
+    member = new_id()
+    feed(scoring, dispatch, registered(member, ids["village"]))
+    studied = [education_event("study_recorded", {
+        "study_record_id": new_id(), "member_id": member, "organisation_id": ids["village"],
+        "studied_on": date(LAST_YEAR, 4, day).isoformat(), "kind": "online", "channel": "app", "minutes": minutes,
+        "material_id": None}) for day, minutes in ((3, 15), (20, 240))]
+    feed(scoring, dispatch, *studied)
+    points = rows(scoring_database_url, select(ledger_lines.c.points).where(ledger_lines.c.member_id == member))
+    assert sorted(row.points for row in points) == [Decimal("1.0"), Decimal("1.0")]

@@ -186,3 +186,11 @@ def test_the_projection_extrapolates_gains_at_the_pace_so_far_within_the_limits(
     # 60 + 6 x 365/183 (11.97) + min(10, 19.9) + (-5) = 76.97 -> 77.0
     assert projected == D("77.0")
     assert standing.projected_score(rule_set(), totals, date(2025, 12, 31)) == standing.running_score(rule_set(), totals)
+
+
+def test_no_rule_rewards_logging_in_or_time_online():
+    document = {**DEFAULT_DOCUMENT, "effective_from": "2027-01-01",
+                "rules": {**DEFAULT_DOCUMENT["rules"], "logged_in": {"category": "role", "points": "1"}}}
+    with pytest.raises(Exception) as refused:
+        RuleSetCreateSchema().load(document)
+    assert "logged_in" in str(refused.value.messages["rules"])
