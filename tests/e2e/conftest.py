@@ -127,12 +127,21 @@ class Platform:
         return {key: value for key, value in self.env.items() if key not in others}
 
     def start_services(self):
+        """Every service at once (each migrates its own database and connects on its own), then each awaited."""
         for spec in SERVICES:
-            self.start_service(spec.name)
+            self._spawn(spec.name)
+        for spec in SERVICES:
+            self._await(spec.name)
 
     def start_service(self, name, **extra_env):
+        self._spawn(name, **extra_env)
+        self._await(name)
+
+    def _spawn(self, name, **extra_env):
         self.services[name] = Process(name, command_line(service_spec(name)), {**self.env_of(name), **extra_env},
                                       self.log_dir)
+
+    def _await(self, name):
         wait_for(lambda: self._service_ready(name), timeout=60, message=f"{name} to answer ping")
 
     def start_roster(self, **extra_env):
