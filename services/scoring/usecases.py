@@ -9,6 +9,8 @@ approval), ``rule_sets``, ``grading`` (runs, grades, follow-ups) and
 ``standings``. Each takes the unit of work (``db``), the clock and the
 caller's scope as arguments; none commits (the entrypoint does).
 """
+import weakref
+
 from sqlalchemy import select
 
 from contracts.errors import ErrorCode
@@ -34,9 +36,22 @@ def visible_member(db, member_id, scope, field=None):
     return _visible_member(db, members, member_id, scope, ErrorCode.MEMBER_NOT_FOUND, field)
 
 
+# Per unit of work (one call or one event): the rule sets and the closed years, read once. A batch of 500
+# approvals asks for them 1,000 times; neither changes within a call that reads them (publishing a version
+# and asking for a run are calls of their own, which check before they write).
+_READ_ONCE = weakref.WeakKeyDictionary()
+
+
+def _once(db, name, read):
+    kept = _READ_ONCE.setdefault(db, {})
+    if name not in kept:
+        kept[name] = read()
+    return kept[name]
+
+
 def all_rule_sets(db):
-    return [RuleSet.from_document(row.id, row.effective_from, row.document)
-            for row in db.session.execute(select(rule_sets)).all()]
+    return _once(db, "rule_sets", lambda: [RuleSet.from_document(row.id, row.effective_from, row.document)
+                                           for row in db.session.execute(select(rule_sets)).all()])
 
 
 def rule_set_on(db, on):
@@ -46,4 +61,4 @@ def rule_set_on(db, on):
 
 def closed_years(db):
     """Years graded, or being graded: their ledgers and rules are closed."""
-    return set(db.session.execute(select(grading_runs.c.year)).scalars())
+    return _once(db, "closed_years", lambda: set(db.session.execute(select(grading_runs.c.year)).scalars()))
