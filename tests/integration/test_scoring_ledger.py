@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, select
 
 from contracts.access import unrestricted
 from contracts.errors import ServiceError
+from services.scoring.domain.defaults import DEFAULT_DOCUMENT
 from services.scoring.models import grades, ledger_lines
 from tests.integration.roster_feed import (
     checked_in,
@@ -180,6 +181,17 @@ def test_a_grading_run_grades_the_year_from_the_ledger_and_closes_it(scoring, di
     feed(scoring, dispatch, late)
     [kept] = rows(scoring_database_url, select(ledger_lines).where(ledger_lines.c.source_event_id == late["event_id"]))
     assert (kept.points, kept.capped_by) == (Decimal("0.0"), "year_closed")
+
+    # A stricter rule set from today on leaves the graded year as it was graded.
+    stricter = {**DEFAULT_DOCUMENT, "bands": {"excellent": "95", "qualified": "80", "warned": "70"},
+                "effective_from": date.today().isoformat(), "note": "从严"}
+    call(scoring, "publish_rule_set", stricter)
+    with pytest.raises(ServiceError) as back_in_time:
+        call(scoring, "publish_rule_set", {**stricter, "effective_from": date(LAST_YEAR, 12, 1).isoformat()})
+    assert back_in_time.value.code == "rule_set_retroactive"
+    assert {row.member_id: (row.score, row.grade) for row in rows(scoring_database_url, select(grades))} == graded
+    last_year = call(scoring, "member_standing", keen, {"on": date(LAST_YEAR, 12, 31).isoformat()})
+    assert (last_year["score"], last_year["grade"], last_year["graded"]) == (100.0, "excellent", "excellent")
 
     [disposition] = call(scoring, "list_follow_ups", {"member_id": idle})["items"]
     with pytest.raises(ServiceError) as wrong:
