@@ -36,9 +36,11 @@ def credit(db, clock, *, member_id, organisation_id, rule, occurred_on, source_e
         if entry is None or entry.points == 0:
             return None
         category, points, period, period_cap = entry.category, entry.points, entry.period, entry.period_cap
-    projection.ensure_member(db.session, str(member_id), str(organisation_id), clock.now())
-    # One line at a time per member: the caps read what is already there.
-    db.session.execute(select(members.c.member_id).where(members.c.member_id == str(member_id)).with_for_update())
+    # One line at a time per member (their row locked for the transaction): the caps read what is already there.
+    locked = db.session.execute(
+        select(members.c.member_id).where(members.c.member_id == str(member_id)).with_for_update()).first()
+    if locked is None:
+        projection.ensure_member(db.session, str(member_id), str(organisation_id), clock.now())
     year = occurred_on.year
     if year in usecases.closed_years(db):
         result = Credit(ZERO, Decimal(points), YEAR_CLOSED)

@@ -59,12 +59,12 @@ def decide(db, entry_id, command, clock, scope):
             db, clock, member_id=row.member_id, organisation_id=row.organisation_id, rule="manual",
             occurred_on=row.occurred_on, source_event_id=row.id, source_event_type="score_entry_decided",
             category=row.category, points=row.points, reason=row.reason)
-    db.session.execute(update(score_entries).where(score_entries.c.id == row.id).values(
-        state=command["decision"], decided_by=scope.principal, decided_at=clock.now(),
-        decision_note=command.get("note"), line_id=line_id))
+    decided = {"state": command["decision"], "decided_by": scope.principal, "decided_at": clock.now(),
+               "decision_note": command.get("note"), "line_id": line_id}
+    db.session.execute(update(score_entries).where(score_entries.c.id == row.id).values(**decided))
     db.add_event(ScoreEntryDecided(entry_id=row.id, member_id=row.member_id, organisation_id=row.organisation_id,
                                    decision=command["decision"], decided_on=clock.today()))
-    return get(db, row.id, scope)
+    return {**row._mapping, **decided}
 
 
 def list_entries(db, query, scope):
