@@ -24,6 +24,10 @@ class Clock:
     def today(self) -> date:
         return datetime.now(self.county_timezone).date()
 
+    def day_of(self, moment: datetime) -> date:
+        """The county's calendar day of a moment (an event's ``occurred_at``)."""
+        return moment.astimezone(self.county_timezone).date()
+
 
 def new_id() -> str:
     """A new entity id: a random UUID, as text (every table keys on String(36))."""

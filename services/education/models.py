@@ -5,8 +5,20 @@ The projections hold no personal data: a member is an id, a branch, a status and
 dates. Records are append-only where history matters: a talk is completed once,
 a delivery keeps its status, attendance is one row per member and session.
 """
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
+from services.common.member_projection import members_table
 from services.common.tables import UTCDateTime, kernel_tables, new_metadata
 
 metadata = new_metadata()
@@ -15,19 +27,8 @@ kernel_tables(metadata)
 ID = 36  # a UUID as text, as every service keys its rows
 
 # ---- projections of roster's events --------------------------------------------
-members = Table(
-    "members", metadata,
-    Column("member_id", String(ID), primary_key=True),
-    # The home branch now (member_registered, member_transferred).
-    Column("organisation_id", String(ID), nullable=False, index=True),
-    # roster's computed status (member_status_changed), and the day it took effect.
-    Column("status", String(30), nullable=False),
-    Column("status_effective_on", Date, nullable=True),
-    # The day the member was on the roll from (registration, or a transfer in): sessions held
-    # before it are not theirs to have missed.
-    Column("registered_on", Date, nullable=True),
-    Column("updated_at", UTCDateTime(), nullable=False),
-)
+# registered_on: sessions held before the member was on the roll are not theirs to have missed.
+members = members_table(metadata)
 
 # Where a member belonged from which day: registration, then each transfer received.
 placements = Table(

@@ -22,6 +22,7 @@ from datetime import date
 
 from sqlalchemy import select, update
 
+from services.common import member_projection as shared
 from services.education.models import absences, members, placements
 
 
@@ -48,14 +49,7 @@ def _absence(session, departure_id):
 
 
 def _ensure_member(session, member_id, organisation_id, now, status="normal", registered_on=None):
-    kept = session.execute(select(members.c.member_id).where(members.c.member_id == member_id)).first()
-    if kept is None:
-        session.execute(members.insert().values(
-            member_id=member_id, organisation_id=organisation_id, status=status, status_effective_on=None,
-            registered_on=registered_on, updated_at=now,
-        ))
-        return True
-    return False
+    return shared.ensure_member(session, members, member_id, organisation_id, now, status, registered_on)
 
 
 def member_registered(session, event, today, now):
@@ -117,13 +111,7 @@ def member_checked_in(session, event, now):
 
 
 def member_status_changed(session, event, now):
-    data = event["data"]
-    member_id = str(data["member_id"])
-    _ensure_member(session, member_id, str(data["organisation_id"]), now, status=data["status"])
-    kept = session.execute(select(members.c.status_effective_on).where(members.c.member_id == member_id)).scalar()
-    if kept is None or data["effective_on"] >= kept:
-        session.execute(update(members).where(members.c.member_id == member_id).values(
-            status=data["status"], status_effective_on=data["effective_on"], updated_at=now))
+    shared.member_status_changed(session, members, event, now)
 
 
 def member_transferred(session, event, now):

@@ -46,10 +46,6 @@ class EducationService(tree.FollowsOrganisationTree):
     def clock(self):
         return Clock.from_config(self.config)
 
-    def county_day(self, event):
-        """The county's calendar day on which an event happened."""
-        return event["occurred_at"].astimezone(self.clock.county_timezone).date()
-
     @rpc
     def ping(self):
         return {"status": "ok"}
@@ -59,12 +55,12 @@ class EducationService(tree.FollowsOrganisationTree):
     @reliable_event_handler(ROSTER, roster_events.MEMBER_REGISTERED)
     @idempotent()
     def project_member_registered(self, event):
-        projection.member_registered(self.db.session, event, self.county_day(event), self.clock.now())
+        projection.member_registered(self.db.session, event, self.clock.day_of(event["occurred_at"]), self.clock.now())
 
     @reliable_event_handler(ROSTER, roster_events.MEMBER_DEPARTED)
     @idempotent()
     def open_talk_on_departure(self, event):
-        absence = projection.member_departed(self.db.session, event, self.county_day(event), self.clock.now())
+        absence = projection.member_departed(self.db.session, event, self.clock.day_of(event["occurred_at"]), self.clock.now())
         talks.open_for_departure(self.db, absence, self.clock, self.config)
 
     @reliable_event_handler(ROSTER, roster_events.MEMBER_RETURNED)

@@ -30,8 +30,6 @@ from services.scoring.models import (
 )
 
 REQUESTED, COMPLETED = "requested", "completed"
-# roster's statuses that take a member off the county's roll from the day they took effect.
-OFF_THE_ROLL = ("removed", "transferred_out", "suspended")
 
 
 def request_run(db, command, clock, scope):
@@ -69,7 +67,7 @@ def on_the_roll(year_end):
     """Members on the roll at some point of the year and not off it by its end."""
     return and_(
         members.c.registered_on.is_(None) | (members.c.registered_on <= year_end),
-        not_(and_(members.c.status.in_(OFF_THE_ROLL), members.c.status_effective_on.is_not(None),
+        not_(and_(members.c.status.in_(rules.OFF_THE_ROLL), members.c.status_effective_on.is_not(None),
                   members.c.status_effective_on <= year_end)),
     )
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from services.common.member_projection import members_table
 from services.common.tables import UTCDateTime, kernel_tables, new_metadata
 
 metadata = new_metadata()
@@ -34,16 +35,8 @@ def Points(name, **kwargs):
 
 
 # ---- projections of roster's events --------------------------------------------
-members = Table(
-    "members", metadata,
-    Column("member_id", String(ID), primary_key=True),
-    Column("organisation_id", String(ID), nullable=False, index=True),
-    Column("status", String(30), nullable=False),
-    Column("status_effective_on", Date, nullable=True),
-    # On the roll from (joined_on, or the registration day): graded for the years from then on.
-    Column("registered_on", Date, nullable=True),
-    Column("updated_at", UTCDateTime(), nullable=False),
-)
+# registered_on: graded for the years from then on.
+members = members_table(metadata)
 
 # One row per departure, whichever of its events arrives first: a check-in is in time
 # when it comes within 15 days of leaving, which needs both.

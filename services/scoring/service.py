@@ -42,10 +42,6 @@ class ScoringService(tree.FollowsOrganisationTree):
     def clock(self):
         return Clock.from_config(self.config)
 
-    def county_day(self, event):
-        """The county's calendar day on which an event happened."""
-        return event["occurred_at"].astimezone(self.clock.county_timezone).date()
-
     @rpc
     def ping(self):
         return {"status": "ok"}
@@ -55,13 +51,13 @@ class ScoringService(tree.FollowsOrganisationTree):
     @reliable_event_handler(ROSTER, roster_events.MEMBER_REGISTERED)
     @idempotent()
     def project_member_registered(self, event):
-        projection.member_registered(self.db.session, event, self.county_day(event), self.clock.now())
+        projection.member_registered(self.db.session, event, self.clock.day_of(event["occurred_at"]), self.clock.now())
 
     @reliable_event_handler(ROSTER, roster_events.MEMBER_DEPARTED)
     @idempotent()
     def credit_departure(self, event):
         absence = projection.member_departed(self.db.session, event, self.clock.now())
-        ledger.on_departure(self.db, self.clock, event, self.county_day(event), absence)
+        ledger.on_departure(self.db, self.clock, event, self.clock.day_of(event["occurred_at"]), absence)
 
     @reliable_event_handler(ROSTER, roster_events.MEMBER_CHECKED_IN)
     @idempotent()

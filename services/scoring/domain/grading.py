@@ -17,6 +17,9 @@ from datetime import date, timedelta
 from contracts.errors import ErrorCode, RuleViolation
 from contracts.scoring import FOLLOW_UP_OUTCOMES
 
+# roster's statuses that take a member off the county's roll from the day they took effect: not graded
+# for a year they left before its end (a member transferred out is graded where they went).
+OFF_THE_ROLL = ("removed", "transferred_out", "suspended")
 FOLLOW_UP_OF_GRADE = {"excellent": "commendation", "warned": "warning_talk", "unqualified": "disposition"}
 OPEN, CLOSED = "open", "closed"
 
