@@ -243,3 +243,27 @@ HTTP_STATUS.update({
     ErrorCode.FOLLOW_UP_NOT_FOUND: 404,
     ErrorCode.FOLLOW_UP_CLOSED: 409,
 })
+
+# ---- issue 11: outreach ----
+ErrorCode.CAMPAIGN_NOT_FOUND = "campaign_not_found"
+ErrorCode.VISIT_NOT_FOUND = "visit_not_found"
+ErrorCode.HELP_CASE_NOT_FOUND = "help_case_not_found"
+ErrorCode.HELP_CASE_CLOSED = "help_case_closed"
+ErrorCode.VOLUNTEER_ACTIVITY_NOT_FOUND = "volunteer_activity_not_found"
+ErrorCode.RESERVE_REVIEW_NOT_FOUND = "reserve_review_not_found"
+ErrorCode.CANDIDATE_NOT_FOUND = "candidate_not_found"
+# Admission (发展入党) comes after inspection and public notice in both places; nothing follows admission
+# or the end of cultivation.
+ErrorCode.CULTIVATION_INCOMPLETE = "cultivation_incomplete"
+ErrorCode.CULTIVATION_ENDED = "cultivation_ended"
+HTTP_STATUS.update({
+    ErrorCode.CAMPAIGN_NOT_FOUND: 404,
+    ErrorCode.VISIT_NOT_FOUND: 404,
+    ErrorCode.HELP_CASE_NOT_FOUND: 404,
+    ErrorCode.HELP_CASE_CLOSED: 409,
+    ErrorCode.VOLUNTEER_ACTIVITY_NOT_FOUND: 404,
+    ErrorCode.RESERVE_REVIEW_NOT_FOUND: 404,
+    ErrorCode.CANDIDATE_NOT_FOUND: 404,
+    ErrorCode.CULTIVATION_INCOMPLETE: 409,
+    ErrorCode.CULTIVATION_ENDED: 409,
+})

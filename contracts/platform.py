@@ -101,6 +101,8 @@ SERVICES = (
                 reveals={"roster": {"member_contact_for_delivery": ("phone",)}}),
     # Keeps its own projections of roster's tree and members; grades from its own ledger alone.
     ServiceSpec("scoring", contract="contracts.scoring", calls={"roster": ("organisation_tree_page",)}),
+    # Keeps its own projections of roster's tree and members and of scoring's grades; calls no one else.
+    ServiceSpec("outreach", contract="contracts.outreach", calls={"roster": ("organisation_tree_page",)}),
 )
 
 

@@ -28,6 +28,10 @@ class Clock:
         """The county's calendar day of a moment (an event's ``occurred_at``)."""
         return moment.astimezone(self.county_timezone).date()
 
+    def start_of(self, day: date) -> datetime:
+        """The first moment of a county day, in UTC (the lower bound of a day's records)."""
+        return datetime(day.year, day.month, day.day, tzinfo=self.county_timezone).astimezone(timezone.utc)
+
 
 def new_id() -> str:
     """A new entity id: a random UUID, as text (every table keys on String(36))."""

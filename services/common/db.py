@@ -153,6 +153,11 @@ class UnitOfWork:
             update(table).where(table.c.principal == principal, table.c.key == key).values(answer=answer)
         )
 
+    def insert_unless_present(self, table, values, key):
+        """INSERT unless a unique key holds such a row already (a concurrent writer's included): True when
+        this wrote it. ``key``: the columns to look at where the dialect has no ON CONFLICT."""
+        return self._insert_unless_present(table, values, key)
+
     def _insert_unless_present(self, table, values, key):
         dialect = self.session.get_bind().dialect.name
         if dialect == "postgresql":

@@ -11,7 +11,7 @@ from gateway.app import create_app
 from gateway.rpc import ServiceUnavailable
 
 # The platform's services and one that does not exist yet.
-THREE = (*platform.SERVICES, ServiceSpec("outreach", contract="contracts.outreach"))
+THREE = (*platform.SERVICES, ServiceSpec("registry", contract="contracts.registry"))
 NAMES = [spec.name for spec in THREE]
 
 
@@ -53,7 +53,7 @@ def test_every_declared_service_is_pinged(anonymous, fake_rpc):
 def test_all_ok_is_ready(three_services, anonymous, fake_rpc):
     answering(fake_rpc)
 
-    assert checks_of(anonymous.get("/readyz"), 200) == {"broker": "ok", "roster": "ok", "education": "ok", "scoring": "ok", "outreach": "ok"}
+    assert checks_of(anonymous.get("/readyz"), 200) == {"broker": "ok", "roster": "ok", "education": "ok", "scoring": "ok", "outreach": "ok", "registry": "ok"}
     assert sorted(service for service, method, _ in fake_rpc.calls if method == "ping") == sorted(NAMES)
 
 
@@ -67,7 +67,7 @@ def test_one_service_down_names_it_and_only_it(three_services, anonymous, fake_r
 
     response = anonymous.get("/readyz")
 
-    assert checks_of(response, 503) == {"broker": "ok", "roster": "ok", "education": "down", "scoring": "ok", "outreach": "ok"}
+    assert checks_of(response, 503) == {"broker": "ok", "roster": "ok", "education": "down", "scoring": "ok", "outreach": "ok", "registry": "ok"}
     assert "education" in response.get_json()["error"]["message"]
 
 
@@ -76,7 +76,7 @@ def test_broker_down_makes_every_service_unknown(three_services, anonymous, fake
 
     response = anonymous.get("/readyz")
 
-    assert checks_of(response, 503) == {"broker": "down", "roster": "unknown", "education": "unknown", "scoring": "unknown", "outreach": "unknown"}
+    assert checks_of(response, 503) == {"broker": "down", "roster": "unknown", "education": "unknown", "scoring": "unknown", "outreach": "unknown", "registry": "unknown"}
     assert "broker" in response.get_json()["error"]["message"]
 
 
@@ -102,7 +102,7 @@ def test_the_pings_run_at_once_within_one_budget(three_services, fake_rpc):
 
     assert time.monotonic() - started < 1.0
     assert most[0] == len(NAMES)
-    assert checks == {"broker": "ok", "roster": "ok", "education": "ok", "scoring": "ok", "outreach": "ok"}
+    assert checks == {"broker": "ok", "roster": "ok", "education": "ok", "scoring": "ok", "outreach": "ok", "registry": "ok"}
 
 
 def test_a_service_that_never_answers_costs_the_budget_not_more(three_services, fake_rpc):
@@ -112,7 +112,7 @@ def test_a_service_that_never_answers_costs_the_budget_not_more(three_services, 
         release.wait(10)  # a fake ignores its timeout; the gateway must not wait for it
         return {"status": "ok"}
 
-    answering(fake_rpc, outreach=hang)
+    answering(fake_rpc, registry=hang)
     client = create_app({"TESTING": True, "LIUDONG_READY_TIMEOUT": 0.5}, rpc=fake_rpc).test_client()
     try:
         started = time.monotonic()
@@ -122,8 +122,8 @@ def test_a_service_that_never_answers_costs_the_budget_not_more(three_services, 
         release.set()
 
     assert elapsed < 0.5 + 0.5
-    assert checks_of(response, 503) == {"broker": "ok", "roster": "ok", "education": "ok", "scoring": "ok", "outreach": "down"}
-    assert "outreach service did not answer within 0.5 s" in response.get_json()["error"]["message"]
+    assert checks_of(response, 503) == {"broker": "ok", "roster": "ok", "education": "ok", "scoring": "ok", "outreach": "ok", "registry": "down"}
+    assert "registry service did not answer within 0.5 s" in response.get_json()["error"]["message"]
 
 
 def test_each_ping_gets_what_is_left_of_the_budget(fake_rpc):

@@ -13,8 +13,8 @@ from deploy import broker, passwords, render
 from services.common import messaging
 
 ROOT = Path(__file__).resolve().parents[2]
-OUTREACH = ServiceSpec("outreach", contract="contracts.outreach")
-WITH_OUTREACH = (*SERVICES, OUTREACH)
+REGISTRY = ServiceSpec("registry", contract="contracts.registry")
+WITH_REGISTRY = (*SERVICES, REGISTRY)
 
 
 def secrets_for(services):
@@ -41,14 +41,14 @@ def test_the_check_mode_names_a_file_that_was_not_re_rendered(tmp_path):
         shutil.copy(ROOT / path, tmp_path / path)
     assert render.differences(root=tmp_path) == []
 
-    assert render.differences(root=tmp_path, services=WITH_OUTREACH) == [
+    assert render.differences(root=tmp_path, services=WITH_REGISTRY) == [
         Path("docker-compose.yml"), Path("deploy/k8s/kustomization.yaml"), Path("deploy/k8s/secret.example.yaml"),
         Path("deploy/k8s/postgres.yaml"), Path("deploy/k8s/broker-users.yaml"), Path("deploy/rabbitmq/definitions.json"),
-        Path("deploy/k8s/outreach.yaml"),
+        Path("deploy/k8s/registry.yaml"),
     ]
     # A service dropped from the list leaves its rendered file behind: stale.
-    (tmp_path / "deploy/k8s/outreach.yaml").write_text(render.k8s_service(OUTREACH))
-    assert render.differences(root=tmp_path) == [Path("deploy/k8s/outreach.yaml")]
+    (tmp_path / "deploy/k8s/registry.yaml").write_text(render.k8s_service(REGISTRY))
+    assert render.differences(root=tmp_path) == [Path("deploy/k8s/registry.yaml")]
 
 
 def test_the_rabbitmq_definitions_declare_what_the_code_declares():
@@ -69,47 +69,47 @@ def test_the_rabbitmq_definitions_declare_what_the_code_declares():
 
 
 def test_a_new_service_gets_every_part_of_every_file():
-    files = render.render(WITH_OUTREACH)
+    files = render.render(WITH_REGISTRY)
 
     compose = yaml.safe_load(files[Path("docker-compose.yml")])
-    outreach = compose["services"]["outreach"]
-    assert outreach["command"] == ["python", "-m", "services.common.run", "--config", "config/outreach.yml",
-                                    "services.outreach.service"]
-    assert outreach["environment"]["LIUDONG_OUTREACH_DATABASE_URL"].endswith("@postgres:5432/outreach")
-    assert "LIUDONG_PERSONAL_DATA_KEYS" not in outreach["environment"]  # only services that keep personal data
+    registry = compose["services"]["registry"]
+    assert registry["command"] == ["python", "-m", "services.common.run", "--config", "config/registry.yml",
+                                    "services.registry.service"]
+    assert registry["environment"]["LIUDONG_REGISTRY_DATABASE_URL"].endswith("@postgres:5432/registry")
+    assert "LIUDONG_PERSONAL_DATA_KEYS" not in registry["environment"]  # only services that keep personal data
     assert "LIUDONG_PERSONAL_DATA_KEYS" in compose["services"]["roster"]["environment"]
-    assert outreach["healthcheck"]["test"][-2:] == ["rpc-outreach", "LIUDONG_OUTREACH_AMQP_URI"]
-    assert outreach["environment"]["LIUDONG_OUTREACH_AMQP_URI"] == (
-        "amqp://liudong-outreach:${LIUDONG_OUTREACH_AMQP_PASSWORD:?run python -m deploy.passwords}@rabbitmq:5672/liudong")
-    assert set(compose["services"]["gateway"]["depends_on"]) == {"rabbitmq", "postgres", "redis", "roster", "education", "scoring", "outreach"}
-    assert compose["services"]["postgres"]["environment"]["LIUDONG_DATABASES"].split() == ["roster", "education", "scoring", "outreach", "gateway"]
+    assert registry["healthcheck"]["test"][-2:] == ["rpc-registry", "LIUDONG_REGISTRY_AMQP_URI"]
+    assert registry["environment"]["LIUDONG_REGISTRY_AMQP_URI"] == (
+        "amqp://liudong-registry:${LIUDONG_REGISTRY_AMQP_PASSWORD:?run python -m deploy.passwords}@rabbitmq:5672/liudong")
+    assert set(compose["services"]["gateway"]["depends_on"]) == {"rabbitmq", "postgres", "redis", "roster", "education", "scoring", "outreach", "registry"}
+    assert compose["services"]["postgres"]["environment"]["LIUDONG_DATABASES"].split() == ["roster", "education", "scoring", "outreach", "registry", "gateway"]
 
-    documents = list(yaml.safe_load_all(files[Path("deploy/k8s/outreach.yaml")]))
+    documents = list(yaml.safe_load_all(files[Path("deploy/k8s/registry.yaml")]))
     assert [d["kind"] for d in documents] == ["Deployment", "ScaledObject", "Exchange", "Queue", "Binding", "Policy"]
     (container,) = documents[0]["spec"]["template"]["spec"]["containers"]
-    assert container["command"] == outreach["command"]
+    assert container["command"] == registry["command"]
     assert [e["name"] for e in container["env"]] == [
-        "LIUDONG_OUTREACH_AMQP_PASSWORD", "LIUDONG_OUTREACH_AMQP_URI", "LIUDONG_OUTREACH_DATABASE_URL",
-        "LIUDONG_OUTREACH_SIGNING_KEY", "LIUDONG_TRUSTED_CALLER_KEYS"]
-    assert container["env"][0]["valueFrom"]["secretKeyRef"] == {"name": "liudong-broker-outreach", "key": "password"}
+        "LIUDONG_REGISTRY_AMQP_PASSWORD", "LIUDONG_REGISTRY_AMQP_URI", "LIUDONG_REGISTRY_DATABASE_URL",
+        "LIUDONG_REGISTRY_SIGNING_KEY", "LIUDONG_TRUSTED_CALLER_KEYS"]
+    assert container["env"][0]["valueFrom"]["secretKeyRef"] == {"name": "liudong-broker-registry", "key": "password"}
     assert container["env"][1]["value"] == (
-        "amqp://liudong-outreach:$(LIUDONG_OUTREACH_AMQP_PASSWORD)@liudong-rabbitmq:5672/liudong")
-    assert documents[1]["spec"]["triggers"][0]["metadata"]["queueName"] == "rpc-outreach"
+        "amqp://liudong-registry:$(LIUDONG_REGISTRY_AMQP_PASSWORD)@liudong-rabbitmq:5672/liudong")
+    assert documents[1]["spec"]["triggers"][0]["metadata"]["queueName"] == "rpc-registry"
     assert documents[3]["spec"] | {"rabbitmqClusterReference": None} == {
-        "name": "outreach.dead-letter", "type": "quorum", "durable": True, "autoDelete": False, "vhost": "liudong",
+        "name": "registry.dead-letter", "type": "quorum", "durable": True, "autoDelete": False, "vhost": "liudong",
         "rabbitmqClusterReference": None,
     }
-    assert documents[5]["spec"]["pattern"] == r"^evt-.+--outreach\.[^.]+$"
-    assert "outreach.yaml" in yaml.safe_load(files[Path("deploy/k8s/kustomization.yaml")])["resources"]
+    assert documents[5]["spec"]["pattern"] == r"^evt-.+--registry\.[^.]+$"
+    assert "registry.yaml" in yaml.safe_load(files[Path("deploy/k8s/kustomization.yaml")])["resources"]
     secret = next(yaml.safe_load_all(files[Path("deploy/k8s/secret.example.yaml")]))["stringData"]
-    assert secret["LIUDONG_OUTREACH_DATABASE_URL"].endswith("@postgres:5432/outreach")
+    assert secret["LIUDONG_REGISTRY_DATABASE_URL"].endswith("@postgres:5432/registry")
     statefulset = list(yaml.safe_load_all(files[Path("deploy/k8s/postgres.yaml")]))[2]
     (env,) = [e for e in statefulset["spec"]["template"]["spec"]["containers"][0]["env"] if e["name"] == "LIUDONG_DATABASES"]
-    assert env["value"].split() == ["roster", "education", "scoring", "outreach", "gateway"]
+    assert env["value"].split() == ["roster", "education", "scoring", "outreach", "registry", "gateway"]
 
     definitions = json.loads(files[Path("deploy/rabbitmq/definitions.json")])
-    assert {"outreach.events", "education.events", "roster.events"} <= {e["name"] for e in definitions["exchanges"]}
-    assert {"name": "outreach.dead-letter", "vhost": "liudong", "durable": True, "auto_delete": False,
+    assert {"registry.events", "education.events", "roster.events"} <= {e["name"] for e in definitions["exchanges"]}
+    assert {"name": "registry.dead-letter", "vhost": "liudong", "durable": True, "auto_delete": False,
             "arguments": {"x-queue-type": "quorum"}} in definitions["queues"]
 
 
@@ -119,7 +119,7 @@ def test_the_postgres_configmap_carries_the_init_script_as_it_is():
 
 
 @pytest.mark.skipif(DOCKER_COMPOSE is None, reason="docker-compose is not installed")
-@pytest.mark.parametrize("services", [SERVICES, WITH_OUTREACH], ids=["committed", "with-outreach"])
+@pytest.mark.parametrize("services", [SERVICES, WITH_REGISTRY], ids=["committed", "with-registry"])
 def test_docker_compose_accepts_the_file(tmp_path, services):
     compose_file = ROOT / "docker-compose.yml"
     if services is not SERVICES:
@@ -134,8 +134,8 @@ def test_docker_compose_accepts_the_file(tmp_path, services):
     required = secrets_for(services)
     result = config(required)
     assert result.returncode == 0, result.stderr
-    # The secrets have no defaults: without them compose refuses (with-outreach: its own ones).
-    for name in (required if services is SERVICES else [n for n in required if "OUTREACH" in n]):
+    # The secrets have no defaults: without them compose refuses (with-registry: its own ones).
+    for name in (required if services is SERVICES else [n for n in required if "REGISTRY" in n]):
         refused = config({key: value for key, value in required.items() if key != name})
         assert refused.returncode != 0 and name in refused.stderr, (name, refused.stderr)
 
