@@ -111,3 +111,28 @@ def scoring(container_factory, rabbit_config, scoring_database_url):
     })
     container.start()
     return container
+
+
+@pytest.fixture
+def outreach_database_url():
+    url = create_database("liudong_test_outreach")
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def outreach(container_factory, rabbit_config, outreach_database_url):
+    """The outreach service in a real container on PostgreSQL and the test vhost (no roster, no scoring:
+    tests feed their events themselves)."""
+    from services.outreach.service import OutreachService
+
+    container = container_factory(OutreachService, {
+        **rabbit_config,
+        **caller_key_config("outreach"),
+        "DATABASE_URL": outreach_database_url,
+        "OUTBOX_RELAY": {"enabled": True, "poll_interval": 0.2, "batch_size": 50},
+        "EVENT_RETRY": {"max_attempts": 3, "initial_delay": 0.05, "multiplier": 2, "max_delay": 1},
+        "ORGANISATION_TREE_RPC_TIMEOUT": 2,
+    })
+    container.start()
+    return container

@@ -34,6 +34,15 @@ HANDLERS = {
         "training_attended": "credit_training_attendance",
         "grading_run_requested": "grade_year",
     },
+    "outreach": {
+        "organisation_created": "project_organisation",
+        "member_registered": "project_member_registered",
+        "member_departed": "project_member_departed",
+        "member_returned": "welcome_home",
+        "member_status_changed": "project_member_status",
+        "member_transferred": "project_member_transferred",
+        "member_graded": "commend_excellent",
+    },
 }
 
 
