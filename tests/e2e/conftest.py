@@ -218,9 +218,12 @@ class Platform:
         return EventTap(self.broker.uris["subscriber"], service_spec(service).events_exchange, routing_key, passive=True)
 
     def education_knows(self, member_ids=(), organisation_ids=(), timeout=30):
-        """Wait until education's projection holds these members and organisations (it keeps them from
+        self.knows("education", member_ids, organisation_ids, timeout)
+
+    def knows(self, service, member_ids=(), organisation_ids=(), timeout=30):
+        """Wait until ``service``'s projection holds these members and organisations (it keeps them from
         roster's events, a moment after roster answered): read from its own database, as a test may."""
-        engine = sqlalchemy.create_engine(self.database_urls["education"])
+        engine = sqlalchemy.create_engine(self.database_urls[service])
         try:
             def known():
                 with engine.connect() as connection:
@@ -232,7 +235,7 @@ class Platform:
                         sqlalchemy.bindparam("ids", expanding=True)), {"ids": list(organisation_ids) or [""]}).scalar()
                 return members == len(member_ids) and organisations == len(organisation_ids)
 
-            wait_for(known, timeout=timeout, message="education to project the members and organisations")
+            wait_for(known, timeout=timeout, message=f"{service} to project the members and organisations")
         finally:
             engine.dispose()
 
