@@ -105,6 +105,15 @@ def on_return(db, clock, event):
         _credit_event(db, clock, event, "return_reported", data["returned_on"])
 
 
+def on_volunteer_service(db, clock, event):
+    _credit_event(db, clock, event, "volunteer_service", event["data"]["served_on"])
+
+
+def on_contact_logged(db, clock, event):
+    """The member kept in touch with the branch (四个一): at most once a month, as the rule set caps it."""
+    _credit_event(db, clock, event, "contact_kept", clock.day_of(event["data"]["occurred_at"]))
+
+
 def on_talk_completed(db, clock, event):
     _credit_event(db, clock, event, "talk_held", event["data"]["held_on"])
 

@@ -1,4 +1,4 @@
-"""The scoring service's entrypoints: roster's and education's events credited
+"""The scoring service's entrypoints: roster's, education's and outreach's events credited
 to the ledger (and roster's folded into the projection), its own grading-run
 request graded when it comes back, and the RPCs the gateway calls.
 
@@ -9,7 +9,7 @@ roster who may see what, and grading never calls another service.
 """
 from nameko.dependency_providers import Config
 
-from contracts import education_events, roster_events, scoring_events
+from contracts import education_events, outreach_events, roster_events, scoring_events
 from contracts import scoring as contract
 from contracts.scoring import SERVICE_NAME
 from services.common import tree
@@ -30,6 +30,7 @@ from services.scoring.usecases import EVENTS
 
 ROSTER = roster_events.SOURCE
 EDUCATION = education_events.SOURCE
+OUTREACH = outreach_events.SOURCE
 
 
 class ScoringService(tree.FollowsOrganisationTree):
@@ -101,6 +102,19 @@ class ScoringService(tree.FollowsOrganisationTree):
     @idempotent()
     def credit_training_attendance(self, event):
         ledger.on_attendance(self.db, self.clock, event, "training_attended")
+
+    # ---- outreach's events: the role played --------------------------------------------------------
+    # (A help case closed is help the member received, not help they gave: it earns nothing.)
+
+    @reliable_event_handler(OUTREACH, outreach_events.VOLUNTEER_SERVICE_LOGGED)
+    @idempotent()
+    def credit_volunteer_service(self, event):
+        ledger.on_volunteer_service(self.db, self.clock, event)
+
+    @reliable_event_handler(OUTREACH, outreach_events.CONTACT_LOGGED)
+    @idempotent()
+    def credit_contact_kept(self, event):
+        ledger.on_contact_logged(self.db, self.clock, event)
 
     # ---- its own request, graded when it comes back (the run outlives any RPC timeout) ----
 

@@ -33,6 +33,8 @@ HANDLERS = {
         "session_attended": "credit_session_attendance",
         "training_attended": "credit_training_attendance",
         "grading_run_requested": "grade_year",
+        "volunteer_service_logged": "credit_volunteer_service",
+        "contact_logged": "credit_contact_kept",
     },
     "outreach": {
         "organisation_created": "project_organisation",

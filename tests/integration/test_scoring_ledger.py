@@ -110,6 +110,38 @@ def test_caps_hold_a_line_back_and_say_which(scoring, dispatch, scoring_database
     assert lines[-1].capped_by == "category"
 
 
+def outreach_event(event_type, data, occurred_at=None):
+    return envelope(event_type, data, occurred_at=occurred_at, source="outreach")
+
+
+def test_outreach_credits_volunteering_and_one_contact_a_month(scoring, dispatch, scoring_database_url):
+    ids = tree(scoring, dispatch)
+    member = new_id()
+    feed(scoring, dispatch, registered(member, ids["village"]))
+    served = outreach_event("volunteer_service_logged", {
+        "service_id": new_id(), "activity_id": new_id(), "member_id": member, "organisation_id": ids["village"],
+        "served_on": date(LAST_YEAR, 5, 4).isoformat(), "hours": "3.5", "national_record_ref": "VOL-62-0001"})
+
+    def contact(day):
+        return outreach_event("contact_logged", {
+            "contact_id": new_id(), "member_id": member, "organisation_id": ids["village"], "channel": "phone",
+            "four_one": "phone_call", "occurred_at": at(day).isoformat(), "pairing_id": None,
+            "follow_up_needed": False, "source": "logged"})
+
+    feed(scoring, dispatch, served, served, contact(date(LAST_YEAR, 5, 1)), contact(date(LAST_YEAR, 5, 20)),
+         contact(date(LAST_YEAR, 6, 2)))
+
+    lines = rows(scoring_database_url, select(ledger_lines.c.rule, ledger_lines.c.occurred_on, ledger_lines.c.points,
+                                               ledger_lines.c.capped_by, ledger_lines.c.source)
+                 .where(ledger_lines.c.member_id == member).order_by(ledger_lines.c.occurred_on, ledger_lines.c.rule))
+    assert [tuple(line) for line in lines] == [
+        ("contact_kept", date(LAST_YEAR, 5, 1), Decimal("1.0"), None, "outreach"),
+        ("volunteer_service", date(LAST_YEAR, 5, 4), Decimal("2.0"), None, "outreach"),
+        ("contact_kept", date(LAST_YEAR, 5, 20), Decimal("0.0"), "period", "outreach"),
+        ("contact_kept", date(LAST_YEAR, 6, 2), Decimal("1.0"), None, "outreach"),
+    ]
+
+
 def test_a_manual_entry_counts_once_someone_else_approves_it(scoring, dispatch, scoring_events):
     ids = tree(scoring, dispatch)
     member = new_id()
