@@ -12,7 +12,14 @@ grouped by resource. Outreach stores no personal data: a member is an id.
 """
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from contracts.roster import PageQuerySchema, PageSchema, ResultSchema, StrictSchema
+from contracts.roster import (
+    MAX_BATCH,
+    BatchErrorSchema,
+    PageQuerySchema,
+    PageSchema,
+    ResultSchema,
+    StrictSchema,
+)
 from contracts.text import Text
 
 SERVICE_NAME = "outreach"
@@ -298,6 +305,26 @@ class ContactSchema(ResultSchema):
     recorded_at = fields.DateTime(required=True)
     duplicate = fields.Bool(metadata={"description": "true when this contact was logged before (nothing new "
                                                      "was written)"})
+
+
+class ContactBatchSchema(StrictSchema):
+    items = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=MAX_BATCH), metadata={
+        "description": f"1 to {MAX_BATCH} contacts, each as the body of POST /contacts (logContact): a device "
+                       "that kept its log offline syncs it in one go"})
+
+
+class ContactBatchItemSchema(ResultSchema):
+    index = fields.Int(required=True, metadata={"description": "the item's place in the request, from 0"})
+    status = fields.Int(required=True, metadata={"description": "201 logged, 200 logged before (the same member, "
+                                                                "channel and minute), or the 4xx of its single request"})
+    error = fields.Nested(BatchErrorSchema, allow_none=True)
+    contact = fields.Nested(ContactSchema, allow_none=True)
+
+
+class ContactBatchResultSchema(ResultSchema):
+    items = fields.List(fields.Nested(ContactBatchItemSchema), required=True)
+    succeeded = fields.Int(required=True)
+    refused = fields.Int(required=True)
 
 
 class ContactQuerySchema(ListQuerySchema):

@@ -17,13 +17,16 @@ def refusal(index, exc):
             "error": {"code": exc.code, "message": exc.message, "details": details}}
 
 
-def each_item(items, run, status=201):
-    """``{"items": [...], "succeeded": n, "refused": m}``: ``run(item)`` answers the item's fields."""
+def each_item(items, run, status=201, status_of=None):
+    """``{"items": [...], "succeeded": n, "refused": m}``: ``run(item)`` answers the item's fields, with
+    ``status`` (or ``status_of(fields)``: a repeat of something done already may answer 200)."""
     answers = []
     for index, item in enumerate(items):
         try:
-            answers.append({"index": index, "status": status, "error": None, **run(item)})
+            answered = run(item)
+            answers.append({"index": index, "status": status_of(answered) if status_of else status, "error": None,
+                            **answered})
         except (ServiceError, RuleViolation) as exc:
             answers.append(refusal(index, exc))
-    succeeded = sum(1 for answer in answers if answer["status"] == status)
+    succeeded = sum(1 for answer in answers if answer["error"] is None)
     return {"items": answers, "succeeded": succeeded, "refused": len(answers) - succeeded}

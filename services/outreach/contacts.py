@@ -11,8 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from contracts import outreach as contract
 from contracts.errors import ErrorCode, RuleViolation
+from services.common.batch import each_item
 from services.common.clock import new_id
+from services.common.rpc import load
 from services.outreach import usecases
 from services.outreach.domain.care import not_in_future
 from services.outreach.domain.events import ContactLogged
@@ -57,8 +60,11 @@ def record(db, clock, recorded_by, **contact):
     return {**row._mapping, "duplicate": not written}
 
 
-def get(db, contact_id, scope):
-    return dict(usecases.visible_row(db, contacts, contact_id, scope, ErrorCode.NOT_FOUND)._mapping)
+def log_batch(db, payload, clock, scope):
+    items = load(contract.ContactBatchSchema(), payload)["items"]
+    schema = contract.ContactCreateSchema()  # one per batch: building a schema costs more than loading an item
+    return each_item(items, lambda item: {"contact": log(db, load(schema, item), clock, scope)},
+                     status_of=lambda answered: 200 if answered["contact"]["duplicate"] else 201)
 
 
 def list_contacts(db, query, clock, scope):

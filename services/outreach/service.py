@@ -110,6 +110,10 @@ class OutreachService(tree.FollowsOrganisationTree):
         command = load(contract.ContactCreateSchema(), payload)
         return contract.ContactSchema().dump(contacts.log(self.db, command, self.clock, scope))
 
+    @scoped_rpc(write=True)
+    def log_contacts(self, payload, scope):
+        return contract.ContactBatchResultSchema().dump(contacts.log_batch(self.db, payload, self.clock, scope))
+
     @scoped_rpc
     def list_contacts(self, query, scope):
         query = load(contract.ContactQuerySchema(), query)

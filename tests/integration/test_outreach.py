@@ -228,3 +228,22 @@ def test_a_caller_sees_only_their_organisations(outreach, dispatch):
 
     assert (unseen.value.code, unknown.value.code) == ("help_case_not_found", "unknown_reference")
     assert call(outreach, "list_help_cases", {}, scope=other_town)["total"] == 0
+
+
+def test_a_device_syncing_its_log_twice_keeps_one_of_each_contact(outreach, dispatch, outreach_database_url):
+    ids = tree(outreach, dispatch)
+    member = new_id()
+    feed(outreach, dispatch, registered(member, ids["village"]))
+    moments = [datetime.now(UTC) - timedelta(days=days) for days in (1, 2)]
+    log = [{"member_id": member, "channel": channel, "occurred_at": moment.isoformat(), "contacted_by": "联络员",
+            "summary": "寄去学习资料"} for channel, moment in zip(("mail", "text"), moments)]
+
+    first = call(outreach, "log_contacts", {"items": log})
+    again = call(outreach, "log_contacts", {"items": [*log, {**log[0], "channel": "fax"}]})
+
+    assert [item["status"] for item in first["items"]] == [201, 201]
+    assert [item["status"] for item in again["items"]] == [200, 200, 422]
+    assert (again["succeeded"], again["refused"]) == (2, 1)
+    assert again["items"][2]["error"]["details"] == {"channel": ["Must be one of: phone, text, mail, letter, visit, "
+                                                                 "online_chat."]}
+    assert count(outreach_database_url, contacts, contacts.c.member_id == member) == 2
