@@ -80,6 +80,7 @@ CAMPAIGN_OCCASIONS = {
     "other": "其他",
 }
 # Whom a campaign lists from outreach's projection of roster.
+CAMPAIGN_STATES = {"listing": "名单生成中", "listed": "已列名单"}
 CAMPAIGN_GROUPS = {
     "away_families": "外出党员家属 (members away now)",
     "returned_members": "返乡党员 (home again within the last year)",
@@ -364,6 +365,7 @@ class CampaignSchema(ResultSchema):
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
     groups = fields.List(fields.Str(), required=True)
+    state = fields.Str(required=True, metadata={"description": "listing (its visits being scheduled) or listed"})
     visits_scheduled = fields.Int(required=True)
     visits_completed = fields.Int(required=True)
     created_by = fields.Str(allow_none=True)

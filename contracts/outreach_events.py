@@ -19,6 +19,7 @@ PAIRING_FORMED = "pairing_formed"
 PAIRING_ENDED = "pairing_ended"
 CONTACT_LOGGED = "contact_logged"
 CAMPAIGN_LAUNCHED = "campaign_launched"
+CAMPAIGN_LISTED = "campaign_listed"
 VISIT_SCHEDULED = "visit_scheduled"
 VISIT_COMPLETED = "visit_completed"
 HELP_CASE_OPENED = "help_case_opened"
@@ -71,13 +72,22 @@ class ContactLoggedV1(Schema):
 
 
 class CampaignLaunchedV1(Schema):
-    """A care campaign (慰问) and how many visits it listed."""
+    """A care campaign (慰问) was launched; outreach lists whom it visits when this arrives (a county's
+    list outlasts any RPC timeout), then announces each visit and ``campaign_listed``."""
 
     campaign_id = fields.UUID(required=True)
     organisation_id = fields.UUID(required=True)
     occasion = fields.Str(required=True)
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
+    groups = fields.List(fields.Str(), required=True)
+
+
+class CampaignListedV1(Schema):
+    """A campaign's visits are scheduled: ``visits`` of them."""
+
+    campaign_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
     visits = fields.Int(required=True)
 
 
@@ -239,6 +249,7 @@ SCHEMAS = {
     (PAIRING_ENDED, 1): PairingEndedV1,
     (CONTACT_LOGGED, 1): ContactLoggedV1,
     (CAMPAIGN_LAUNCHED, 1): CampaignLaunchedV1,
+    (CAMPAIGN_LISTED, 1): CampaignListedV1,
     (VISIT_SCHEDULED, 1): VisitScheduledV1,
     (VISIT_COMPLETED, 1): VisitCompletedV1,
     (HELP_CASE_OPENED, 1): HelpCaseOpenedV1,

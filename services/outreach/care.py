@@ -17,6 +17,7 @@ from services.outreach import contacts, usecases
 from services.outreach.domain import care as rules
 from services.outreach.domain.events import (
     CampaignLaunched,
+    CampaignListed,
     HelpCaseClosed,
     HelpCaseNoted,
     HelpCaseOpened,
@@ -126,26 +127,42 @@ def list_visits(db, query, clock, scope):
 
 
 def launch_campaign(db, command, clock, scope):
-    """A campaign and its list: each member of the subtree once, under the first group they fall in."""
+    """The campaign, ``listing``: its visits are scheduled when its ``campaign_launched`` comes back to
+    outreach (:func:`list_campaign`), so that a county-wide list outlasts any RPC timeout."""
     organisation = usecases.visible_organisation(db, command["organisation_id"], scope)
     rules.not_before(command["ends_on"], clock.today(), "ends_on", "today")
     campaign_id = new_id()
     db.session.execute(campaigns.insert().values(
         id=campaign_id, name=command["name"], occasion=command["occasion"], organisation_id=organisation.id,
         starts_on=command["starts_on"], ends_on=command["ends_on"], groups=list(command["groups"]),
-        created_by=scope.principal, created_at=clock.now()))
-    listed = rules.campaign_list(_situations(db, organisation.id, command["starts_on"]), command["groups"],
-                                 command["starts_on"])
-    occasion = contract.CAMPAIGN_OCCASIONS[command["occasion"]]
-    for member, group in listed:
-        schedule_visit(db, member_id=member.member_id, organisation_id=member.organisation_id, cause="campaign",
-                       cause_id=campaign_id, campaign_id=campaign_id, group=group, due_on=command["ends_on"],
-                       scheduled_on=clock.today(), recorded_by=scope.principal,
-                       purpose=f"{occasion}慰问: {contract.CAMPAIGN_GROUPS[group]}")
+        state=rules.LISTING, created_by=scope.principal, created_at=clock.now()))
     db.add_event(CampaignLaunched(campaign_id=campaign_id, organisation_id=organisation.id,
                                   occasion=command["occasion"], starts_on=command["starts_on"],
-                                  ends_on=command["ends_on"], visits=len(listed)))
+                                  ends_on=command["ends_on"], groups=tuple(command["groups"])))
     return get_campaign(db, campaign_id, scope)
+
+
+def list_campaign(db, campaign_id, clock):
+    """Whom the campaign visits: each member of its subtree once, under the first group they fall in, each
+    visit due by the campaign's end, in one INSERT with its events in bulk."""
+    campaign = db.session.execute(select(campaigns).where(campaigns.c.id == campaign_id)).first()
+    if campaign is None or campaign.state != rules.LISTING:
+        return
+    listed = rules.campaign_list(_situations(db, campaign.organisation_id, campaign.starts_on), campaign.groups,
+                                 campaign.starts_on)
+    occasion, today = contract.CAMPAIGN_OCCASIONS[campaign.occasion], clock.today()
+    rows = [{"id": new_id(), "member_id": member.member_id, "organisation_id": member.organisation_id,
+             "cause": "campaign", "cause_id": campaign.id, "cause_event_id": None, "campaign_id": campaign.id,
+             "group": group, "purpose": f"{occasion}慰问: {contract.CAMPAIGN_GROUPS[group]}", "scheduled_on": today,
+             "due_on": campaign.ends_on, "state": rules.SCHEDULED, "recorded_by": campaign.created_by}
+            for member, group in listed]
+    if rows:
+        db.session.execute(visits.insert(), rows)
+        db.add_events_in_bulk(VisitScheduled(
+            visit_id=row["id"], member_id=row["member_id"], organisation_id=row["organisation_id"], cause="campaign",
+            cause_event_id=None, campaign_id=campaign.id, due_on=row["due_on"]) for row in rows)
+    db.session.execute(update(campaigns).where(campaigns.c.id == campaign.id).values(state=rules.LISTED))
+    db.add_event(CampaignListed(campaign_id=campaign.id, organisation_id=campaign.organisation_id, visits=len(rows)))
 
 
 def _situations(db, organisation_id, starts_on):

@@ -109,6 +109,8 @@ campaigns = Table(
     Column("starts_on", Date, nullable=False),
     Column("ends_on", Date, nullable=False),
     Column("groups", JSON, nullable=False),
+    # listing: launched, its visits not yet scheduled; listed: they are.
+    Column("state", String(10), nullable=False),
     Column("created_by", String(BY), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
 )

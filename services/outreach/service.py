@@ -11,7 +11,7 @@ roster who may see what.
 from nameko.dependency_providers import Config
 
 from contracts import outreach as contract
-from contracts import roster_events, scoring_events
+from contracts import outreach_events, roster_events, scoring_events
 from contracts.outreach import SERVICE_NAME
 from services.common import tree
 from services.common.clock import Clock
@@ -76,6 +76,13 @@ class OutreachService(tree.FollowsOrganisationTree):
     def commend_excellent(self, event):
         projection.member_graded(self.db.session, event, self.clock.now())
         care.on_excellent_grade(self.db, event, self.clock)
+
+    # ---- its own campaigns, listed when their launch comes back (a county's list outlives any RPC timeout) ----
+
+    @reliable_event_handler(outreach_events.SOURCE, outreach_events.CAMPAIGN_LAUNCHED)
+    @idempotent()
+    def list_campaign_visits(self, event):
+        care.list_campaign(self.db, str(event["data"]["campaign_id"]), self.clock)
 
     # ---- pairings and the four ones --------------------------------------------------------------
 

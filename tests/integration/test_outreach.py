@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import create_engine, func, select
 
 from contracts.errors import ServiceError
@@ -152,12 +153,21 @@ def test_a_campaign_lists_from_the_projection_and_a_visit_made_is_on_the_members
         "summary": "母亲住院, 需要医疗救助", "owner": "镇民政办", "opened_on": TODAY.isoformat(),
         "due_on": (TODAY + timedelta(days=30)).isoformat()})
 
-    campaign = call(outreach, "launch_campaign", {
-        "name": "春节慰问", "occasion": "spring_festival", "organisation_id": ids["town"],
-        "starts_on": TODAY.isoformat(), "ends_on": (TODAY + timedelta(days=20)).isoformat(),
-        "groups": ["away_families", "returned_members", "hardship"]})
+    # The list is made when the campaign's own launch event comes back to outreach.
+    with entrypoint_waiter(outreach, "list_campaign_visits"):
+        launched = call(outreach, "launch_campaign", {
+            "name": "春节慰问", "occasion": "spring_festival", "organisation_id": ids["town"],
+            "starts_on": TODAY.isoformat(), "ends_on": (TODAY + timedelta(days=20)).isoformat(),
+            "groups": ["away_families", "returned_members", "hardship"]})
+    assert (launched["state"], launched["visits_scheduled"]) == ("listing", 0)
+    campaign = call(outreach, "get_campaign", launched["id"])
 
-    assert (campaign["visits_scheduled"], campaign["visits_completed"]) == (3, 0)
+    assert (campaign["state"], campaign["visits_scheduled"], campaign["visits_completed"]) == ("listed", 3, 0)
+    (listed_event,) = outreach_events.wait_for("campaign_listed")
+    assert listed_event["data"]["visits"] == 3
+    # The returned member's homecoming visit, and the campaign's three.
+    assert sorted(event["data"]["cause"] for event in outreach_events.wait_for("visit_scheduled", count=4)) == [
+        "campaign", "campaign", "campaign", "homecoming"]
     listed = call(outreach, "list_visits", {"campaign_id": campaign["id"]})["items"]
     assert {(visit["member_id"], visit["group"]) for visit in listed} == {
         (away, "away_families"), (home, "returned_members"), (hardship, "hardship")}

@@ -19,6 +19,7 @@ AWAY = ("away", "awaiting_check_in", "should_transfer", "transfer_pending", "los
 OFF_THE_ROLL = ("removed", "transferred_out", "suspended")
 OPEN, CLOSED = "open", "closed"
 SCHEDULED, COMPLETED = "scheduled", "completed"
+LISTING, LISTED = "listing", "listed"
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,13 @@ class CampaignLaunched:
     occasion: str
     starts_on: date
     ends_on: date
+    groups: tuple
+
+
+@dataclass(frozen=True)
+class CampaignListed:
+    campaign_id: str
+    organisation_id: str
     visits: int
 
 

@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=False),
     sa.Column('groups', sa.JSON(), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
     sa.Column('created_by', sa.String(length=100), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_campaigns'))
