@@ -21,6 +21,17 @@ many"), through the gateway, as another county system would:
   points last December's activity days earned on the platform. DOMAIN.md gives no figures
   for the grades; we assumed a spread a county would find plausible: 15% excellent (优秀),
   76% qualified (合格), 7% warned (警示), 2% unqualified (不合格). Then last year is graded.
+- outreach (issue 11): every away member paired since 1 January with a committee member of
+  their branch, one to one or one to many (帮扶联系, 1+1 and 1+N), and this year's contacts:
+  each of the four ones (四个一) kept in a quarter with an assumed share of the members (a call
+  70%, a text 50%, mailed material 35%, a letter 15%), synced in batches as a device would; help
+  cases of every kind, 24 solved (DOMAIN.md), among them 1.2 million yuan of unpaid wages
+  recovered, 24 jobs found and 120 disputes settled by the "workers' home"; 16 volunteer
+  activities; five returnees' projects with 512 jobs, a hometown visit of 24 people and a
+  blueprint meeting; the reserve reviews the seasonal workers' returns opened, decided (18
+  village cadres, 30 reserve cadres) and 18 homecoming visits made; 24 vanguard posts and
+  businesses; 12 candidates admitted after inspection and notice in both places; and the coming
+  Spring Festival's care campaign (春节慰问) listed for the whole county.
 
 Members and departures go in batches (POST /members/batch and
 /members/departures/batch, 200 items each (the API takes up to 500, but a
@@ -34,8 +45,9 @@ and idempotent: a county already there is left alone.
 
 The key needs organisations:read/write, members:read/write, movements:write,
 education:read, talks:write, trainings:write, sessions:write, study:write, pushes:write,
-scoring:read, score_entries:write and grading:write; the checker's key, scoring:read and
-score_entries:approve.
+scoring:read, score_entries:write, grading:write, outreach:read, pairings:write,
+contacts:write, care:write, projects:write and reserve:write; the checker's key, scoring:read
+and score_entries:approve.
 """
 import os
 import random
@@ -553,6 +565,208 @@ def scoring_last_year(base_url, gateway, rng, registered, now):
             **{grade: graded[grade] for grade in GRADE_SHARES}}
 
 
+# ---- outreach (issue 11) ------------------------------------------------------------------------------
+OUTREACH_WAIT = 600       # seconds outreach may take to fold roster's members in, and to list a campaign
+CONTACT_BATCH = 200       # contacts a request: a device syncing its log
+# How often a branch keeps each of the four ones in a quarter (assumed: DOMAIN.md has no figures), so that the
+# four-ones list has done, due (this quarter) and overdue (earlier quarters) items.
+FOUR_ONES_KEPT = {"phone": 0.7, "text": 0.5, "mail": 0.35, "letter": 0.15}
+CONTACT_SUMMARIES = {
+    "phone": ["问了务工和家里的情况, 提醒按时参加网上组织生活", "了解工资发放情况, 告知讨薪求助渠道", "提醒春节返乡参加冬训"],
+    "text": ["【支部】本月主题党日在党建App上线, 请及时学习", "【支部】天冷注意安全, 有困难请联系支部"],
+    "mail": ["寄去《党章》学习读本和本季度学习资料", "寄去冬训学习资料和政策汇编"],
+    "letter": ["给在外党员的一封信: 介绍村里发展变化", "支部书记写信问候, 附家乡产业规划"],
+}
+HELP_CASES = [  # (kind, care service, owner, what, solved, (money recovered, jobs found, disputes settled))
+    ("unpaid_wages", "wages_and_rights", "瓜州县流动党员党支部\"工人之家\"", "工地拖欠工资", 10, (120_000, 0, 3)),
+    ("jobs", "jobs_and_start_ups", "瓜州县流动党员党支部\"工人之家\"", "工程结束后需要新工作", 8, (0, 3, 0)),
+    ("dispute", "legal_and_policy_advice", "瓜州县流动党员党支部\"工人之家\"", "与包工头的劳务纠纷", 6, (0, 0, 20)),
+    ("schooling", "family_and_schooling", "城关镇流动党员服务站", "子女在务工地入学", 4, (0, 0, 0)),
+    ("housing", "housing", "南华镇党委", "返乡后住房困难", 3, (0, 0, 0)),
+    ("health", "health_and_medical_aid", "镇民政办", "家人重病, 申请医疗救助", 3, (0, 0, 0)),
+    ("legal_aid", "legal_and_policy_advice", "县司法局法律援助中心", "工伤赔偿", 2, (0, 0, 0)),
+]
+HELP_CASE_SOLVED = 24     # DOMAIN.md: 24 problems solved in a year
+VOLUNTEER_ACTIVITIES = ["义务植树", "关爱留守儿童", "敬老院送温暖", "防汛值守", "垃圾分类宣传", "农忙互助"]
+RETURN_PROJECTS = [  # (name, industry, investment in yuan, jobs): DOMAIN.md: 5 projects, 500+ jobs
+    ("高台县巷道镇设施蔬菜产业园", "设施农业", 6_800_000, 180), ("南华镇枸杞深加工厂", "农产品加工", 4_200_000, 126),
+    ("骆驼城镇肉牛养殖合作社", "养殖", 2_600_000, 90), ("合黎镇农村电商服务中心", "电子商务", 900_000, 64),
+    ("宣化镇劳务派遣公司", "劳务服务", 500_000, 52)]
+
+
+def retry_until_known(what, send, timeout=OUTREACH_WAIT):
+    """``send()`` again while outreach does not know a member yet (its projection follows roster's events)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return send()
+        except SystemExit as refused:
+            if "unknown_reference" not in str(refused) or time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
+def outreach_year(gateway, rng, organisations, registered, away, now):
+    """This year's help and contact (帮扶联系) and the five projects' people work: every away member paired with a
+    committee member of their branch (1+1 or 1+N) since 1 January, a year of the four ones kept in part, help cases
+    (24 solved), 16 volunteer activities, returnees' projects, a hometown visit, the reserve reviews the seasonal
+    workers' returns opened decided, vanguard posts, cultivated candidates admitted, and the coming Spring Festival's
+    care campaign (春节慰问) listed for the whole county."""
+    year_start = date(now.year, 1, 1)
+    away_ids = {member["id"] for member in away}
+    by_branch = {}
+    for item in registered:
+        member = item["member"]
+        side = "away" if member["id"] in away_ids else "home"
+        by_branch.setdefault(member["organisation_id"], {"away": [], "home": []})[side].append(member)
+
+    # Pairings: in each branch the first home members are its committee (支委), each paired with up to six away members.
+    plans = []
+    for branch, members in sorted(by_branch.items()):
+        committee, remaining = members["home"][:3], list(members["away"])
+        while remaining and committee:
+            size = rng.choice((1, 1, 3, 4, 6))
+            plans.append((branch, committee[len(plans) % len(committee)], remaining[:size]))
+            remaining = remaining[size:]
+
+    def pair(numbered):
+        n, (branch, cadre, members) = numbered
+        return retry_until_known("pair", lambda: gateway.send("POST", "/help-pairings", {
+            "organisation_id": branch, "cadre_member_id": cadre["id"], "member_ids": [m["id"] for m in members],
+            "period": "quarter", "starts_on": year_start.isoformat()}, idempotency_key=f"seed-pairing-{n}"))
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        pairings = list(pool.map(pair, enumerate(plans)))
+
+    # A year of contacts: each quarter so far, each of the four ones kept with its share of the members.
+    contacts = []
+    for pairing in pairings:
+        for member_id in pairing["member_ids"]:
+            for quarter in range(4):
+                first = date(now.year, quarter * 3 + 1, 1)
+                if first > now:
+                    break
+                last = min(date(now.year + (quarter == 3), (quarter * 3 + 3) % 12 + 1, 1) - timedelta(days=1), now)
+                for channel, share in FOUR_ONES_KEPT.items():
+                    if rng.random() < share:
+                        day = first + timedelta(days=rng.randrange((last - first).days + 1))
+                        moment = datetime(day.year, day.month, day.day, rng.randrange(8, 21), rng.randrange(60),
+                                          tzinfo=COUNTY_TIMEZONE)
+                        contacts.append({"member_id": member_id, "channel": channel, "occurred_at": moment.isoformat(),
+                                         "contacted_by": "结对支委", "summary": rng.choice(CONTACT_SUMMARIES[channel]),
+                                         "pairing_id": pairing["id"]})
+
+    def sync(numbered):
+        n, batch = numbered
+        answer = gateway.send("POST", "/contacts/batch", {"items": batch}, idempotency_key=f"seed-contacts-{n}")
+        if answer["refused"]:
+            raise SystemExit(f"{answer['refused']} contacts refused, e.g. {answer['items'][0]}")
+        return len(batch)
+
+    with ThreadPoolExecutor(2) as pool:
+        logged = sum(pool.map(sync, enumerate(contacts[start:start + CONTACT_BATCH]
+                                              for start in range(0, len(contacts), CONTACT_BATCH))))
+
+    # Help cases of the year, from the "workers' home" at the destination and the towns at home.
+    people = [item["member"] for item in registered]
+    cases, solved = [], 0
+    for kind, service, owner, what, number, (money, jobs, disputes) in HELP_CASES:
+        for n in range(number + 2):  # a couple of each kind still open
+            opened_on = year_start + timedelta(days=rng.randrange(max((now - year_start).days - 40, 1)))
+            case = gateway.send("POST", "/help-cases", {
+                "member_id": rng.choice(people)["id"], "kind": kind, "care_service": service, "summary": what,
+                "owner": owner, "opened_on": opened_on.isoformat(),
+                "due_on": (opened_on + timedelta(days=30)).isoformat()}, idempotency_key=f"seed-case-{kind}-{n}")
+            if n < number and solved < HELP_CASE_SOLVED:
+                solved += 1
+                gateway.send("POST", f"/help-cases/{case['id']}/notes", {
+                    "noted_on": (opened_on + timedelta(days=3)).isoformat(), "note": "已联系相关部门, 跟进中"},
+                    idempotency_key=f"seed-case-note-{kind}-{n}")
+                gateway.send("POST", f"/help-cases/{case['id']}/closure", {
+                    "closed_on": (opened_on + timedelta(days=rng.randrange(5, 35))).isoformat(), "outcome": "solved",
+                    "note": "问题已解决", "money_recovered": money, "jobs_found": jobs, "disputes_settled": disputes},
+                    idempotency_key=f"seed-case-closure-{kind}-{n}")
+            cases.append(case)
+
+    # Volunteering: 16 activities (DOMAIN.md), each with a few members, most with a national record.
+    for n in range(16):
+        branch = rng.choice(sorted(by_branch))
+        held_on = year_start + timedelta(days=rng.randrange((now - year_start).days))
+        activity = gateway.send("POST", "/volunteer-activities", {
+            "organisation_id": branch, "title": rng.choice(VOLUNTEER_ACTIVITIES), "held_on": held_on.isoformat()},
+            idempotency_key=f"seed-volunteering-{n}")
+        for k, member in enumerate(rng.sample(by_branch[branch]["home"], min(8, len(by_branch[branch]["home"])))):
+            gateway.send("POST", f"/volunteer-activities/{activity['id']}/services", {
+                "member_id": member["id"], "hours": rng.choice((2, 3, 4, 6)),
+                "national_record_ref": f"ZYFW-6207-{n:02d}{k:02d}" if rng.random() < 0.7 else None},
+                idempotency_key=f"seed-volunteer-{n}-{k}")
+
+    # Settling home (安家工程): five returnees' projects, a hometown visit, a blueprint meeting.
+    founders = rng.sample(people, len(RETURN_PROJECTS))
+    for n, ((name, industry, investment, jobs), founder) in enumerate(zip(RETURN_PROJECTS, founders)):
+        gateway.send("POST", "/return-projects", {
+            "member_id": founder["id"], "name": name, "industry": industry,
+            "registered_on": (year_start + timedelta(days=30 * (n + 1))).isoformat(), "investment": investment,
+            "jobs_created": jobs, "support": "创业贴息贷款, 返乡创业园场地"}, idempotency_key=f"seed-project-{n}")
+    county = organisations["county"]["id"]
+    gateway.send("POST", "/hometown-events", {
+        "organisation_id": county, "kind": "hometown_visit", "title": "在外成功人士回乡看看", "participants": 24,
+        "held_on": date(now.year, 2, 8).isoformat()}, idempotency_key="seed-hometown-visit")
+    gateway.send("POST", "/hometown-events", {
+        "organisation_id": county, "kind": "blueprint", "title": "为家乡绘蓝图座谈会", "participants": 36,
+        "held_on": date(now.year, 2, 10).isoformat()}, idempotency_key="seed-blueprint")
+
+    # Reserve (储备工程): the seasonal workers' returns opened reviews; the committees decide them.
+    reviews = wait_until("open a reserve review for each seasonal worker's return", lambda: (
+        page := gateway.send("GET", "/reserve-reviews", state="open", per_page=100))["total"] >= SEASONAL
+        and page["items"], timeout=OUTREACH_WAIT)
+    decisions = ["village_cadre"] * 18 + ["reserve_cadre"] * 30
+    for n, (review, decision) in enumerate(zip(reviews, decisions)):
+        gateway.send("POST", f"/reserve-reviews/{review['id']}/decision", {
+            "decision": decision, "decided_on": now.isoformat(), "note": "返乡后表现突出, 群众认可"},
+            idempotency_key=f"seed-reserve-{n}")
+    # ... and their homecoming visits, 18 of them made (DOMAIN.md: 18 visits).
+    homecoming = gateway.send("GET", "/visits", cause="homecoming", per_page=18)["items"]
+    for n, visit in enumerate(homecoming):
+        gateway.send("POST", f"/visits/{visit['id']}/completion", {
+            "visited_on": now.isoformat(), "visited_by": "村党支部书记", "summary": "欢迎返乡, 了解务工收入和来年打算"},
+            idempotency_key=f"seed-visit-{n}")
+
+    # Vanguard (先锋工程): 24 incoming members lead by example.
+    for n, member in enumerate(rng.sample(people, 24)):
+        kind = "pioneer_post" if n < 14 else "party_business"
+        gateway.send("POST", "/vanguard", {
+            "member_id": member["id"], "kind": kind, "title": "党员示范岗" if n < 14 else "党员诚信经营户",
+            "designated_on": (year_start + timedelta(days=60 + n)).isoformat()}, idempotency_key=f"seed-vanguard-{n}")
+
+    # Cultivation (培养工程): 12 admitted after inspection and notice in both places, 3 still followed.
+    for n in range(15):
+        identified = year_start + timedelta(days=n)
+        candidate = gateway.send("POST", "/cultivation-candidates", {
+            "organisation_id": rng.choice(sorted(by_branch)), "candidate_ref": f"GT-RD-{now.year}-{n + 1:03d}",
+            "host": "瓜州县流动党员党支部", "identified_on": identified.isoformat()}, idempotency_key=f"seed-candidate-{n}")
+        steps = ["home_inspection", "host_inspection", "home_notice", "host_notice"] + (["admitted"] if n < 12 else [])
+        for k, step in enumerate(steps):
+            gateway.send("POST", f"/cultivation-candidates/{candidate['id']}/steps", {
+                "step": step, "on": (identified + timedelta(days=40 * (k + 1))).isoformat()},
+                idempotency_key=f"seed-candidate-{n}-{step}")
+
+    # The coming Spring Festival's care campaign, for the whole county: listed by outreach in the background.
+    campaign = gateway.send("POST", "/care-campaigns", {
+        "name": f"{now.year + 1}年春节走访慰问", "occasion": "spring_festival", "organisation_id": county,
+        "starts_on": date(now.year + 1, 1, 20).isoformat(), "ends_on": date(now.year + 1, 2, 20).isoformat(),
+        "groups": ["away_families", "returned_members", "hardship"]}, idempotency_key="seed-spring-festival")
+    listed = wait_until("list the Spring Festival campaign", lambda: (
+        got := gateway.send("GET", f"/care-campaigns/{campaign['id']}"))["state"] == "listed" and got,
+        timeout=OUTREACH_WAIT)
+    figures = gateway.send("GET", "/outreach-figures")
+    return {"pairings": len(pairings), "contacts": logged, "help cases": len(cases),
+            "spring festival visits": listed["visits_scheduled"],
+            **{name: figures[name] for name in ("problems_solved", "jobs_found", "disputes_settled",
+                                                 "wages_recovered", "visits_made", "volunteer_activities",
+                                                 "projects", "project_jobs", "village_cadres", "reserve_cadres")}}
+
+
 def seed(base_url, seed_value=2021):
     started = time.monotonic()
     gateway = Gateway(base_url)
@@ -587,6 +801,8 @@ def seed(base_url, seed_value=2021):
     took["education"] = time.monotonic() - started - sum(took.values())
     education.update(scoring_last_year(base_url, gateway, rng, registered, now))
     took["scoring"] = time.monotonic() - started - sum(took.values())
+    education.update(outreach_year(gateway, rng, organisations, registered, away, now))
+    took["outreach"] = time.monotonic() - started - sum(took.values())
     print(f"demo county loaded in {time.monotonic() - started:.0f} s ({gateway.requests} requests; "
           + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in took.items()) + "): "
           f"{len(organisations)} organisations, {len(registered)} members, {len(reports)} of them away; "
