@@ -371,6 +371,10 @@ class CampaignSchema(ResultSchema):
     created_by = fields.Str(allow_none=True)
 
 
+class CampaignQuerySchema(ListQuerySchema):
+    occasion = _one_of(CAMPAIGN_OCCASIONS)
+
+
 class CampaignPageSchema(PageSchema):
     items = fields.List(fields.Nested(CampaignSchema), required=True)
 

@@ -135,7 +135,7 @@ class OutreachService(tree.FollowsOrganisationTree):
 
     @scoped_rpc
     def list_campaigns(self, query, scope):
-        query = load(contract.ListQuerySchema(), query)
+        query = load(contract.CampaignQuerySchema(), query)
         return contract.CampaignPageSchema().dump(care.list_campaigns(self.db, query, scope))
 
     @scoped_rpc

@@ -24,6 +24,7 @@ def demo(tmp_path_factory):
         LIUDONG_GATEWAY_DATABASE_URL=f"sqlite:///{folder}/gateway.db",
         LIUDONG_EDUCATION_DATABASE_URL=f"sqlite:///{folder}/education.db",
         LIUDONG_SCORING_DATABASE_URL=f"sqlite:///{folder}/scoring.db",
+        LIUDONG_OUTREACH_DATABASE_URL=f"sqlite:///{folder}/outreach.db",
     ) as platform:
         yield platform
 
@@ -111,6 +112,22 @@ def test_the_demo_county_has_the_countys_figures_and_loads_once(demo, checker_ke
     assert score["score"] == score["starting_score"] + sum(line["points"] for line in score["lines"])
     follow_ups = demo.get("/api/v1/follow-ups", params={"year": last_year, "kind": "disposition", "per_page": 1}).json()
     assert follow_ups["total"] == total["unqualified"]
+
+    # issue 11: a year of help and contact, the five projects' figures (DOMAIN.md), the Spring Festival campaign
+    outreach = demo.get("/api/v1/outreach-figures").json()
+    assert (outreach["problems_solved"], outreach["jobs_found"], outreach["disputes_settled"]) == (24, 24, 120), outreach
+    assert (outreach["wages_recovered"], outreach["visits_made"], outreach["volunteer_activities"]) == (
+        1_200_000, 18, 16), outreach
+    assert (outreach["projects"], outreach["project_jobs"]) == (5, 512), outreach
+    assert (outreach["village_cadres"], outreach["reserve_cadres"], outreach["members_cultivated"]) == (18, 30, 12)
+    assert outreach["contacts_logged"] > 5 * 1807, outreach  # four quarters of the four ones, kept in part
+    pairings = demo.get("/api/v1/help-pairings", params={"per_page": 1}).json()["total"]
+    assert 1807 // 6 <= pairings <= 1807, pairings
+    owed = demo.get("/api/v1/four-ones", params={"per_page": 1}).json()
+    states = {state: sum(row[state] for row in owed["by_organisation"]) for state in ("done", "due", "overdue")}
+    assert all(states.values()), states
+    [campaign] = demo.get("/api/v1/care-campaigns", params={"occasion": "spring_festival"}).json()["items"]
+    assert campaign["state"] == "listed" and campaign["visits_scheduled"] >= 1807, campaign
 
     again, _ = seed(demo, checker_key)
     assert "already loaded" in again
