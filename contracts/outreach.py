@@ -235,6 +235,7 @@ class FourOnesQuerySchema(PageQuerySchema):
     organisation_id = fields.UUID(metadata={"description": "a branch or a town: its pairs; by default all the "
                                                            "caller sees"})
     pairing_id = fields.UUID()
+    member_id = fields.UUID(metadata={"description": "one paired member's four ones"})
     on = fields.Date(metadata={"description": "the day the list is of; by default today"})
     state = _one_of(FOUR_ONES_STATES, metadata={"description": "due is this period's, overdue a period's that "
                                                                "ended without it"})

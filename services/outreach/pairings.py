@@ -103,7 +103,8 @@ def four_ones(db, query, clock, scope):
         select(pairings, paired_members.c.member_id)
         .join(paired_members, paired_members.c.pairing_id == pairings.c.id)
         .where(pairings.c.id.in_(_statement(db, query, scope).with_only_columns(pairings.c.id)))
-        .where(pairings.c.starts_on <= on)
+        .where(pairings.c.starts_on <= on,
+               *([paired_members.c.member_id == str(query["member_id"])] if query.get("member_id") else []))
         .order_by(pairings.c.organisation_id, pairings.c.id, paired_members.c.member_id)).all()
     windows = {(pair.id, pair.member_id): rules.periods(pair.starts_on, pair.ended_on, on, pair.period) for pair in pairs}
     earliest = min((found[0].start for found in windows.values() if found), default=on)

@@ -130,6 +130,8 @@ def test_a_contact_sent_twice_is_logged_once_and_keeps_the_four_ones(outreach, d
     assert states[(other, "phone_call")] == "due"
     assert owed["by_organisation"] == [{"organisation_id": ids["village"], "done": 1, "due": 7,
                                         "overdue": len(owed["items"]) - 8}]
+    one = call(outreach, "four_ones", {"member_id": member})["items"]
+    assert {item["member_id"] for item in one} == {member} and len(one) == len(owed["items"]) / 2
     log = call(outreach, "list_contacts", {"member_id": member})
     assert [item["summary"] for item in log["items"]] == [contact["summary"]]
 
