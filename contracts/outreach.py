@@ -10,6 +10,8 @@ reviews and vanguard designations (储备工程, 先锋工程), and the cultivat
 outstanding migrant workers towards membership (培养工程). Sections below are
 grouped by resource. Outreach stores no personal data: a member is an id.
 """
+from datetime import date
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from contracts.roster import (
@@ -141,6 +143,19 @@ CULTIVATION_STATES = {"following": "培养中", "admitted": "已发展", "droppe
 
 MAX_YUAN = 10 ** 10
 MAX_TEXT = 2000
+# Days a query or a contact may name: the calendar arithmetic (a period's bounds, a county day's first moment in UTC)
+# stays inside what Python's dates hold.
+EARLIEST_DAY, LATEST_DAY = date(1950, 1, 1), date(2099, 12, 31)
+
+
+def day(**kwargs):
+    """A date between ``EARLIEST_DAY`` and ``LATEST_DAY``."""
+    return fields.Date(validate=validate.Range(min=EARLIEST_DAY, max=LATEST_DAY), **kwargs)
+
+
+def _within_days(moment):
+    if not EARLIEST_DAY <= moment.date() <= LATEST_DAY:
+        raise ValidationError(f"between {EARLIEST_DAY} and {LATEST_DAY}")
 
 
 def _one_of(words, metadata=None, **kwargs):
@@ -170,8 +185,8 @@ def yuan(**kwargs):
 class PeriodQuerySchema(StrictSchema):
     organisation_id = fields.UUID(metadata={"description": "the subtree (the county, a town, a branch); by default "
                                                            "everything the caller sees"})
-    from_ = fields.Date(data_key="from", metadata={"description": "by default the 1st of January of `to`'s year"})
-    to = fields.Date(metadata={"description": "by default today"})
+    from_ = day(data_key="from", metadata={"description": "by default the 1st of January of `to`'s year"})
+    to = day(metadata={"description": "by default today"})
 
     @validates_schema
     def _ordered(self, data, **kwargs):
@@ -236,7 +251,7 @@ class FourOnesQuerySchema(PageQuerySchema):
                                                            "caller sees"})
     pairing_id = fields.UUID()
     member_id = fields.UUID(metadata={"description": "one paired member's four ones"})
-    on = fields.Date(metadata={"description": "the day the list is of; by default today"})
+    on = day(metadata={"description": "the day the list is of; by default today"})
     state = _one_of(FOUR_ONES_STATES, metadata={"description": "due is this period's, overdue a period's that "
                                                                "ended without it"})
 
@@ -272,7 +287,7 @@ class FourOnesPageSchema(PageSchema):
 class ContactCreateSchema(StrictSchema):
     member_id = fields.UUID(required=True)
     channel = _one_of(CONTACT_CHANNELS, required=True)
-    occurred_at = fields.AwareDateTime(required=True, metadata={
+    occurred_at = fields.AwareDateTime(required=True, validate=_within_days, metadata={
         "description": "when it happened (with its offset); the same member, channel and minute is one contact"})
     contacted_by = Text(required=True, validate=validate.Length(min=1, max=100),
                         metadata={"description": "who made the contact (a committee member, the liaison)"})
@@ -332,8 +347,8 @@ class ContactBatchResultSchema(ResultSchema):
 class ContactQuerySchema(ListQuerySchema):
     channel = _one_of(CONTACT_CHANNELS)
     follow_up_needed = fields.Bool()
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
+    from_ = day(data_key="from")
+    to = day()
 
 
 class ContactPageSchema(PageSchema):
