@@ -578,7 +578,7 @@ CONTACT_SUMMARIES = {
     "letter": ["给在外党员的一封信: 介绍村里发展变化", "支部书记写信问候, 附家乡产业规划"],
 }
 HELP_CASES = [  # (kind, care service, owner, what, solved, (money recovered, jobs found, disputes settled))
-    ("unpaid_wages", "wages_and_rights", "瓜州县流动党员党支部\"工人之家\"", "工地拖欠工资", 10, (120_000, 0, 3)),
+    ("unpaid_wages", "wages_and_rights", "瓜州县流动党员党支部\"工人之家\"", "工地拖欠工资", 10, (120_000, 0, 0)),
     ("jobs", "jobs_and_start_ups", "瓜州县流动党员党支部\"工人之家\"", "工程结束后需要新工作", 8, (0, 3, 0)),
     ("dispute", "legal_and_policy_advice", "瓜州县流动党员党支部\"工人之家\"", "与包工头的劳务纠纷", 6, (0, 0, 20)),
     ("schooling", "family_and_schooling", "城关镇流动党员服务站", "子女在务工地入学", 4, (0, 0, 0)),
