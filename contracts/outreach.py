@@ -206,7 +206,7 @@ class ListQuerySchema(PageQuerySchema):
 
 # ---- pairings (帮扶联系) and the four ones ---------------------------------------------
 
-class PairingCreateSchema(StrictSchema):
+class HelpPairingCreateSchema(StrictSchema):
     organisation_id = fields.UUID(required=True, metadata={"description": "the branch whose committee pairs"})
     cadre_member_id = fields.UUID(required=True, metadata={
         "description": "the branch committee member (支委) who keeps in touch"})
@@ -224,12 +224,12 @@ class PairingCreateSchema(StrictSchema):
             raise ValidationError("the committee member is not paired with themself", "member_ids")
 
 
-class PairingEndSchema(StrictSchema):
+class HelpPairingEndSchema(StrictSchema):
     ended_on = fields.Date(required=True)
     reason = _note()
 
 
-class PairingSchema(ResultSchema):
+class HelpPairingSchema(ResultSchema):
     id = fields.UUID(required=True)
     organisation_id = fields.UUID(required=True)
     cadre_member_id = fields.UUID(required=True)
@@ -242,13 +242,13 @@ class PairingSchema(ResultSchema):
     created_by = fields.Str(allow_none=True)
 
 
-class PairingQuerySchema(ListQuerySchema):
+class HelpPairingQuerySchema(ListQuerySchema):
     cadre_member_id = fields.UUID()
     active = fields.Bool(metadata={"description": "true: pairings not ended; false: ended ones"})
 
 
-class PairingPageSchema(PageSchema):
-    items = fields.List(fields.Nested(PairingSchema), required=True)
+class HelpPairingPageSchema(PageSchema):
+    items = fields.List(fields.Nested(HelpPairingSchema), required=True)
 
 
 class FourOnesQuerySchema(PageQuerySchema):

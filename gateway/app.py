@@ -350,3 +350,16 @@ BLUEPRINTS = BLUEPRINTS + (talks, trainings, study, pushes, technical_leaders)
 from gateway.api import grading, score_entries, score_ledger, scoring_rules
 
 BLUEPRINTS = BLUEPRINTS + (scoring_rules, score_ledger, score_entries, grading)
+
+# ---- issue 11: outreach ----
+from gateway.api import (
+    care,
+    contacts,
+    help_cases,
+    help_pairings,
+    homecoming_projects,
+    reserve,
+    volunteering,
+)
+
+BLUEPRINTS = BLUEPRINTS + (help_pairings, contacts, care, help_cases, volunteering, homecoming_projects, reserve)

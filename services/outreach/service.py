@@ -88,22 +88,22 @@ class OutreachService(tree.FollowsOrganisationTree):
 
     @scoped_rpc(write=True)
     def form_pairing(self, payload, scope):
-        command = load(contract.PairingCreateSchema(), payload)
-        return contract.PairingSchema().dump(pairings.form(self.db, command, self.clock, scope))
+        command = load(contract.HelpPairingCreateSchema(), payload)
+        return contract.HelpPairingSchema().dump(pairings.form(self.db, command, self.clock, scope))
 
     @scoped_rpc
     def list_pairings(self, query, scope):
-        query = load(contract.PairingQuerySchema(), query)
-        return contract.PairingPageSchema().dump(pairings.list_pairings(self.db, query, scope))
+        query = load(contract.HelpPairingQuerySchema(), query)
+        return contract.HelpPairingPageSchema().dump(pairings.list_pairings(self.db, query, scope))
 
     @scoped_rpc
     def get_pairing(self, pairing_id, scope):
-        return contract.PairingSchema().dump(pairings.get(self.db, pairing_id, scope))
+        return contract.HelpPairingSchema().dump(pairings.get(self.db, pairing_id, scope))
 
     @scoped_rpc(write=True)
     def end_pairing(self, pairing_id, payload, scope):
-        command = load(contract.PairingEndSchema(), payload)
-        return contract.PairingSchema().dump(pairings.end(self.db, pairing_id, command, self.clock, scope))
+        command = load(contract.HelpPairingEndSchema(), payload)
+        return contract.HelpPairingSchema().dump(pairings.end(self.db, pairing_id, command, self.clock, scope))
 
     @scoped_rpc
     def four_ones(self, query, scope):

@@ -28,7 +28,7 @@ from typing import Callable
 
 import pytest
 
-from contracts import education, roster, scoring
+from contracts import education, outreach, roster, scoring
 from contracts.access import mask_id_number, mask_phone
 from gateway import auth
 from gateway.access import policy
@@ -152,6 +152,7 @@ def world(platform):
     w["officer_grant"] = setup_get("/api/v1/grants", principal=f"user:{officer}")["items"][0]["id"]
     w["education"] = _education_world(w)
     w["scoring"] = _scoring_world(w)
+    w["outreach"] = _outreach_world(w)
     return w
 
 
@@ -168,12 +169,15 @@ def sides(w, role):
 @dataclass
 class Example:
     """``request(w, side, role)`` answers ``(path values, query, json)``; ``success`` inside the subtree;
-    ``outside``: (status, code) on the other side, or None when the operation has no other side."""
+    ``outside``: (status, code) on the other side, or None when the operation has no other side;
+    ``member``: (status, code) a member gets inside, where what is read is an organisation's and not part of
+    the member's own record (they see their own record only), or None when they get ``success``."""
 
     request: Callable
     success: int = 200
     outside: tuple | None = None
     check: Callable | None = field(default=None)  # more assertions on the answer inside (or outside)
+    member: tuple | None = None
 
 
 def _ids(body):
@@ -558,7 +562,7 @@ def expected(route, example, role, inside):
     if needed.permission is not None and needed.permission not in permissions_of(role):
         return 403, "forbidden"
     if inside:
-        return example.success, None
+        return example.member if role == "member" and example.member is not None else (example.success, None)
     return example.outside
 
 
@@ -1058,4 +1062,272 @@ EXAMPLES.update({
         "outcome": "talk_held", "closed_on": datetime.date.today().isoformat(), "decided_by": "矩阵书记"}),
         outside=(404, "follow_up_not_found"),
         check=lambda body, own, other, role: body["state"] == "closed" or _fail(body)),
+})
+
+
+# ---- issue 11: outreach ----
+# The world's outreach (set up after scoring's): outreach has projected M1, M2, M3 and the tree; the education
+# world's returns opened a homecoming visit and a reserve review for each of them; CADRE, a committee member of
+# B1, is paired with M1; on each side (B1/M1, B2/M2, B3/M3) there is a pairing (B2's pairs M2 with M3, B3's M3
+# with M2: B2 and B3 have no other members), a care campaign, an open help case, a volunteer activity at which
+# the side's member served, a candidate under cultivation, and a contact with the side's member. What may be
+# done once (end a pairing, complete a visit, close a case, decide a review, record a step, serve at an activity)
+# is done inside on something fresh of the own side for each caller that may; the others get the side's own.
+# Organisations' records (campaigns, activities, candidates) are not part of a member's own record: a member
+# with outreach:read gets them 404, as if they did not exist.
+_CONTACTS_FROM = datetime.datetime.now(datetime.UTC).replace(second=0, microsecond=0) - datetime.timedelta(days=1)
+
+
+def _today(days=0):
+    """The county's day (tests/__init__ runs the tests on the county's calendar), ``days`` later."""
+    return (datetime.date.today() + datetime.timedelta(days=days)).isoformat()
+
+
+def _contact(member_id):
+    """A call on a minute of its own (one contact per member, channel and minute), a little before now."""
+    occurred_at = _CONTACTS_FROM - datetime.timedelta(minutes=next(_serial))
+    return {"member_id": member_id, "channel": "phone", "occurred_at": occurred_at.isoformat(),
+            "contacted_by": "矩阵支委", "summary": "询问在外务工情况"}
+
+
+def _help_pairing(w, branch, cadre_id, member_id):
+    return ok(w["platform"].post("/api/v1/help-pairings", {
+        "organisation_id": branch["id"], "cadre_member_id": cadre_id, "member_ids": [member_id],
+        "starts_on": _today()}), 201)
+
+
+def _help_case(w, member_id):
+    return ok(w["platform"].post("/api/v1/help-cases", {
+        "member_id": member_id, "kind": "unpaid_wages", "care_service": "wages_and_rights", "summary": "工地拖欠工资",
+        "owner": "镇劳动保障所", "opened_on": _today(), "due_on": _today(30)}), 201)
+
+
+def _volunteer_activity(w, branch):
+    return ok(w["platform"].post("/api/v1/volunteer-activities", {
+        "organisation_id": branch["id"], "title": "义务植树", "held_on": _today()}), 201)
+
+
+def _cultivation_candidate(w, branch):
+    return ok(w["platform"].post("/api/v1/cultivation-candidates", {
+        "organisation_id": branch["id"], "candidate_ref": f"MATRIX-{next(_serial)}", "host": "嘉峪关市某建筑公司",
+        "identified_on": _today()}), 201)
+
+
+def _outreach_world(w):
+    platform = w["platform"]
+    people = [w[m]["id"] for m in ("M1", "M2", "M3")]
+    # Outreach keeps its own projection of roster's members and tree, a moment after roster answered.
+    platform.knows("outreach", people, [w[o]["id"] for o in ("C", "T1", "T2", "B1", "B2", "C2", "B3")])
+    cadre = _fresh_member(w, w["B1"])
+    platform.knows("outreach", [cadre["id"]])
+
+    def first(path, member_id, what, **params):
+        return wait_for(lambda: platform.get(path, params={"member_id": member_id, **params}).json()["items"],
+                        timeout=30, message=f"outreach to {what}")[0]
+
+    visits = {m: first("/api/v1/visits", m, "schedule the homecoming visits", cause="homecoming") for m in people}
+    reviews = {m: first("/api/v1/reserve-reviews", m, "open the reserve reviews") for m in people}
+    places = [(w["B1"], w["M1"], cadre["id"]), (w["B2"], w["M2"], w["M3"]["id"]), (w["B3"], w["M3"], w["M2"]["id"])]
+    pairings, campaigns, activities, candidates, cases = {}, {}, {}, {}, {}
+    for branch, member, paired in places:
+        if branch is w["B1"]:
+            pairings[branch["id"]] = _help_pairing(w, branch, cadre["id"], member["id"])
+        else:  # the side's member is the committee member, paired with the other side's
+            pairings[branch["id"]] = _help_pairing(w, branch, member["id"], paired)
+        campaigns[branch["id"]] = ok(platform.post("/api/v1/care-campaigns", {
+            "name": "矩阵慰问", "occasion": "other", "organisation_id": branch["id"], "starts_on": _today(),
+            "ends_on": _today(30), "groups": ["hardship"]}), 202)
+        cases[member["id"]] = _help_case(w, member["id"])
+        activities[branch["id"]] = _volunteer_activity(w, branch)
+        ok(platform.post(f"/api/v1/volunteer-activities/{activities[branch['id']]['id']}/services",
+                         {"member_id": member["id"], "hours": 2}), 201)
+        candidates[branch["id"]] = _cultivation_candidate(w, branch)
+        ok(platform.post("/api/v1/contacts", _contact(member["id"])), 201)
+    return {"cadre": cadre, "visits": visits, "reviews": reviews, "pairings": pairings, "campaigns": campaigns,
+            "cases": cases, "activities": activities, "candidates": candidates}
+
+
+def _writes_outreach(s, r, permission):
+    return s["own"] and _may(r, permission)
+
+
+def _help_pairing_to_end(w, s, r):
+    if _writes_outreach(s, r, outreach.PAIRINGS_WRITE):
+        return _help_pairing(w, s["branch"], w["outreach"]["cadre"]["id"], s["member"]["id"])["id"]
+    return w["outreach"]["pairings"][s["branch"]["id"]]["id"]
+
+
+def _visit_to_complete(w, s, r):
+    if _writes_outreach(s, r, outreach.CARE_WRITE):
+        return ok(w["platform"].post("/api/v1/visits", {
+            "member_id": s["member"]["id"], "due_on": _today(7), "purpose": "矩阵走访"}), 201)["id"]
+    return w["outreach"]["visits"][s["member"]["id"]]["id"]
+
+
+def _case_to_close(w, s, r):
+    if _writes_outreach(s, r, outreach.CARE_WRITE):
+        return _help_case(w, s["member"]["id"])["id"]
+    return w["outreach"]["cases"][s["member"]["id"]]["id"]
+
+
+def _activity_to_serve_at(w, s, r):
+    if _writes_outreach(s, r, outreach.PROJECTS_WRITE):
+        return _volunteer_activity(w, s["branch"])["id"]
+    return w["outreach"]["activities"][s["branch"]["id"]]["id"]
+
+
+def _review_to_decide(w, s, r):
+    """Inside, for a role that decides: a fresh member of the own branch, away and home again today, whose return
+    opened a review; otherwise the side's member's review."""
+    if not _writes_outreach(s, r, outreach.RESERVE_WRITE):
+        return w["outreach"]["reviews"][s["member"]["id"]]["id"]
+    platform, member = w["platform"], _fresh_member(w, s["branch"])
+    ok(platform.post(f"/api/v1/members/{member['id']}/departures", DEPARTURE), 201)
+    ok(platform.post(f"/api/v1/members/{member['id']}/returns", {}), 201)
+    return wait_for(lambda: platform.get("/api/v1/reserve-reviews", params={"member_id": member["id"]}).json()["items"],
+                    timeout=30, message="outreach to open the fresh member's review")[0]["id"]
+
+
+def _candidate_to_step(w, s, r):
+    if _writes_outreach(s, r, outreach.RESERVE_WRITE):
+        return _cultivation_candidate(w, s["branch"])["id"]
+    return w["outreach"]["candidates"][s["branch"]["id"]]["id"]
+
+
+def _never_lists_the_other_branch(body, own, other, role):
+    values = {item["organisation_id"] for item in body["items"]}
+    assert other["branch"]["id"] not in values, values
+
+
+def _lists_the_own_members_contacts_only(body, own, other, role):
+    values = {item["member_id"] for item in body["items"]}
+    assert values == {own["member"]["id"]}, values
+
+
+def _outreach_record(kind, key="member"):
+    """The side's record of ``kind`` made with the world, by member or by branch."""
+    return lambda w, s: w["outreach"][kind][s[key]["id"]]["id"]
+
+
+_pairing_of, _campaign_of = _outreach_record("pairings", "branch"), _outreach_record("campaigns", "branch")
+_activity_of, _candidate_of = _outreach_record("activities", "branch"), _outreach_record("candidates", "branch")
+_case_of, _visit_of, _review_of = _outreach_record("cases"), _outreach_record("visits"), _outreach_record("reviews")
+PAIRING_NOT_FOUND = (404, "pairing_not_found")
+CAMPAIGN_NOT_FOUND = (404, "campaign_not_found")
+VISIT_NOT_FOUND = (404, "visit_not_found")
+HELP_CASE_NOT_FOUND = (404, "help_case_not_found")
+ACTIVITY_NOT_FOUND = (404, "volunteer_activity_not_found")
+REVIEW_NOT_FOUND = (404, "reserve_review_not_found")
+CANDIDATE_NOT_FOUND = (404, "candidate_not_found")
+EXAMPLES.update({
+    "formHelpPairing": Example(lambda w, s, r: ({}, None, {
+        "organisation_id": s["branch"]["id"], "cadre_member_id": (w["outreach"]["cadre"] if s["own"] else s["member"])[
+            "id"], "member_ids": [(s["member"] if s["own"] else w["outreach"]["cadre"])["id"]],
+        "starts_on": _today()}), 201, UNKNOWN,
+        check=lambda body, own, other, role: body["kind"] == "one_to_one" or _fail(body)),
+    "listHelpPairings": Example(lambda w, s, r: ({}, _own_or_other_subtree(s), None), outside=UNKNOWN,
+                                check=_lists_own_only("branch")),
+    "getHelpPairing": Example(lambda w, s, r: ({"pairing_id": _pairing_of(w, s)}, None, None),
+                              outside=PAIRING_NOT_FOUND),
+    "endHelpPairing": Example(lambda w, s, r: ({"pairing_id": _help_pairing_to_end(w, s, r)}, None, {
+        "ended_on": _today(), "reason": "矩阵"}), outside=PAIRING_NOT_FOUND,
+        check=lambda body, own, other, role: body["ended_on"] == _today() or _fail(body)),
+    # (B2's pairing pairs M2 with M3: the county administrator sees M3's four ones there, but none of B3's)
+    "listFourOnes": Example(lambda w, s, r: ({}, _own_or_other_subtree(s), None), outside=UNKNOWN,
+                            check=_never_lists_the_other_branch),
+    "logContact": Example(lambda w, s, r: ({}, None, _contact(s["member"]["id"])), 201, UNKNOWN,
+                          check=lambda body, own, other, role: body["duplicate"] is False or _fail(body)),
+    # outside, the item is refused (422 unknown_reference) inside a 200 batch
+    "logContacts": Example(lambda w, s, r: ({}, None, {"items": [_contact(s["member"]["id"])]}), 200, (200, None),
+                           check=lambda body, own, other, role: _one_item(body, 201)),
+    "listContacts": Example(lambda w, s, r: ({}, _own_or_other_subtree(s), None), outside=UNKNOWN,
+                            check=_lists_own_only("member", member=True)),
+    # A member the caller does not see has no contacts they may list: an empty page, not a 404.
+    "listMemberContacts": Example(lambda w, s, r: ({"member_id": s["member"]["id"]}, None, None), outside=(200, None),
+                                  check=_lists_the_own_members_contacts_only),
+    "launchCareCampaign": Example(lambda w, s, r: ({}, None, {
+        "name": "矩阵慰问", "occasion": "mid_autumn", "organisation_id": s["branch"]["id"], "starts_on": _today(),
+        "ends_on": _today(30), "groups": ["hardship"]}), 202, UNKNOWN,
+        check=lambda body, own, other, role: body["state"] == "listing" or _fail(body)),
+    "listCareCampaigns": Example(lambda w, s, r: ({}, _own_or_other_subtree(s), None), outside=UNKNOWN,
+                                 check=_never_lists_the_other_branch),
+    "getCareCampaign": Example(lambda w, s, r: ({"campaign_id": _campaign_of(w, s)}, None, None),
+                               outside=CAMPAIGN_NOT_FOUND, member=CAMPAIGN_NOT_FOUND),
+    "scheduleVisit": Example(lambda w, s, r: ({}, None, {"member_id": s["member"]["id"], "due_on": _today(7),
+                                                         "purpose": "矩阵走访"}), 201, UNKNOWN),
+    "listVisits": Example(lambda w, s, r: ({}, _own_or_other_subtree(s), None), outside=UNKNOWN,
+                          check=_lists_own_only("member", member=True)),
+    "getVisit": Example(lambda w, s, r: ({"visit_id": _visit_of(w, s)}, None, None), outside=VISIT_NOT_FOUND,
+                        check=lambda body, own, other, role: body["cause"] == "homecoming" or _fail(body)),
+    "completeVisit": Example(lambda w, s, r: ({"visit_id": _visit_to_complete(w, s, r)}, None, {
+        "visited_on": _today(), "visited_by": "矩阵书记", "summary": "了解务工情况, 送去慰问品"}),
+        outside=VISIT_NOT_FOUND, check=lambda body, own, other, role: body["state"] == "completed" or _fail(body)),
+    "openHelpCase": Example(lambda w, s, r: ({}, None, {
+        "member_id": s["member"]["id"], "kind": "jobs", "summary": "工程结束后需要新工作", "owner": "镇人社所",
+        "opened_on": _today(), "due_on": _today(30)}), 201, UNKNOWN),
+    "listHelpCases": Example(lambda w, s, r: ({}, _own_or_other_subtree(s), None), outside=UNKNOWN,
+                             check=_lists_own_only("member", member=True)),
+    "getHelpCase": Example(lambda w, s, r: ({"case_id": _case_of(w, s)}, None, None), outside=HELP_CASE_NOT_FOUND,
+                           check=lambda body, own, other, role: body["timeline"][0]["kind"] == "opened"
+                           or _fail(body)),
+    "addHelpCaseNote": Example(lambda w, s, r: ({"case_id": _case_of(w, s)}, None, {
+        "noted_on": _today(), "note": "已联系用工单位"}), 201, HELP_CASE_NOT_FOUND),
+    "closeHelpCase": Example(lambda w, s, r: ({"case_id": _case_to_close(w, s, r)}, None, {
+        "closed_on": _today(), "outcome": "solved", "note": "追回工资", "money_recovered": 3000}),
+        outside=HELP_CASE_NOT_FOUND, check=lambda body, own, other, role: body["state"] == "closed" or _fail(body)),
+    "getCareServiceCard": Example(lambda w, s, r: ({}, None, None),
+                                  check=lambda body, own, other, role: len(body["services"]) == 12 or _fail(body)),
+    "recordVolunteerActivity": Example(lambda w, s, r: ({}, None, {
+        "organisation_id": s["branch"]["id"], "title": "敬老院送温暖", "held_on": _today()}), 201, UNKNOWN),
+    "listVolunteerActivities": Example(lambda w, s, r: ({}, _own_or_other_subtree(s), None), outside=UNKNOWN,
+                                       check=_never_lists_the_other_branch),
+    "getVolunteerActivity": Example(lambda w, s, r: ({"activity_id": _activity_of(w, s)}, None, None),
+                                    outside=ACTIVITY_NOT_FOUND, member=ACTIVITY_NOT_FOUND),
+    "logVolunteerService": Example(lambda w, s, r: ({"activity_id": _activity_to_serve_at(w, s, r)}, None, {
+        "member_id": s["member"]["id"], "hours": 2.5}), 201, ACTIVITY_NOT_FOUND),
+    "listVolunteerServices": Example(lambda w, s, r: ({"activity_id": _activity_of(w, s)}, None, None),
+                                     outside=ACTIVITY_NOT_FOUND, member=ACTIVITY_NOT_FOUND,
+                                     check=lambda body, own, other, role: (
+                                         own["member"]["id"] in {item["member_id"] for item in body["items"]})
+                                     or _fail(body)),
+    "registerReturnProject": Example(lambda w, s, r: ({}, None, {
+        "member_id": s["member"]["id"], "name": "矩阵合作社", "industry": "设施农业", "registered_on": _today(),
+        "investment": 100000, "jobs_created": 3}), 201, UNKNOWN),
+    "listReturnProjects": Example(lambda w, s, r: ({}, _own_or_other_subtree(s), None), outside=UNKNOWN,
+                                  check=_never_lists_the_other_member),
+    "recordHometownEvent": Example(lambda w, s, r: ({}, None, {
+        "organisation_id": s["branch"]["id"], "kind": "hometown_visit", "title": "回乡看看", "held_on": _today(),
+        "participants": 10, "member_ids": [s["member"]["id"]]}), 201, UNKNOWN),
+    "listHometownEvents": Example(lambda w, s, r: ({}, _own_or_other_subtree(s), None), outside=UNKNOWN,
+                                  check=_never_lists_the_other_branch),
+    # A member has no subtree: their figures are everything they see (nothing); the others ask for their branch.
+    "getOutreachFigures": Example(lambda w, s, r: ({}, {} if r == "member" and s["own"] else
+                                                   {"organisation_id": s["branch"]["id"]}, None), outside=UNKNOWN,
+                                  check=lambda body, own, other, role: (
+                                      role == "member" or body["contacts_logged"] >= 1) or _fail(body)),
+    "listReserveReviews": Example(lambda w, s, r: ({}, _own_or_other_subtree(s), None), outside=UNKNOWN,
+                                  check=_lists_own_only("member", member=True)),
+    "getReserveReview": Example(lambda w, s, r: ({"review_id": _review_of(w, s)}, None, None),
+                                outside=REVIEW_NOT_FOUND,
+                                check=lambda body, own, other, role: body["cause"] == "member_returned"
+                                or _fail(body)),
+    "decideReserveReview": Example(lambda w, s, r: ({"review_id": _review_to_decide(w, s, r)}, None, {
+        "decision": "reserve_cadre", "decided_on": _today(), "note": "返乡后表现突出"}), outside=REVIEW_NOT_FOUND,
+        check=lambda body, own, other, role: body["state"] == "nominated" or _fail(body)),
+    "designateVanguard": Example(lambda w, s, r: ({}, None, {
+        "member_id": s["member"]["id"], "kind": "pioneer_post", "title": "党员示范岗", "designated_on": _today()}),
+        201, UNKNOWN),
+    "listVanguard": Example(lambda w, s, r: ({}, _own_or_other_subtree(s), None), outside=UNKNOWN,
+                            check=_never_lists_the_other_member),
+    "identifyCultivationCandidate": Example(lambda w, s, r: ({}, None, {
+        "organisation_id": s["branch"]["id"], "candidate_ref": f"MATRIX-{next(_serial)}", "host": "瓜州县某企业",
+        "identified_on": _today()}), 201, UNKNOWN),
+    "listCultivationCandidates": Example(lambda w, s, r: ({}, _own_or_other_subtree(s), None), outside=UNKNOWN,
+                                         check=_never_lists_the_other_branch),
+    "getCultivationCandidate": Example(lambda w, s, r: ({"candidate_id": _candidate_of(w, s)}, None, None),
+                                       outside=CANDIDATE_NOT_FOUND, member=CANDIDATE_NOT_FOUND),
+    "recordCultivationStep": Example(lambda w, s, r: ({"candidate_id": _candidate_to_step(w, s, r)}, None, {
+        "step": "home_inspection", "on": _today()}), 201, CANDIDATE_NOT_FOUND,
+        check=lambda body, own, other, role: [step["step"] for step in body["steps"]] == ["home_inspection"]
+        or _fail(body)),
 })

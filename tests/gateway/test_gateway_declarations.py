@@ -7,7 +7,7 @@ import types
 import pytest
 from flask.views import MethodView
 
-from contracts import education, platform, roster, scoring
+from contracts import education, outreach, platform, roster, scoring
 from contracts.errors import HTTP_STATUS, ErrorCode
 from gateway import app as gateway_app
 from gateway.access import policy
@@ -102,7 +102,7 @@ def test_roster_declares_its_permissions_and_bundles():
     # Everything but what only a person may do (a suspension or removal is confirmed by someone).
     assert policy.ROLE_PERMISSIONS[policy.SYSTEM_INTEGRATION] == (
         frozenset(roster.PERMISSIONS) - {"membership:decide"}) | frozenset(education.PERMISSIONS) | frozenset(
-        scoring.PERMISSIONS)
+        scoring.PERMISSIONS) | frozenset(outreach.PERMISSIONS)
 
 
 def test_education_declares_its_permissions_and_bundles():
@@ -132,6 +132,22 @@ def test_scoring_declares_its_permissions_and_bundles():
     assert policy.ROLE_PERMISSIONS["liaison"] & set(scoring.PERMISSIONS) == {"scoring:read", "score_entries:write"}
     for role in ("auditor", "security_officer", "system_admin"):
         assert not policy.ROLE_PERMISSIONS[role] & set(scoring.PERMISSIONS)
+
+
+def test_outreach_declares_its_permissions_and_bundles():
+    assert set(outreach.PERMISSIONS) == {"outreach:read", "pairings:write", "contacts:write", "care:write",
+                                         "projects:write", "reserve:write"}
+    assert outreach.REVEALS == {}  # outreach keeps no personal data: a member is an id
+    # The county, a town and a branch run all of it; a liaison keeps in touch and records visits and help,
+    # while pairing, projects and reserve decisions are the committee's.
+    for role in ("county_admin", "town_admin", "branch_secretary", "system_integration"):
+        assert policy.ROLE_PERMISSIONS[role] >= set(outreach.PERMISSIONS), role
+    assert policy.ROLE_PERMISSIONS["liaison"] & set(outreach.PERMISSIONS) == {
+        "outreach:read", "contacts:write", "care:write"}
+    # A member reads their own record: their pairings, contacts, visits, help cases and projects.
+    assert policy.ROLE_PERMISSIONS["member"] & set(outreach.PERMISSIONS) == {"outreach:read"}
+    for role in ("auditor", "security_officer", "system_admin"):
+        assert not policy.ROLE_PERMISSIONS[role] & set(outreach.PERMISSIONS)
 
 
 def test_a_new_service_joins_the_roles_by_declaration():

@@ -323,7 +323,7 @@ def test_writes_a_client_may_retry_take_an_idempotency_key(document):
         ("post", "/api/v1/members/{member_id}/membership-decisions"),
         # issue 8: member field changes
         ("patch", "/api/v1/members/{member_id}"),
-    } | IDEMPOTENT_POCKET_MEMBER_WRITES | ORGANISATION_WRITES | EDUCATION_WRITES | SCORING_WRITES
+    } | IDEMPOTENT_POCKET_MEMBER_WRITES | ORGANISATION_WRITES | EDUCATION_WRITES | SCORING_WRITES | OUTREACH_WRITES
 
 
 # ---- issue 8: pocket members (口袋党员) ----
@@ -423,3 +423,101 @@ def test_the_scoring_errors_are_documented_where_they_can_happen(document):
     assert "year" in schemas["GradingRunCreate"]["required"]
     grades = {p["name"]: p for p in paths["/api/v1/grades"]["get"]["parameters"]}
     assert grades["year"]["required"] is True
+
+
+# ---- issue 11: outreach ----
+OUTREACH_OPERATIONS = {
+    "/api/v1/help-pairings": {"get": "200", "post": "201"},
+    "/api/v1/help-pairings/{pairing_id}": {"get": "200"},
+    "/api/v1/help-pairings/{pairing_id}/end": {"post": "200"},
+    "/api/v1/four-ones": {"get": "200"},
+    "/api/v1/contacts": {"get": "200", "post": "201"},
+    "/api/v1/contacts/batch": {"post": "200"},
+    "/api/v1/members/{member_id}/contacts": {"get": "200"},
+    "/api/v1/care-campaigns": {"get": "200", "post": "202"},
+    "/api/v1/care-campaigns/{campaign_id}": {"get": "200"},
+    "/api/v1/visits": {"get": "200", "post": "201"},
+    "/api/v1/visits/{visit_id}": {"get": "200"},
+    "/api/v1/visits/{visit_id}/completion": {"post": "200"},
+    "/api/v1/help-cases": {"get": "200", "post": "201"},
+    "/api/v1/help-cases/{case_id}": {"get": "200"},
+    "/api/v1/help-cases/{case_id}/notes": {"post": "201"},
+    "/api/v1/help-cases/{case_id}/closure": {"post": "200"},
+    "/api/v1/care-service-card": {"get": "200"},
+    "/api/v1/volunteer-activities": {"get": "200", "post": "201"},
+    "/api/v1/volunteer-activities/{activity_id}": {"get": "200"},
+    "/api/v1/volunteer-activities/{activity_id}/services": {"get": "200", "post": "201"},
+    "/api/v1/return-projects": {"get": "200", "post": "201"},
+    "/api/v1/hometown-events": {"get": "200", "post": "201"},
+    "/api/v1/outreach-figures": {"get": "200"},
+    "/api/v1/reserve-reviews": {"get": "200"},
+    "/api/v1/reserve-reviews/{review_id}": {"get": "200"},
+    "/api/v1/reserve-reviews/{review_id}/decision": {"post": "200"},
+    "/api/v1/vanguard": {"get": "200", "post": "201"},
+    "/api/v1/cultivation-candidates": {"get": "200", "post": "201"},
+    "/api/v1/cultivation-candidates/{candidate_id}": {"get": "200"},
+    "/api/v1/cultivation-candidates/{candidate_id}/steps": {"post": "201"},
+}
+OPERATIONS.update(OUTREACH_OPERATIONS)
+FOR_KEYS_TOO |= {(path, method) for path, methods in OUTREACH_OPERATIONS.items() for method in methods}
+OUTREACH_WRITES = {  # every outreach write takes an Idempotency-Key
+    ("post", path) for path, methods in OUTREACH_OPERATIONS.items() if "post" in methods}
+
+
+def test_a_contact_logged_before_is_documented_as_200_and_a_new_one_as_201(document):
+    responses = document["paths"]["/api/v1/contacts"]["post"]["responses"]
+    assert document["paths"]["/api/v1/contacts"]["post"]["operationId"] == "logContact"
+    for status in ("200", "201"):
+        assert responses[status]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Contact"}
+    assert "duplicate" in responses["200"]["description"]
+    assert "duplicate" in document["components"]["schemas"]["Contact"]["properties"]
+
+
+def test_a_care_campaign_is_accepted_and_listed_later(document):
+    launch = document["paths"]["/api/v1/care-campaigns"]["post"]
+    assert launch["operationId"] == "launchCareCampaign"
+    assert "202" in launch["responses"] and "201" not in launch["responses"]
+    assert launch["responses"]["202"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Campaign"}
+    occasion = {p["name"]: p for p in document["paths"]["/api/v1/care-campaigns"]["get"]["parameters"]}["occasion"]
+    assert "spring_festival" in occasion["schema"]["enum"]
+
+
+def test_help_pairings_keep_names_of_their_own_beside_town_community_pairings(document):
+    schemas = document["components"]["schemas"]
+    assert {"Pairing", "PairingCreate", "PairingPage", "HelpPairing", "HelpPairingCreate", "HelpPairingPage"} <= set(
+        schemas)
+    assert not [name for name in schemas if name[-1].isdigit()], "two schemas resolved to one name"
+    paths = document["paths"]
+    assert paths["/api/v1/help-pairings"]["post"]["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/HelpPairingCreate"}
+    assert "cadre_member_id" in schemas["HelpPairing"]["properties"]
+    assert "town_id" in schemas["Pairing"]["properties"]
+
+
+def test_the_outreach_errors_are_documented_where_they_can_happen(document):
+    paths = document["paths"]
+
+    def codes(path, method, status):
+        return {line.split(":")[0] for line in paths[path][method]["responses"][status]["description"].split("; ")}
+
+    assert codes("/api/v1/help-pairings/{pairing_id}/end", "post", "404") == {"pairing_not_found"}
+    assert "already_ended" in codes("/api/v1/help-pairings/{pairing_id}/end", "post", "409")
+    assert "unknown_reference" in codes("/api/v1/help-pairings", "post", "422")
+    assert "already_recorded" in codes("/api/v1/visits/{visit_id}/completion", "post", "409")
+    assert {"help_case_closed"} <= codes("/api/v1/help-cases/{case_id}/notes", "post", "409")
+    assert {"help_case_closed"} <= codes("/api/v1/help-cases/{case_id}/closure", "post", "409")
+    assert "not_pending" in codes("/api/v1/reserve-reviews/{review_id}/decision", "post", "409")
+    assert {"cultivation_incomplete", "cultivation_ended", "already_recorded"} <= codes(
+        "/api/v1/cultivation-candidates/{candidate_id}/steps", "post", "409")
+    assert "already_recorded" in codes("/api/v1/volunteer-activities/{activity_id}/services", "post", "409")
+    for path, code in [("/api/v1/care-campaigns/{campaign_id}", "campaign_not_found"),
+                       ("/api/v1/visits/{visit_id}", "visit_not_found"),
+                       ("/api/v1/help-cases/{case_id}", "help_case_not_found"),
+                       ("/api/v1/volunteer-activities/{activity_id}", "volunteer_activity_not_found"),
+                       ("/api/v1/reserve-reviews/{review_id}", "reserve_review_not_found"),
+                       ("/api/v1/cultivation-candidates/{candidate_id}", "candidate_not_found")]:
+        assert codes(path, "get", "404") == {code}, path
+    # The member's own contacts: the path says whose, so member_id is no filter there.
+    parameters = {p["name"] for p in paths["/api/v1/members/{member_id}/contacts"]["get"]["parameters"]}
+    assert parameters == {"page", "per_page", "organisation_id", "channel", "follow_up_needed", "from", "to"}

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from contracts.errors import ErrorCode, RuleViolation
-from contracts.outreach import PairingCreateSchema
+from contracts.outreach import HelpPairingCreateSchema
 from services.outreach.domain import care, four_ones, reserve
 
 
@@ -107,7 +107,7 @@ def test_one_member_is_one_to_one_and_several_one_to_many():
 
 
 def test_a_pairing_is_a_quarter_by_default_and_owes_each_member_their_own_four():
-    loaded = PairingCreateSchema().load(pairing(member_ids=[A, B]))
+    loaded = HelpPairingCreateSchema().load(pairing(member_ids=[A, B]))
     assert loaded["period"] == "quarter"
     # Each member of a 1+N pairing is owed the four ones: A's call does not keep B's.
     contacts = {A: {"phone_call": [date(2026, 1, 5)]}, B: {}}
@@ -126,7 +126,7 @@ def test_a_pairing_is_a_quarter_by_default_and_owes_each_member_their_own_four()
 ])
 def test_a_pairing_names_each_member_once_and_never_its_committee_member(changes, field):
     with pytest.raises(Exception) as refused:
-        PairingCreateSchema().load(pairing(**changes))
+        HelpPairingCreateSchema().load(pairing(**changes))
     assert field in refused.value.messages
 
 
