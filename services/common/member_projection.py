@@ -4,8 +4,8 @@ Each such service has a ``members`` table of this shape in its own database
 (:func:`members_table`) and folds roster's events into it in any order: a
 member seen first through any event is created from that event's branch
 (:func:`ensure_member`), and a status only replaces one at least as old
-(:func:`member_status_changed`). What a service adds on top (placements,
-absences) stays its own.
+(:func:`member_status_changed`), and a receipt moves them (:func:`member_transferred`). What a service
+adds on top (placements, absences) stays its own.
 """
 from sqlalchemy import Column, Date, String, Table, select, update
 
@@ -49,3 +49,16 @@ def member_status_changed(session, members, event, now):
     if kept is None or data["effective_on"] >= kept:
         session.execute(update(members).where(members.c.member_id == member_id).values(
             status=data["status"], status_effective_on=data["effective_on"], updated_at=now))
+
+
+def member_transferred(session, members, event, now):
+    """A receipt moves the member to the receiving organisation (a transfer out of the county is a status,
+    ``member_status_changed``); a service that keeps where a member was on each day (education's
+    placements) keeps that beside it."""
+    data = event["data"]
+    if data["transferred_out"] or data.get("to_organisation_id") is None:
+        return
+    member_id, to_id = str(data["member_id"]), str(data["to_organisation_id"])
+    ensure_member(session, members, member_id, to_id, now)
+    session.execute(update(members).where(members.c.member_id == member_id).values(
+        organisation_id=to_id, updated_at=now))

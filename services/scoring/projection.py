@@ -44,14 +44,7 @@ def member_status_changed(session, event, now):
 
 
 def member_transferred(session, event, now):
-    """A receipt moves the member to the receiving organisation (a transfer out of the county is a status)."""
-    data = event["data"]
-    if data["transferred_out"] or data.get("to_organisation_id") is None:
-        return
-    member_id, to_id = str(data["member_id"]), str(data["to_organisation_id"])
-    ensure_member(session, member_id, to_id, now)
-    session.execute(update(members).where(members.c.member_id == member_id).values(
-        organisation_id=to_id, updated_at=now))
+    shared.member_transferred(session, members, event, now)
 
 
 def _absence(session, departure_id):

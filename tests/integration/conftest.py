@@ -95,22 +95,26 @@ def scoring_database_url():
     drop_database(url)
 
 
-@pytest.fixture
-def scoring(container_factory, rabbit_config, scoring_database_url):
-    """The scoring service in a real container on PostgreSQL and the test vhost (no roster: tests feed
-    roster's and education's events themselves)."""
-    from services.scoring.service import ScoringService
-
-    container = container_factory(ScoringService, {
+def following_service(container_factory, rabbit_config, service_class, database_url):
+    """A service that follows roster's events, in a real container on PostgreSQL and the test vhost, with no
+    roster behind it (tests feed the events themselves) and a quick relay and retries."""
+    container = container_factory(service_class, {
         **rabbit_config,
-        **caller_key_config("scoring"),
-        "DATABASE_URL": scoring_database_url,
+        **caller_key_config(service_class.name),
+        "DATABASE_URL": database_url,
         "OUTBOX_RELAY": {"enabled": True, "poll_interval": 0.2, "batch_size": 50},
         "EVENT_RETRY": {"max_attempts": 3, "initial_delay": 0.05, "multiplier": 2, "max_delay": 1},
         "ORGANISATION_TREE_RPC_TIMEOUT": 2,
     })
     container.start()
     return container
+
+
+@pytest.fixture
+def scoring(container_factory, rabbit_config, scoring_database_url):
+    from services.scoring.service import ScoringService
+
+    return following_service(container_factory, rabbit_config, ScoringService, scoring_database_url)
 
 
 @pytest.fixture
@@ -122,17 +126,6 @@ def outreach_database_url():
 
 @pytest.fixture
 def outreach(container_factory, rabbit_config, outreach_database_url):
-    """The outreach service in a real container on PostgreSQL and the test vhost (no roster, no scoring:
-    tests feed their events themselves)."""
     from services.outreach.service import OutreachService
 
-    container = container_factory(OutreachService, {
-        **rabbit_config,
-        **caller_key_config("outreach"),
-        "DATABASE_URL": outreach_database_url,
-        "OUTBOX_RELAY": {"enabled": True, "poll_interval": 0.2, "batch_size": 50},
-        "EVENT_RETRY": {"max_attempts": 3, "initial_delay": 0.05, "multiplier": 2, "max_delay": 1},
-        "ORGANISATION_TREE_RPC_TIMEOUT": 2,
-    })
-    container.start()
-    return container
+    return following_service(container_factory, rabbit_config, OutreachService, outreach_database_url)
