@@ -566,6 +566,7 @@ def scoring_last_year(base_url, gateway, rng, registered, now):
 
 
 # ---- outreach (issue 11) ------------------------------------------------------------------------------
+GRADE_RANK = {grade: rank for rank, grade in enumerate(GRADE_SHARES)}   # excellent first
 OUTREACH_WAIT = 600       # seconds outreach may take to fold roster's members in, and to list a campaign
 CONTACT_BATCH = 200       # contacts a request: a device syncing its log
 # How often a branch keeps each of the four ones in a quarter (assumed: DOMAIN.md has no figures), so that the
@@ -720,7 +721,9 @@ def outreach_year(gateway, rng, organisations, registered, away, now):
     reviews = wait_until("open a reserve review for each seasonal worker's return", lambda: (
         page := gateway.send("GET", "/reserve-reviews", state="open", per_page=100))["total"] >= SEASONAL
         and page["items"], timeout=OUTREACH_WAIT)
-    decisions = ["village_cadre"] * 18 + ["reserve_cadre"] * 30
+    # The committees weigh the member's record: the best last grades first, the last twelve not now.
+    reviews = sorted(reviews, key=lambda review: (GRADE_RANK.get(review["last_grade"], len(GRADE_RANK)), review["id"]))
+    decisions = ["village_cadre"] * 18 + ["reserve_cadre"] * 30 + ["not_now"] * (len(reviews) - 48)
     for n, (review, decision) in enumerate(zip(reviews, decisions)):
         gateway.send("POST", f"/reserve-reviews/{review['id']}/decision", {
             "decision": decision, "decided_on": now.isoformat(), "note": "返乡后表现突出, 群众认可"},
