@@ -21,8 +21,9 @@ many"), through the gateway, as another county system would:
   points last December's activity days earned on the platform. DOMAIN.md gives no figures
   for the grades; we assumed a spread a county would find plausible: 15% excellent (优秀),
   76% qualified (合格), 7% warned (警示), 2% unqualified (不合格). Then last year is graded.
-- outreach (issue 11): every away member paired since 1 January with a committee member of
-  their branch, one to one or one to many (帮扶联系, 1+1 and 1+N), and this year's contacts:
+- outreach (issue 11), dated back from today so that a load on any day has a whole year: every
+  away member paired a year ago with a committee member of their branch, one to one or one to
+  many (帮扶联系, 1+1 and 1+N), and the year's contacts:
   each of the four ones (四个一) kept in a quarter with an assumed share of the members (a call
   70%, a text 50%, mailed material 35%, a letter 15%), synced in batches as a device would; help
   cases of every kind, 24 solved (DOMAIN.md), among them 1.2 million yuan of unpaid wages
@@ -608,20 +609,39 @@ def retry_until_known(what, send, timeout=OUTREACH_WAIT):
 
 
 def outreach_year(gateway, rng, organisations, registered, away, now):
-    """This year's help and contact (帮扶联系) and the five projects' people work: every away member paired with a
-    committee member of their branch (1+1 or 1+N) since 1 January, a year of the four ones kept in part, help cases
+    """The past year's help and contact (帮扶联系) and the five projects' people work (dated back from today, so
+    that a load on any day of the year has a whole year): every away member paired with a committee member of
+    their branch (1+1 or 1+N) a year ago, a year of the four ones kept in part, help cases
     (24 solved), 16 volunteer activities, returnees' projects, a hometown visit, the reserve reviews the seasonal
     workers' returns opened decided, vanguard posts, cultivated candidates admitted, and the coming Spring Festival's
     care campaign (春节慰问) listed for the whole county."""
-    year_start = date(now.year, 1, 1)
     away_ids = {member["id"] for member in away}
     by_branch = {}
     for item in registered:
         member = item["member"]
         side = "away" if member["id"] in away_ids else "home"
         by_branch.setdefault(member["organisation_id"], {"away": [], "home": []})[side].append(member)
+    people = [item["member"] for item in registered]
+    county = organisations["county"]["id"]
 
-    # Pairings: in each branch the first home members are its committee (支委), each paired with up to six away members.
+    pairings = pair_away_members(gateway, rng, by_branch, now)
+    logged = sync_contacts(gateway, contacts_of_the_year(rng, pairings, now))
+    cases = help_cases_of_the_year(gateway, rng, people, now)
+    volunteering(gateway, rng, by_branch, now)
+    settling_home(gateway, rng, people, county, now)
+    reserve_and_vanguard(gateway, rng, people, now)
+    cultivation(gateway, rng, by_branch, now)
+    listed = spring_festival(gateway, county, now)
+    figures = gateway.send("GET", "/outreach-figures", **{"from": a_year_before(now).isoformat()})
+    return {"pairings": len(pairings), "contacts": logged, "help cases": len(cases),
+            "spring festival visits": listed["visits_scheduled"],
+            **{name: figures[name] for name in ("problems_solved", "jobs_found", "disputes_settled",
+                                                 "wages_recovered", "visits_made", "volunteer_activities",
+                                                 "projects", "project_jobs", "village_cadres", "reserve_cadres")}}
+
+
+def pair_away_members(gateway, rng, by_branch, now):
+    """In each branch the first home members are its committee (支委), each paired with up to six away members."""
     plans = []
     for branch, members in sorted(by_branch.items()):
         committee, remaining = members["home"][:3], list(members["away"])
@@ -634,20 +654,32 @@ def outreach_year(gateway, rng, organisations, registered, away, now):
         n, (branch, cadre, members) = numbered
         return retry_until_known("pair", lambda: gateway.send("POST", "/help-pairings", {
             "organisation_id": branch, "cadre_member_id": cadre["id"], "member_ids": [m["id"] for m in members],
-            "period": "quarter", "starts_on": year_start.isoformat()}, idempotency_key=f"seed-pairing-{n}"))
+            "period": "quarter", "starts_on": a_year_before(now).isoformat()}, idempotency_key=f"seed-pairing-{n}"))
 
     with ThreadPoolExecutor(THREADS) as pool:
-        pairings = list(pool.map(pair, enumerate(plans)))
+        return list(pool.map(pair, enumerate(plans)))
 
-    # A year of contacts: each quarter so far, each of the four ones kept with its share of the members.
+
+def quarters(start, end):
+    """(first, last) day of each calendar quarter from ``start``'s to ``end``'s, clipped to the two."""
+    first = date(start.year, (start.month - 1) // 3 * 3 + 1, 1)
+    while first <= end:
+        following = date(first.year + first.month // 10, (first.month + 2) % 12 + 1, 1)
+        yield max(first, start), min(following - timedelta(days=1), end)
+        first = following
+
+
+def a_year_before(now):
+    return now - timedelta(days=364)
+
+
+def contacts_of_the_year(rng, pairings, now):
+    """Each quarter of the year to today, each of the four ones kept with its share of the members, on a day and
+    hour of it."""
     contacts = []
     for pairing in pairings:
         for member_id in pairing["member_ids"]:
-            for quarter in range(4):
-                first = date(now.year, quarter * 3 + 1, 1)
-                if first > now:
-                    break
-                last = min(date(now.year + (quarter == 3), (quarter * 3 + 3) % 12 + 1, 1) - timedelta(days=1), now)
+            for first, last in quarters(a_year_before(now), now):
                 for channel, share in FOUR_ONES_KEPT.items():
                     if rng.random() < share:
                         day = first + timedelta(days=rng.randrange((last - first).days + 1))
@@ -656,7 +688,10 @@ def outreach_year(gateway, rng, organisations, registered, away, now):
                         contacts.append({"member_id": member_id, "channel": channel, "occurred_at": moment.isoformat(),
                                          "contacted_by": "结对支委", "summary": rng.choice(CONTACT_SUMMARIES[channel]),
                                          "pairing_id": pairing["id"]})
+    return contacts
 
+
+def sync_contacts(gateway, contacts):
     def sync(numbered):
         n, batch = numbered
         answer = gateway.send("POST", "/contacts/batch", {"items": batch}, idempotency_key=f"seed-contacts-{n}")
@@ -665,15 +700,16 @@ def outreach_year(gateway, rng, organisations, registered, away, now):
         return len(batch)
 
     with ThreadPoolExecutor(2) as pool:
-        logged = sum(pool.map(sync, enumerate(contacts[start:start + CONTACT_BATCH]
-                                              for start in range(0, len(contacts), CONTACT_BATCH))))
+        return sum(pool.map(sync, enumerate(contacts[start:start + CONTACT_BATCH]
+                                            for start in range(0, len(contacts), CONTACT_BATCH))))
 
-    # Help cases of the year, from the "workers' home" at the destination and the towns at home.
-    people = [item["member"] for item in registered]
+
+def help_cases_of_the_year(gateway, rng, people, now):
+    """From the "workers' home" at the destination and the towns at home: 24 solved, a couple of each kind open."""
     cases, solved = [], 0
     for kind, service, owner, what, number, (money, jobs, disputes) in HELP_CASES:
-        for n in range(number + 2):  # a couple of each kind still open
-            opened_on = year_start + timedelta(days=rng.randrange(max((now - year_start).days - 40, 1)))
+        for n in range(number + 2):
+            opened_on = now - timedelta(days=rng.randrange(40, 364))
             case = gateway.send("POST", "/help-cases", {
                 "member_id": rng.choice(people)["id"], "kind": kind, "care_service": service, "summary": what,
                 "owner": owner, "opened_on": opened_on.isoformat(),
@@ -688,11 +724,14 @@ def outreach_year(gateway, rng, organisations, registered, away, now):
                     "note": "问题已解决", "money_recovered": money, "jobs_found": jobs, "disputes_settled": disputes},
                     idempotency_key=f"seed-case-closure-{kind}-{n}")
             cases.append(case)
+    return cases
 
-    # Volunteering: 16 activities (DOMAIN.md), each with a few members, most with a national record.
+
+def volunteering(gateway, rng, by_branch, now):
+    """16 activities (DOMAIN.md), each with a few members, most with a record in the national system."""
     for n in range(16):
         branch = rng.choice(sorted(by_branch))
-        held_on = year_start + timedelta(days=rng.randrange((now - year_start).days))
+        held_on = now - timedelta(days=rng.randrange(1, 364))
         activity = gateway.send("POST", "/volunteer-activities", {
             "organisation_id": branch, "title": rng.choice(VOLUNTEER_ACTIVITIES), "held_on": held_on.isoformat()},
             idempotency_key=f"seed-volunteering-{n}")
@@ -702,49 +741,51 @@ def outreach_year(gateway, rng, organisations, registered, away, now):
                 "national_record_ref": f"ZYFW-6207-{n:02d}{k:02d}" if rng.random() < 0.7 else None},
                 idempotency_key=f"seed-volunteer-{n}-{k}")
 
-    # Settling home (安家工程): five returnees' projects, a hometown visit, a blueprint meeting.
+
+def settling_home(gateway, rng, people, county, now):
+    """安家工程: five returnees' projects, a hometown visit, a blueprint meeting."""
     founders = rng.sample(people, len(RETURN_PROJECTS))
     for n, ((name, industry, investment, jobs), founder) in enumerate(zip(RETURN_PROJECTS, founders)):
         gateway.send("POST", "/return-projects", {
             "member_id": founder["id"], "name": name, "industry": industry,
-            "registered_on": (year_start + timedelta(days=30 * (n + 1))).isoformat(), "investment": investment,
+            "registered_on": (now - timedelta(days=60 * (n + 1))).isoformat(), "investment": investment,
             "jobs_created": jobs, "support": "创业贴息贷款, 返乡创业园场地"}, idempotency_key=f"seed-project-{n}")
-    county = organisations["county"]["id"]
-    gateway.send("POST", "/hometown-events", {
-        "organisation_id": county, "kind": "hometown_visit", "title": "在外成功人士回乡看看", "participants": 24,
-        "held_on": date(now.year, 2, 8).isoformat()}, idempotency_key="seed-hometown-visit")
-    gateway.send("POST", "/hometown-events", {
-        "organisation_id": county, "kind": "blueprint", "title": "为家乡绘蓝图座谈会", "participants": 36,
-        "held_on": date(now.year, 2, 10).isoformat()}, idempotency_key="seed-blueprint")
+    for kind, title, participants, days_ago in (("hometown_visit", "在外成功人士回乡看看", 24, 300),
+                                               ("blueprint", "为家乡绘蓝图座谈会", 36, 298)):
+        gateway.send("POST", "/hometown-events", {
+            "organisation_id": county, "kind": kind, "title": title, "participants": participants,
+            "held_on": (now - timedelta(days=days_ago)).isoformat()}, idempotency_key=f"seed-hometown-{kind}")
 
-    # Reserve (储备工程): the seasonal workers' returns opened reviews; the committees decide them.
+
+def reserve_and_vanguard(gateway, rng, people, now):
+    """储备工程: the seasonal workers' returns opened reviews, which the committees decide, weighing the member's
+    record (the best last grades first, the last twelve not now), and 18 of their homecoming visits made
+    (DOMAIN.md); 先锋工程: 24 incoming members lead by example."""
     reviews = wait_until("open a reserve review for each seasonal worker's return", lambda: (
         page := gateway.send("GET", "/reserve-reviews", state="open", per_page=100))["total"] >= SEASONAL
         and page["items"], timeout=OUTREACH_WAIT)
-    # The committees weigh the member's record: the best last grades first, the last twelve not now.
     reviews = sorted(reviews, key=lambda review: (GRADE_RANK.get(review["last_grade"], len(GRADE_RANK)), review["id"]))
     decisions = ["village_cadre"] * 18 + ["reserve_cadre"] * 30 + ["not_now"] * (len(reviews) - 48)
     for n, (review, decision) in enumerate(zip(reviews, decisions)):
         gateway.send("POST", f"/reserve-reviews/{review['id']}/decision", {
             "decision": decision, "decided_on": now.isoformat(), "note": "返乡后表现突出, 群众认可"},
             idempotency_key=f"seed-reserve-{n}")
-    # ... and their homecoming visits, 18 of them made (DOMAIN.md: 18 visits).
-    homecoming = gateway.send("GET", "/visits", cause="homecoming", per_page=18)["items"]
-    for n, visit in enumerate(homecoming):
+    for n, visit in enumerate(gateway.send("GET", "/visits", cause="homecoming", per_page=18)["items"]):
         gateway.send("POST", f"/visits/{visit['id']}/completion", {
             "visited_on": now.isoformat(), "visited_by": "村党支部书记", "summary": "欢迎返乡, 了解务工收入和来年打算"},
             idempotency_key=f"seed-visit-{n}")
-
-    # Vanguard (先锋工程): 24 incoming members lead by example.
     for n, member in enumerate(rng.sample(people, 24)):
-        kind = "pioneer_post" if n < 14 else "party_business"
+        post = n < 14
         gateway.send("POST", "/vanguard", {
-            "member_id": member["id"], "kind": kind, "title": "党员示范岗" if n < 14 else "党员诚信经营户",
-            "designated_on": (year_start + timedelta(days=60 + n)).isoformat()}, idempotency_key=f"seed-vanguard-{n}")
+            "member_id": member["id"], "kind": "pioneer_post" if post else "party_business",
+            "title": "党员示范岗" if post else "党员诚信经营户",
+            "designated_on": (now - timedelta(days=280 - n)).isoformat()}, idempotency_key=f"seed-vanguard-{n}")
 
-    # Cultivation (培养工程): 12 admitted after inspection and notice in both places, 3 still followed.
+
+def cultivation(gateway, rng, by_branch, now):
+    """培养工程: 12 admitted after inspection and public notice in both places, 3 still followed."""
     for n in range(15):
-        identified = year_start + timedelta(days=n)
+        identified = a_year_before(now) + timedelta(days=n)
         candidate = gateway.send("POST", "/cultivation-candidates", {
             "organisation_id": rng.choice(sorted(by_branch)), "candidate_ref": f"GT-RD-{now.year}-{n + 1:03d}",
             "host": "瓜州县流动党员党支部", "identified_on": identified.isoformat()}, idempotency_key=f"seed-candidate-{n}")
@@ -754,20 +795,16 @@ def outreach_year(gateway, rng, organisations, registered, away, now):
                 "step": step, "on": (identified + timedelta(days=40 * (k + 1))).isoformat()},
                 idempotency_key=f"seed-candidate-{n}-{step}")
 
-    # The coming Spring Festival's care campaign, for the whole county: listed by outreach in the background.
+
+def spring_festival(gateway, county, now):
+    """The coming Spring Festival's care campaign for the whole county, listed by outreach in the background."""
     campaign = gateway.send("POST", "/care-campaigns", {
         "name": f"{now.year + 1}年春节走访慰问", "occasion": "spring_festival", "organisation_id": county,
         "starts_on": date(now.year + 1, 1, 20).isoformat(), "ends_on": date(now.year + 1, 2, 20).isoformat(),
         "groups": ["away_families", "returned_members", "hardship"]}, idempotency_key="seed-spring-festival")
-    listed = wait_until("list the Spring Festival campaign", lambda: (
+    return wait_until("list the Spring Festival campaign", lambda: (
         got := gateway.send("GET", f"/care-campaigns/{campaign['id']}"))["state"] == "listed" and got,
         timeout=OUTREACH_WAIT)
-    figures = gateway.send("GET", "/outreach-figures")
-    return {"pairings": len(pairings), "contacts": logged, "help cases": len(cases),
-            "spring festival visits": listed["visits_scheduled"],
-            **{name: figures[name] for name in ("problems_solved", "jobs_found", "disputes_settled",
-                                                 "wages_recovered", "visits_made", "volunteer_activities",
-                                                 "projects", "project_jobs", "village_cadres", "reserve_cadres")}}
 
 
 def seed(base_url, seed_value=2021):
