@@ -16,7 +16,8 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from contracts.roster import (
     MAX_BATCH,
-    BatchErrorSchema,
+    BatchItemSchema,
+    BatchResultSchema,
     PageQuerySchema,
     PageSchema,
     ResultSchema,
@@ -335,18 +336,14 @@ class ContactBatchSchema(StrictSchema):
                        "that kept its log offline syncs it in one go"})
 
 
-class ContactBatchItemSchema(ResultSchema):
-    index = fields.Int(required=True, metadata={"description": "the item's place in the request, from 0"})
+class ContactBatchItemSchema(BatchItemSchema):
     status = fields.Int(required=True, metadata={"description": "201 logged, 200 logged before (the same member, "
                                                                 "channel and minute), or the 4xx of its single request"})
-    error = fields.Nested(BatchErrorSchema, allow_none=True)
     contact = fields.Nested(ContactSchema, allow_none=True)
 
 
-class ContactBatchResultSchema(ResultSchema):
+class ContactBatchResultSchema(BatchResultSchema):
     items = fields.List(fields.Nested(ContactBatchItemSchema), required=True)
-    succeeded = fields.Int(required=True)
-    refused = fields.Int(required=True)
 
 
 class ContactQuerySchema(ListQuerySchema):

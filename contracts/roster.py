@@ -530,30 +530,35 @@ class BatchErrorSchema(ResultSchema):
     details = fields.Dict(allow_none=True)
 
 
-class _BatchItemSchema(ResultSchema):
+class BatchItemSchema(ResultSchema):
+    """One item of a batch's answer (``services.common.batch.each_item``): subclasses add what it made."""
+
     index = fields.Int(required=True, metadata={"description": "the item's place in the request, from 0"})
     status = fields.Int(required=True, metadata={"description": "what the single request would have answered: 201, or 4xx"})
     error = fields.Nested(BatchErrorSchema, allow_none=True)
 
 
-class MemberBatchItemSchema(_BatchItemSchema):
+class BatchResultSchema(ResultSchema):
+    """A batch's answer: subclasses say what ``items`` are."""
+
+    succeeded = fields.Int(required=True)
+    refused = fields.Int(required=True)
+
+
+class MemberBatchItemSchema(BatchItemSchema):
     member = fields.Nested(MemberSchema, allow_none=True)
 
 
-class DepartureBatchItemSchema(_BatchItemSchema):
+class DepartureBatchItemSchema(BatchItemSchema):
     departure = fields.Nested(DepartureSchema, allow_none=True)
 
 
-class MemberBatchResultSchema(ResultSchema):
+class MemberBatchResultSchema(BatchResultSchema):
     items = fields.List(fields.Nested(MemberBatchItemSchema), required=True)
-    succeeded = fields.Int(required=True)
-    refused = fields.Int(required=True)
 
 
-class DepartureBatchResultSchema(ResultSchema):
+class DepartureBatchResultSchema(BatchResultSchema):
     items = fields.List(fields.Nested(DepartureBatchItemSchema), required=True)
-    succeeded = fields.Int(required=True)
-    refused = fields.Int(required=True)
 
 # ---- meetings: quorum, 留党察看 and exclusions from "should attend" (issue 8) ----
 # The rules are services.roster.domain.quorum's; DOMAIN.md, "Meetings, votes and quorum".

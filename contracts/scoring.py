@@ -15,7 +15,8 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from contracts.roster import (
     MAX_BATCH,
-    BatchErrorSchema,
+    BatchItemSchema,
+    BatchResultSchema,
     PageQuerySchema,
     PageSchema,
     ResultSchema,
@@ -317,17 +318,12 @@ class ScoreDecisionBatchSchema(StrictSchema):
                        "POST /score-entries/{entry_id}/decision (decideScoreEntry)"})
 
 
-class ScoreEntryBatchItemSchema(ResultSchema):
-    index = fields.Int(required=True, metadata={"description": "the item's place in the request, from 0"})
-    status = fields.Int(required=True, metadata={"description": "what the single request would have answered"})
-    error = fields.Nested(BatchErrorSchema, allow_none=True)
+class ScoreEntryBatchItemSchema(BatchItemSchema):
     entry = fields.Nested(ScoreEntrySchema, allow_none=True)
 
 
-class ScoreEntryBatchResultSchema(ResultSchema):
+class ScoreEntryBatchResultSchema(BatchResultSchema):
     items = fields.List(fields.Nested(ScoreEntryBatchItemSchema), required=True)
-    succeeded = fields.Int(required=True)
-    refused = fields.Int(required=True)
 
 
 # ---- standings ----------------------------------------------------------------------------

@@ -146,15 +146,13 @@ def figures(db, query, clock, scope):
     if query.get("organisation_id"):
         usecases.visible_organisation(db, query["organisation_id"], scope)
 
-    def inside(table, day_column, *where):
-        clauses = [usecases.scope_clause(db, scope, table.c.organisation_id), day_column >= from_, day_column <= to,
-                   *where]
+    def one(*columns, table, day_column, lower=from_, upper=to):
+        """One row of aggregates over ``table``'s rows the caller sees in the subtree, ``day_column`` within
+        [lower, upper] (a moment's column is given the period's first and last moments)."""
+        clauses = [usecases.scope_clause(db, scope, table.c.organisation_id), day_column >= lower, day_column <= upper]
         if query.get("organisation_id"):
             clauses.append(usecases.within(db, query["organisation_id"], table.c.organisation_id))
-        return clauses
-
-    def one(*columns, table, day_column, where=()):
-        return db.session.execute(select(*columns).where(*inside(table, day_column, *where))).one()
+        return db.session.execute(select(*columns).where(*clauses)).one()
 
     cases = one(func.count().filter(help_cases.c.outcome == "solved"),
                 func.coalesce(func.sum(help_cases.c.jobs_found), 0),
@@ -170,12 +168,9 @@ def figures(db, query, clock, scope):
     reviews = one(func.count().filter(reserve_reviews.c.decision == "village_cadre"),
                   func.count().filter(reserve_reviews.c.decision == "reserve_cadre"),
                   table=reserve_reviews, day_column=reserve_reviews.c.decided_on)
-    start, end = clock.start_of(from_), clock.start_of(to + timedelta(days=1))
-    contacts_logged = db.session.execute(select(func.count()).where(
-        usecases.scope_clause(db, scope, contacts.c.organisation_id), contacts.c.occurred_at >= start,
-        contacts.c.occurred_at < end,
-        *([usecases.within(db, query["organisation_id"], contacts.c.organisation_id)]
-          if query.get("organisation_id") else []))).scalar()
+    contacts_logged = one(func.count(), table=contacts, day_column=contacts.c.occurred_at,
+                          lower=clock.start_of(from_),
+                          upper=clock.start_of(to + timedelta(days=1)) - timedelta(microseconds=1))[0]
     return {
         "organisation_id": query.get("organisation_id"), "from_": from_, "to": to,
         "contacts_logged": contacts_logged,

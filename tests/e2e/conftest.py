@@ -217,9 +217,6 @@ class Platform:
         """Events as the broker's subscriber user sees them (what scripts/watch_events.py uses)."""
         return EventTap(self.broker.uris["subscriber"], service_spec(service).events_exchange, routing_key, passive=True)
 
-    def education_knows(self, member_ids=(), organisation_ids=(), timeout=30):
-        self.knows("education", member_ids, organisation_ids, timeout)
-
     def knows(self, service, member_ids=(), organisation_ids=(), timeout=30):
         """Wait until ``service``'s projection holds these members and organisations (it keeps them from
         roster's events, a moment after roster answered): read from its own database, as a test may."""

@@ -21,7 +21,7 @@ def world(platform):
     member = created(platform.post("/api/v1/members", {
         "name": "王永红", "gender": "female", "birth_date": "1982-05-06", "id_number": id_number("1982-05-06", 802),
         "phone": "13900008021", "joined_on": "2008-07-01", "organisation_id": branch["id"]}))
-    platform.education_knows([member["id"]], [county["id"], town["id"], branch["id"]])
+    platform.knows("education", [member["id"]], [county["id"], town["id"], branch["id"]])
     return {"county": county, "town": town, "branch": branch, "member": member}
 
 

@@ -147,7 +147,7 @@ def world(platform):
             "to_reject": setup_grant(f"user:{target}", "county_admin", branch),
         }
     w["platform"] = platform
-    platform.education_knows([w[m]["id"] for m in ("M1", "M2", "M3")], [w[o]["id"] for o in ("C", "T1", "T2", "B1", "B2", "C2", "B3")])
+    platform.knows("education", [w[m]["id"] for m in ("M1", "M2", "M3")], [w[o]["id"] for o in ("C", "T1", "T2", "B1", "B2", "C2", "B3")])
     officer = user_id(w["passwords"]["security_officer"][0])
     w["officer_grant"] = setup_get("/api/v1/grants", principal=f"user:{officer}")["items"][0]["id"]
     w["education"] = _education_world(w)
@@ -795,7 +795,7 @@ def _talk_to_record(w, s, r):
 def _member_to_enrol(w, s, r):
     if s["own"] and _may(r, education.TRAININGS_WRITE):
         member = _fresh_member(w, s["branch"])
-        w["platform"].education_knows([member["id"]])
+        w["platform"].knows("education", [member["id"]])
         return member["id"]
     return s["member"]["id"]
 

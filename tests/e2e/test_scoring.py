@@ -26,7 +26,7 @@ def world(platform):
     member = created(platform.post("/api/v1/members", {
         "name": "张海军", "gender": "male", "birth_date": "1979-08-12", "id_number": id_number("1979-08-12", 103),
         "phone": "13900010041", "joined_on": "2006-07-01", "organisation_id": branch["id"]}))
-    platform.education_knows([member["id"]], [county["id"], town["id"], branch["id"]])
+    platform.knows("education", [member["id"]], [county["id"], town["id"], branch["id"]])
     return {"county": county, "town": town, "branch": branch, "member": member}
 
 
