@@ -33,9 +33,11 @@ Every failure that means "the platform cannot answer now" becomes
   the caller is already reading for its reply; no publisher confirm is needed
   to learn it, and none is paid for on every call;
 - service silent: the call is bounded by its timeout. A call still unanswered
-  after ``LIVENESS_AFTER`` (or half its timeout) asks the broker for a trivial
-  synchronous answer, so a broker that hangs is told from a slow service, and
-  fails the call within about ``LIVENESS_AFTER + IO_TIMEOUT``.
+  after ``LIVENESS_AFTER`` (or half its timeout) asks the broker how many
+  consumers the service's queue has, so a broker that hangs is told from a
+  slow service, and fails the call within about ``LIVENESS_AFTER +
+  IO_TIMEOUT``; and a service none of whose instances is connected (all
+  stopped, or their broker links cut) fails it then too, not at the timeout.
 
 A reply is taken only by the call whose ``correlation_id`` it carries; a late
 reply to a call that already timed out is dropped when it arrives, so it can
@@ -58,7 +60,7 @@ from amqp.exceptions import AMQPError
 from kombu.utils.json import dumps, loads
 from nameko.constants import CALL_ID_STACK_CONTEXT_KEY, HEADER_PREFIX, NON_PERSISTENT
 from nameko.exceptions import BadRequest, RemoteError, deserialize
-from nameko.rpc import RPC_REPLY_QUEUE_TEMPLATE, get_rpc_exchange
+from nameko.rpc import RPC_QUEUE_TEMPLATE, RPC_REPLY_QUEUE_TEMPLATE, get_rpc_exchange
 
 from contracts import caller_context
 from contracts.errors import ErrorCode, ServiceError
@@ -100,6 +102,14 @@ class ServiceUnavailable(ServiceError):
 
 class _Unroutable(Exception):
     """The broker returned the request: no queue is bound for the service."""
+
+
+class _NoInstance(Exception):
+    """The service's queue has no consumer: every instance is stopped or has lost its broker link."""
+
+    def __init__(self, channel_closed=False):
+        super().__init__()
+        self.channel_closed = channel_closed
 
 
 class _Timeout(Exception):
@@ -159,7 +169,7 @@ class _Link:
                     raise _Unroutable()
                 now = time.monotonic()
                 if not checked and now >= check_at:
-                    self._check_broker_answers(max(min(IO_TIMEOUT, deadline - now), 0.2))
+                    self._check_broker_answers(max(min(IO_TIMEOUT, deadline - now), 0.2), service)
                     checked = True
                     continue
                 until = deadline if checked else check_at
@@ -194,12 +204,19 @@ class _Link:
         except Exception:  # noqa: BLE001 - it is being thrown away; nothing else to do
             log.debug("dropping an RPC connection failed", exc_info=True)
 
-    def _check_broker_answers(self, within):
-        # basic.qos with no limit changes nothing (replies are not acked) and
-        # is answered by the channel itself: the cheapest synchronous method.
+    def _check_broker_answers(self, within, service):
+        # A passive declare of the service's queue is answered by the broker
+        # (so it still answers) with the queue's consumers: none means that no
+        # instance of the service is connected (all stopped, or their links
+        # cut), and waiting out the timeout would only hold this thread.
         # Replies arriving meanwhile are dispatched to _on_reply as usual.
         with self.connection.transport.having_timeout(within):
-            self.channel.basic_qos(0, 0, False)
+            try:
+                _, _, consumers = self.channel.queue_declare(RPC_QUEUE_TEMPLATE.format(service), passive=True)
+            except amqp.exceptions.NotFound:
+                raise _NoInstance(channel_closed=True) from None
+        if consumers == 0 and self._reply is None:
+            raise _NoInstance()
 
     def _on_reply(self, message):
         if message.properties.get("correlation_id") == self._waiting_for and self._waiting_for is not None:
@@ -269,6 +286,10 @@ class RpcClient:
         try:
             reply = link.call(service, method, body, deadline)
         except _Unroutable:
+            raise ServiceUnavailable(service, "service_not_running", f"the {service} service is not running") from None
+        except _NoInstance as exc:
+            if exc.channel_closed:
+                self._drop(link)
             raise ServiceUnavailable(service, "service_not_running", f"the {service} service is not running") from None
         except _Timeout:
             raise ServiceUnavailable(service, "timeout", f"the {service} service did not answer within {timeout:g} s") from None

@@ -33,11 +33,13 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 import eventlet
+import kombu.exceptions
+from amqp.exceptions import AMQPError
 from marshmallow import ValidationError
 from nameko.extensions import SharedExtension
-from nameko.rpc import Rpc
-from nameko.rpc import rpc as nameko_rpc
+from nameko.rpc import Rpc as NamekoRpc
 from sqlalchemy import delete
+from sqlalchemy import exc as database_errors
 
 from contracts import caller_context, platform
 from contracts.access import Scope, ScopeSchema
@@ -78,8 +80,16 @@ def load_scope(scope) -> Scope:
     return Scope.of(**loaded)
 
 
+# The database cannot answer now (down, restarting, a connection cut, the pool exhausted, a deadlock):
+# the caller may retry. The gateway answers 503, as it does when the broker or the service is away.
+DATABASE_UNAVAILABLE = (database_errors.OperationalError, database_errors.InterfaceError,
+                        database_errors.DisconnectionError, database_errors.TimeoutError)
+BROKER_ERRORS = (kombu.exceptions.OperationalError, AMQPError, OSError)
+
+
 def rules_as_service_errors(function):
-    """Turn a domain ``RuleViolation`` into the ``ServiceError`` of its code."""
+    """Turn a domain ``RuleViolation`` into the ``ServiceError`` of its code, and a database that cannot
+    answer now into ``service_unavailable``."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
@@ -87,8 +97,30 @@ def rules_as_service_errors(function):
             return function(*args, **kwargs)
         except RuleViolation as exc:
             raise ServiceError(exc.code, exc.message, exc.details) from None
+        except DATABASE_UNAVAILABLE as exc:
+            log.warning("%s: the database cannot answer now: %s", function.__name__, str(exc).splitlines()[0])
+            raise ServiceError(ErrorCode.SERVICE_UNAVAILABLE, "the service's database cannot answer now; try again shortly",
+                               {"service": getattr(args[0], "name", None) if args else None,
+                                "cause": "database_unavailable"}) from None
 
     return wrapper
+
+
+class Rpc(NamekoRpc):
+    """nameko's RPC entrypoint, but a reply the broker cannot take costs the reply, not the service.
+
+    nameko lets a failed reply publish escape the worker, and that ends the container: one cut broker link
+    (the worker committed, then found its connection gone) would end the process. Here the reply is given
+    up. The request was never acked, so the broker gives it to another consumer once this connection is
+    gone, where it is refused or answered once (a caller context is used once; a write with an
+    Idempotency-Key is answered once); the caller, with no reply, times out and may retry."""
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except BROKER_ERRORS as exc:
+            log.warning("could not reply to a call of %s, the broker connection is gone: %s", self.method_name, exc)
+            return result, exc_info
 
 
 def _in_transaction(unit_of_work, call):
@@ -107,7 +139,7 @@ def rpc(method):
     def entrypoint(self, *args, **kwargs):
         return _in_transaction(getattr(self, UNIT_OF_WORK, None), lambda: method(self, *args, **kwargs))
 
-    return nameko_rpc(expected_exceptions=ServiceError)(entrypoint)
+    return Rpc.decorator(expected_exceptions=ServiceError)(entrypoint)
 
 
 class CallerTrust(SharedExtension):

@@ -6,12 +6,9 @@ within 5 s), not performance measurements. The apps here wait 1 s for an RPC
 mechanism under test (a refused connection, a returned request, a timeout)
 lands far inside the bound even on a busy machine.
 """
-import selectors
 import socket
-import socketserver
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -23,7 +20,9 @@ import requests
 from nameko.rpc import RPC_QUEUE_TEMPLATE, get_rpc_exchange
 
 from contracts.platform import SERVICES
+from gateway import rpc as gateway_rpc
 from gateway.app import create_app
+from tests.proxy import TcpForwarder
 from tests.support import AMQP_BASE, create_vhost, delete_vhost
 
 HERE = Path(__file__).parent
@@ -45,78 +44,6 @@ def assert_unavailable(response, elapsed, cause=None):
         assert error["details"]["cause"] == cause
     assert elapsed < ANSWER_WITHIN
     return error
-
-
-class TcpForwarder:
-    """Forwards a local port to the broker: ``stop()`` is the broker vanishing
-    (open connections cut, new ones refused), ``start()`` is it coming back,
-    ``freeze()`` is it hanging (connections stay open, nothing gets through)."""
-
-    def __init__(self, target, port):
-        self.target = target
-        self.port = port
-        self._server = None
-        self._open = set()
-        self._lock = threading.Lock()
-        self._flowing = threading.Event()
-
-    def start(self):
-        forwarder = self
-        self._flowing.set()
-
-        class Pipe(socketserver.BaseRequestHandler):
-            def handle(self):
-                forwarder._flowing.wait()
-                try:
-                    upstream = socket.create_connection(forwarder.target, timeout=5)
-                except OSError:
-                    return
-                upstream.settimeout(None)
-                with forwarder._lock:
-                    forwarder._open.update((self.request, upstream))
-                try:
-                    pump(self.request, upstream, forwarder._flowing)
-                finally:
-                    upstream.close()
-                    with forwarder._lock:
-                        forwarder._open.difference_update((self.request, upstream))
-
-        class Server(socketserver.ThreadingTCPServer):
-            allow_reuse_address = True
-            daemon_threads = True
-
-        self._server = Server(("127.0.0.1", self.port), Pipe)
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def freeze(self):
-        self._flowing.clear()
-
-    def stop(self):
-        self._server.shutdown()
-        self._server.server_close()
-        with self._lock:
-            for sock in self._open:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-        self._flowing.set()  # frozen pipes wake up to find their sockets shut
-
-
-def pump(a, b, flowing):
-    with selectors.DefaultSelector() as selector:
-        selector.register(a, selectors.EVENT_READ, b)
-        selector.register(b, selectors.EVENT_READ, a)
-        while True:
-            for key, _ in selector.select():
-                flowing.wait()
-                try:
-                    data = key.fileobj.recv(65536)
-                    if not data:
-                        return
-                    key.data.sendall(data)
-                except OSError:
-                    return
 
 
 @pytest.fixture
@@ -219,9 +146,11 @@ def test_a_service_that_is_not_running_is_503_at_once(broker_vhost, app_on, keye
     assert error["message"] == "the roster service is not running"
 
 
-def test_a_silent_service_is_503_within_5_seconds_and_its_request_expires_unexecuted(broker_vhost, app_on, poll, keyed_client):
+def test_a_service_with_no_instance_connected_is_503_before_the_timeout_and_its_request_expires_unexecuted(
+        broker_vhost, app_on, poll, keyed_client, monkeypatch):
+    monkeypatch.setattr(gateway_rpc, "LIVENESS_AFTER", 0.2)
     _, uri = broker_vhost
-    # roster's queue exists (as it does after the service stopped), but nothing consumes it.
+    # roster's queue exists (as it does after the service stopped, or lost its link), but nothing consumes it.
     with kombu.Connection(uri) as connection:
         queue = kombu.Queue(RPC_QUEUE_TEMPLATE.format("roster"), get_rpc_exchange({}), routing_key="roster.*", durable=True)
         bound = queue(connection.default_channel)
@@ -230,9 +159,10 @@ def test_a_silent_service_is_503_within_5_seconds_and_its_request_expires_unexec
 
         response, elapsed = timed(lambda: client.get(f"/api/v1/members/{uuid.uuid4()}"))
 
-        error = assert_unavailable(response, elapsed, "timeout")
-        assert error["message"] == f"the roster service did not answer within {RPC_TIMEOUT} s"
-        # The request was routed (not_running otherwise) and carries a TTL of the
+        error = assert_unavailable(response, elapsed, "service_not_running")
+        assert error["message"] == "the roster service is not running"
+        assert elapsed < float(RPC_TIMEOUT)  # told at the liveness check, not at the timeout
+        # The request was routed (returned at once otherwise) and carries a TTL of the
         # timeout, so the broker drops it: a roster started now will not run it.
         poll(lambda: bound.queue_declare(passive=True).message_count == 0, 3, "the request to expire")
 
