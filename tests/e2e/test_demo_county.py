@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from services.common.clock import Clock
-from tests.e2e.conftest import ROOT, running_platform
+from tests.platform import ROOT, running_platform
 
 # How long the load takes is measured and printed, not asserted (no timed assertions in tests: CI machines
 # are noisy); benchmarks/RESULTS.md records it with the command that made it.

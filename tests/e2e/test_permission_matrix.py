@@ -33,7 +33,7 @@ from contracts.access import mask_id_number, mask_phone
 from gateway import auth
 from gateway.access import policy
 from gateway.app import create_app
-from tests.e2e.conftest import KEY_SCOPES
+from tests.platform import KEY_SCOPES
 from tests.support import backdate_transfer, id_number, wait_for
 
 _serial = itertools.count(1)

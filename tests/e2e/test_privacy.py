@@ -12,7 +12,7 @@ import psycopg2
 import pytest
 import requests
 
-from tests.e2e.conftest import running_platform
+from tests.platform import running_platform
 from tests.support import POSTGRES_URL, created, id_number
 
 # All born on 1985-03-02, as registered below; the first ends in X.

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from services.common.run import EXIT_FORCED, EXIT_KILLED, EXIT_STOPPED, KILL_TIMEOUT
-from tests.gateway.test_gateway_broker import TcpForwarder
+from tests.proxy import TcpForwarder
 from tests.support import AMQP_BASE, create_database, create_vhost, delete_vhost, drop_database, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
