@@ -36,7 +36,7 @@ publish to ``nameko-rpc`` can call any method). The users:
     ``nameko-rpc``, no service queue, no reply queue, no publishing at all.
 ``liudong-operator``
     the only ``administrator``: every permission, the management UI, the dead-letter
-    replay (``python -m services.common.deadletter --amqp-uri ...``).
+    replay (``liudong dead-letters replay ... --amqp-uri ...``).
 
 RabbitMQ's permission regexes are not anchored: every pattern here is ``^(...)$``.
 Topic permissions on ``nameko-rpc`` restrict the routing keys a user may publish

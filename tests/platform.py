@@ -248,14 +248,19 @@ class Platform:
 
 
 @contextlib.contextmanager
-def running_platform(log_dir, **extra_env):
-    """Every service and the gateway started (with ``extra_env`` on top), and
-    everything stopped, dropped and deleted afterwards."""
-    platform = Platform(log_dir)
-    platform.env.update(extra_env)
+def running(platform):
+    """``platform``'s services and then its gateway started, and everything stopped, dropped and deleted
+    afterwards."""
     try:
         platform.start_services()
         platform.start_gateway()
         yield platform
     finally:
         platform.close()
+
+
+def running_platform(log_dir, **extra_env):
+    """Every service and the gateway, with ``extra_env`` on top (see :func:`running`)."""
+    platform = Platform(log_dir)
+    platform.env.update(extra_env)
+    return running(platform)

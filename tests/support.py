@@ -134,15 +134,20 @@ def created(response):
     return response.json()
 
 
-def scalar(database_url, sql, *params):
+def rows(database_url, sql, *params):
+    """Every row of one query, read straight from a database (a test reading what a service holds)."""
     connection = psycopg2.connect(database_url)
     try:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            row = cursor.fetchone()
-            return row[0] if row else None
+            return cursor.fetchall()
     finally:
         connection.close()
+
+
+def scalar(database_url, sql, *params):
+    found = rows(database_url, sql, *params)
+    return found[0][0] if found else None
 
 
 class EventTap:

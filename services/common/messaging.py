@@ -16,7 +16,7 @@
   dead-lettered too.
 
 Dead letters carry the error and their origin in headers, where an operator can
-inspect and replay them (``python -m services.common.deadletter``). The original
+inspect and replay them (``liudong dead-letters``, services.common.operator). The original
 is acked only after the broker has confirmed the retry or dead-letter copy.
 """
 import functools

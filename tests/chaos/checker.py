@@ -15,11 +15,10 @@ import uuid
 from collections import Counter, defaultdict
 
 import kombu
-import psycopg2
 import requests
 
 from services.common.deadletter import list_dead_letters
-from tests.support import RABBIT_API, wait_for
+from tests.support import RABBIT_API, rows, wait_for
 
 POISON_MARK = "chaos-poison"
 SUBSCRIBERS_OF_RETURNS = ("education", "scoring", "outreach")
@@ -41,16 +40,6 @@ EFFECTS = (
 )
 
 
-def rows(database_url, sql, *params):
-    connection = psycopg2.connect(database_url)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    finally:
-        connection.close()
-
-
 def publish_poison(platform):
     """A ``member_returned`` whose data no schema accepts, on roster's exchange as roster would send it."""
     event_id = str(uuid.uuid4())
@@ -61,6 +50,10 @@ def publish_poison(platform):
         kombu.Producer(conn.channel()).publish(body, exchange=exchange, routing_key="member_returned",
                                                serializer="json", message_id=event_id, delivery_mode=2)
     platform.poison_event_id = event_id
+    # The fault lasts until every service that takes returns has dead-lettered it (the wave goes on meanwhile).
+    wait_for(lambda: all(any(letter["message_id"] == event_id for letter in list_dead_letters(platform.amqp_uri, service))
+                         for service in SUBSCRIBERS_OF_RETURNS), timeout=120, message="the poison to be dead-lettered",
+             interval=0.2)
 
 
 # ---- waiting for the platform to drain -----------------------------------------------------------------

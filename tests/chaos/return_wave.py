@@ -33,6 +33,7 @@ import requests
 
 from tests.chaos import checker
 from tests.chaos.platform import ChaosPlatform
+from tests.platform import running
 from tests.support import created, id_number
 
 RETURN_DEADLINE = 180.0  # seconds a single return may keep being retried before the wave gives it up
@@ -185,7 +186,6 @@ def run_wave(platform, members, rate, concurrency=16, skip=(), log=print):
     planned = [(name, fault) for name, fault in faults(platform) if not any(word in name for word in skip)]
     share = max(1, len(members) // (len(planned) + 1))
     fault_thread = None
-    current = {}
 
     def do_fault(name, fault):
         record = {"fault": name, "returns_sent_before": wave.sent}
@@ -203,20 +203,32 @@ def run_wave(platform, members, rate, concurrency=16, skip=(), log=print):
         log(f"  fault done: {name} ({record['seconds']} s, {record['returns_sent_during']} returns sent meanwhile)")
 
     started = time.monotonic()
+    # The pace: return n is due at paced_from + (n - paced_since) / rate. A wait for a fault to end starts the
+    # pace again from there, so the returns held back do not then go out in a burst.
+    paced_from, paced_since = started, 0
+    # At most `concurrency` returns in flight: a return counts as sent when it goes, not when it is queued.
+    in_flight = threading.Semaphore(concurrency)
+
+    def send(member_id):
+        try:
+            report_return(platform, member_id, wave)
+        finally:
+            in_flight.release()
+
     with ThreadPoolExecutor(concurrency) as pool:
         for n, member_id in enumerate(members):
             if planned and n and n % share == 0:
-                if fault_thread is not None:
+                if fault_thread is not None and fault_thread.is_alive():
                     fault_thread.join()  # faults never overlap: the wave waits for the last one to end
+                    paced_from, paced_since = time.monotonic(), n
                 name, fault = planned.pop(0)
                 log(f"  fault: {name} (after {n} returns)")
-                current["name"] = name
                 fault_thread = threading.Thread(target=do_fault, args=(name, fault), daemon=True)
                 fault_thread.start()
-            due = started + n / rate
-            if (ahead := due - time.monotonic()) > 0:
+            if (ahead := paced_from + (n - paced_since) / rate - time.monotonic()) > 0:
                 time.sleep(ahead)  # the wave's pace
-            pool.submit(report_return, platform, member_id, wave)
+            in_flight.acquire()
+            pool.submit(send, member_id)
             wave.sent += 1
         if fault_thread is not None:
             fault_thread.join()
@@ -230,16 +242,11 @@ def run(returns=10_000, rate=40.0, instances=2, log_dir=None, skip=(), log=print
     """The whole run on a platform of its own: county, wave, drain, check. Answers the report (a dict)."""
     log_dir = Path(log_dir or f"var/chaos-{int(time.time())}")
     log_dir.mkdir(parents=True, exist_ok=True)
-    platform = ChaosPlatform(log_dir, instances=instances)
-    try:
-        started = time.monotonic()
-        platform.start_services()
-        platform.start_gateway()
+    started = time.monotonic()
+    with running(ChaosPlatform(log_dir, instances=instances)) as platform:
         log(f"platform up: {instances} instance(s) of each service ({time.monotonic() - started:.0f} s); "
             f"logs in {log_dir}")
         return run_on(platform, returns, rate, skip, log)
-    finally:
-        platform.close()
 
 
 def run_on(platform, returns, rate, skip=(), log=print):

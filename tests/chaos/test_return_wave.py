@@ -20,7 +20,7 @@ import pytest
 
 from tests.chaos import checker, return_wave
 from tests.chaos.platform import ChaosPlatform
-from tests.platform import ROOT
+from tests.platform import ROOT, running
 from tests.support import created, id_number, scalar, wait_for
 
 RETURNS = int(os.environ.get("LIUDONG_CHAOS_RETURNS", "500"))
@@ -30,13 +30,8 @@ RETURN_HANDLERS = {"education": "enrol_on_return", "scoring": "credit_return", "
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
-    platform = ChaosPlatform(tmp_path_factory.mktemp("chaos-logs"), instances=2)
-    try:
-        platform.start_services()
-        platform.start_gateway()
+    with running(ChaosPlatform(tmp_path_factory.mktemp("chaos-logs"), instances=2)) as platform:
         yield platform
-    finally:
-        platform.close()
 
 
 def test_the_return_wave_under_every_fault_loses_nothing_and_does_nothing_twice(platform, capsys):

@@ -3,7 +3,6 @@ PostgreSQL: what each scope sees and changes, what the database and the logs hol
 import logging
 from datetime import date, datetime, timezone
 
-import psycopg2
 import pytest
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy.orm import sessionmaker
@@ -24,6 +23,7 @@ from services.roster.repository import REPOSITORIES
 from services.roster.service import DUPLICATE_ID_NUMBER
 from tests.integration.rpc import ADMIN, call
 from tests.support import id_number
+from tests.support import rows as sql
 
 ADDRESS = "酒泉市瓜州县渊泉镇建设路18号"
 PEOPLE = {
@@ -301,16 +301,6 @@ def test_text_is_stored_in_nfc(roster, county):
     member = call(roster, "register_member", member_body(county["branch_a"], name=decomposed))
     assert member["name"] == "Zo\u00e9 阿依古丽"
     assert call(roster, "list_members", {"name": "Zoe\u0301"})["items"][0]["id"] == member["id"]
-
-
-def sql(database_url, query, *params):
-    connection = psycopg2.connect(database_url)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(query, params)
-            return cursor.fetchall()
-    finally:
-        connection.close()
 
 
 def every_text_value(database_url):
